@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import admin, messages
+from django.db.models import DateField, QuerySet, Value
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from siaga.pagination import EstimatedCountPaginator
+
+from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
+from .services import stamp_author
+
+
+def requested_date(request: HttpRequest, param: str) -> datetime.date:
+    """A date from the query string, today (Asia/Jakarta) when absent or malformed."""
+    value = request.GET.get(param, "")
+    try:
+        return parse_date(value) or timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def nik_search(queryset: QuerySet, term: str, *, name_field: str) -> QuerySet:
+    """Search a NIK (exact, or prefix for fewer digits: both use the NIK index) or a name."""
+    term = term.strip()
+    compact = term.replace(" ", "")
+    if compact.isdigit():
+        if len(compact) == 16:
+            return queryset.filter(nik=compact)
+        return queryset.filter(nik__startswith=compact)
+    return queryset.filter(**{f"{name_field}__icontains": term})
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Kelurahan)
+class KelurahanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kecamatan"]
+    list_filter = ["kecamatan"]
+    list_select_related = ["kecamatan"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_active", "sort_order"]
+    list_editable = ["is_active", "sort_order"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class HasHeirsFilter(admin.SimpleListFilter):
+    title = _("heirs")
+    parameter_name = "has_heirs"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Has heirs")), ("no", _("No heirs recorded"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.with_heirs()
+        if self.value() == "no":
+            return queryset.without_heirs()
+        return queryset
+
+
+class AliveFilter(admin.SimpleListFilter):
+    title = _("alive or deceased")
+    parameter_name = "alive"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Alive")), ("no", _("Deceased"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(death_date__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(death_date__isnull=False)
+        return queryset
+
+
+class HeirInline(admin.TabularInline):
+    model = Heir
+    extra = 0
+    fields = ["name", "nik", "relationship", "birth_date", "school_level", "school_age"]
+    readonly_fields = ["school_age"]
+    school_age_on: datetime.date | None = None
+
+    @admin.display(description=_("school age"))
+    def school_age(self, heir: Heir) -> str:
+        if heir.pk is None:
+            return "-"
+        day = self.school_age_on or timezone.localdate()
+        age = heir.age_on(day)
+        verdict = gettext("Yes") if heir.is_school_age_on(day) else gettext("No")
+        if age is None:
+            return verdict
+        return gettext("%(verdict)s (age %(age)d on %(date)s)") % {
+            "verdict": verdict,
+            "age": age,
+            "date": day.strftime("%d-%m-%Y"),
+        }
+
+
+@admin.register(Worker)
+class WorkerAdmin(admin.ModelAdmin):
+    list_display = [
+        "nik",
+        "full_name",
+        "worker_type",
+        "segment",
+        "kelurahan",
+        "dtks_status",
+        "is_alive",
+    ]
+    list_select_related = ["segment", "kelurahan"]
+    list_filter = [
+        "worker_type",
+        "segment",
+        ("kelurahan__kecamatan", admin.RelatedOnlyFieldListFilter),
+        "kelurahan",
+        "dtks_status",
+        HasHeirsFilter,
+        AliveFilter,
+    ]
+    search_fields = ["nik", "full_name"]
+    search_help_text = _("NIK (16 digits, or its first digits) or part of the name.")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    autocomplete_fields: list[str] = []
+    inlines = [HeirInline]
+    readonly_fields = ["warnings_display", "created_at", "created_by", "updated_at", "updated_by"]
+    fieldsets = [
+        (
+            _("Identity"),
+            {
+                "fields": [
+                    "nik",
+                    "kk_number",
+                    "full_name",
+                    ("birth_place", "birth_date"),
+                    "sex",
+                    "warnings_display",
+                ]
+            },
+        ),
+        (_("Address and contact"), {"fields": ["address", ("rt", "rw"), "kelurahan", "phone"]}),
+        (
+            _("Work"),
+            {
+                "fields": [
+                    "worker_type",
+                    "segment",
+                    "employer_name",
+                    "monthly_income",
+                    "has_disability",
+                ]
+            },
+        ),
+        (
+            _("DTKS / DTSEN check"),
+            {"fields": ["dtks_status", "dtks_desil", "dtks_checked_on", "dtks_source"]},
+        ),
+        (_("Status and notes"), {"fields": ["death_date", "notes"]}),
+        (
+            _("Record history"),
+            {
+                "classes": ["collapse"],
+                "fields": [("created_at", "created_by"), ("updated_at", "updated_by")],
+            },
+        ),
+    ]
+
+    @admin.display(description=_("alive"), boolean=True, ordering="death_date")
+    def is_alive(self, worker: Worker) -> bool:
+        return worker.is_alive
+
+    @admin.display(description=_("warnings"))
+    def warnings_display(self, worker: Worker) -> str:
+        if worker.pk is None:
+            return "-"
+        found = worker.warnings()
+        if not found:
+            return gettext("None")
+        return format_html_join("", "<div>⚠ {}</div>", ((str(w),) for w in found))
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return nik_search(queryset, search_term, name_field="full_name"), False
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        day = requested_date(request, "school_age_on")
+        for inline in inlines:
+            if isinstance(inline, HeirInline):
+                inline.school_age_on = day
+        return inlines
+
+    def save_model(self, request, obj, form, change):
+        stamp_author(obj, request.user)
+        super().save_model(request, obj, form, change)
+        for warning in obj.warnings():
+            messages.warning(request, str(warning))
+
+
+class SchoolAgeOnFilter(admin.ListFilter):
+    """Heirs of school age on a date staff type in (default: no filtering)."""
+
+    title = _("school age on date")
+    parameter_name = "school_age_on"
+    template = "admin/participants/school_age_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        value = params.pop(self.parameter_name, None)
+        if isinstance(value, list):
+            value = value[-1] if value else None
+        self.day = parse_date(value) if value else None
+        self.used_parameters = {}
+        if self.day:
+            self.used_parameters[self.parameter_name] = value
+
+    def has_output(self) -> bool:
+        return True
+
+    def expected_parameters(self) -> list[str]:
+        return [self.parameter_name]
+
+    def choices(self, changelist):
+        return [{"day": self.day, "changelist": changelist}]
+
+    def queryset(self, request, queryset):
+        if self.day:
+            return queryset.school_age_on(self.day)
+        return queryset
+
+
+@admin.register(Heir)
+class HeirAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "worker",
+        "relationship",
+        "birth_date",
+        "age",
+        "school_level",
+        "school_age",
+    ]
+    list_select_related = ["worker"]
+    list_filter = [SchoolAgeOnFilter, "relationship", "school_level"]
+    search_fields = ["name", "worker__nik", "worker__full_name"]
+    search_help_text = _("Worker's NIK, worker's name or heir's name.")
+    raw_id_fields = ["worker"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        compact = term.replace(" ", "")
+        if compact.isdigit():
+            lookup = "exact" if len(compact) == 16 else "startswith"
+            return queryset.filter(**{f"worker__nik__{lookup}": compact}), False
+        return queryset.filter(name__icontains=term), False
+
+    def get_queryset(self, request):
+        # The reference date travels with each row: a ModelAdmin is shared between requests.
+        day = requested_date(request, "school_age_on")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(reference_day=Value(day, output_field=DateField()))
+        )
+
+    @admin.display(description=_("age"))
+    def age(self, heir: Heir):
+        return heir.age_on(getattr(heir, "reference_day", None) or timezone.localdate())
+
+    @admin.display(description=_("school age"), boolean=True)
+    def school_age(self, heir: Heir) -> bool:
+        return heir.is_school_age_on(getattr(heir, "reference_day", None) or timezone.localdate())
+
+
+def _admin_titles() -> None:
+    admin.site.site_header = _("Siaga Kita — Disnaker-KUKM Kota Madiun")
+    admin.site.site_title = _("Siaga")
+    admin.site.index_title = _("Registry and program administration")
+
+
+_admin_titles()

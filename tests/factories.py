@@ -1,0 +1,71 @@
+"""factory_boy factories shared by all tests. Data look like Kota Madiun's."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from participants.models import Heir, Kelurahan, Relationship, Segment, Sex, Worker, WorkerType
+
+
+def make_nik(
+    *,
+    birth_date: datetime.date,
+    sex: str,
+    serial: int,
+    region: str = "357701",
+) -> str:
+    """A structurally valid NIK: region (6) + DDMMYY (day + 40 for women) + serial (4)."""
+    day = birth_date.day + (40 if sex == Sex.FEMALE else 0)
+    return f"{region}{day:02d}{birth_date:%m%y}{serial % 9999 + 1:04d}"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"staf{n}")
+    is_staff = True
+    password = factory.django.Password("rahasia-sekali-123")
+
+
+class WorkerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Worker
+
+    full_name = factory.Sequence(lambda n: f"Pekerja Nomor {n}")
+    birth_place = "Madiun"
+    birth_date = factory.Sequence(
+        lambda n: datetime.date(1970, 1, 1) + datetime.timedelta(n * 37 % 12000)
+    )
+    sex = factory.Iterator([Sex.MALE, Sex.FEMALE])
+    nik = factory.LazyAttributeSequence(
+        lambda o, n: make_nik(
+            birth_date=o.birth_date,
+            sex=o.sex,
+            serial=n,
+            region=f"35770{1 + n % 3}",
+        )
+    )
+    kk_number = factory.Sequence(lambda n: f"357701{n:010d}")
+    address = factory.Sequence(lambda n: f"Jl. Pahlawan No. {n}")
+    rt = "001"
+    rw = "002"
+    kelurahan = factory.LazyFunction(lambda: Kelurahan.objects.get(name="Kartoharjo"))
+    phone = "+6281234567890"
+    worker_type = WorkerType.BPU
+    segment = factory.LazyFunction(lambda: Segment.objects.get(code="ojol"))
+    monthly_income = 1_000_000
+
+
+class HeirFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Heir
+
+    worker = factory.SubFactory(WorkerFactory)
+    name = factory.Sequence(lambda n: f"Ahli Waris {n}")
+    relationship = Relationship.CHILD
+    birth_date = datetime.date(2015, 6, 1)
