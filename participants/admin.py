@@ -165,6 +165,7 @@ class WorkerAdmin(admin.ModelAdmin):
                     "employer_name",
                     "monthly_income",
                     "has_disability",
+                    "employer_covered",
                 ]
             },
         ),

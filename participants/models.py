@@ -192,6 +192,14 @@ class Worker(models.Model):
         help_text=_("Whole rupiah."),
     )
     has_disability = models.BooleanField(_("has a disability"), default=False)
+    employer_covered = models.BooleanField(
+        _("covered by an employer"),
+        default=False,
+        help_text=_(
+            "Already registered with BPJS Ketenagakerjaan by an employer; such a worker is not "
+            "eligible for the city-paid BPU cover."
+        ),
+    )
 
     dtks_status = models.CharField(
         _("DTKS status"),
