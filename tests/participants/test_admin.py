@@ -1,0 +1,200 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from participants.models import Heir, Kelurahan, Segment, Worker
+from tests.factories import HeirFactory, WorkerFactory, make_nik
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:participants_worker_changelist")
+
+
+def test_it_lists_workers_in_indonesian(admin_client):
+    WorkerFactory(full_name="Siti Aminah")
+    response = admin_client.get(CHANGELIST)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Siti Aminah" in content
+    assert "Jenis pekerja" in content or "jenis pekerja" in content.lower()
+
+
+def test_changelist_queries_do_not_grow_with_rows(admin_client):
+    WorkerFactory.create_batch(3)
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(CHANGELIST)
+    WorkerFactory.create_batch(30)
+    with CaptureQueriesContext(connection) as many:
+        admin_client.get(CHANGELIST)
+    assert len(many) == len(few)
+
+
+def test_changelist_does_not_count_the_whole_table(admin_client):
+    WorkerFactory()
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(CHANGELIST, {"q": "Nomor"})
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    # Only the filtered count for the page, not a second one over the whole table.
+    assert len(counts) == 1 and "WHERE" in counts[0].upper()
+
+
+def test_search_by_exact_nik_finds_one_worker(admin_client):
+    target = WorkerFactory()
+    WorkerFactory.create_batch(3)
+    response = admin_client.get(CHANGELIST, {"q": target.nik})
+    assert list(response.context["cl"].result_list) == [target]
+
+
+def test_search_by_nik_prefix_and_by_name(admin_client):
+    target = WorkerFactory(full_name="Bambang Sugeng")
+    WorkerFactory(full_name="Sri Rahayu")
+    response = admin_client.get(CHANGELIST, {"q": "sugeng"})
+    assert list(response.context["cl"].result_list) == [target]
+    response = admin_client.get(CHANGELIST, {"q": target.nik[:10]})
+    assert target in response.context["cl"].result_list
+
+
+def test_exact_nik_search_uses_an_equality_lookup(admin_client):
+    target = WorkerFactory()
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(CHANGELIST, {"q": target.nik})
+    selects = [
+        q["sql"] for q in queries if "participants_worker" in q["sql"] and "LIKE" not in q["sql"]
+    ]
+    assert any(
+        f"= '{target.nik}'" in sql or f"= {target.nik}" in sql or '"nik" = ' in sql
+        for sql in selects
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"worker_type__exact": "PU"},
+        {"has_heirs": "yes"},
+        {"has_heirs": "no"},
+        {"alive": "no"},
+        {"dtks_status__exact": "registered"},
+    ],
+)
+def test_filters_narrow_the_list(admin_client, params):
+    pu_with_heir = HeirFactory(worker__worker_type="PU").worker
+    dead = WorkerFactory(death_date=datetime.date(2024, 1, 1))
+    response = admin_client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    shown = set(response.context["cl"].result_list)
+    expected = {
+        "worker_type__exact": {pu_with_heir},
+        "has_heirs": {pu_with_heir} if params.get("has_heirs") == "yes" else {dead},
+        "alive": {dead},
+        "dtks_status__exact": set(),
+    }[next(iter(params))]
+    assert shown == expected
+
+
+def test_filter_by_kecamatan(admin_client):
+    in_taman = WorkerFactory(kelurahan=Kelurahan.objects.get(name="Josenan"))
+    WorkerFactory(kelurahan=Kelurahan.objects.get(name="Kelun"))
+    kecamatan = in_taman.kelurahan.kecamatan
+    response = admin_client.get(CHANGELIST, {"kelurahan__kecamatan__id__exact": kecamatan.pk})
+    assert list(response.context["cl"].result_list) == [in_taman]
+
+
+def form_data(**overrides):
+    born = datetime.date(1985, 3, 12)
+    data = {
+        "nik": make_nik(birth_date=born, sex="P", serial=7),
+        "kk_number": "3577010101010001",
+        "full_name": "Siti Aminah",
+        "birth_place": "Madiun",
+        "birth_date": "12/03/1985",
+        "sex": "P",
+        "address": "Jl. Salak 3",
+        "rt": "001",
+        "rw": "002",
+        "kelurahan": Kelurahan.objects.get(name="Kelun").pk,
+        "phone": "0812 3456 7890",
+        "worker_type": "BPU",
+        "segment": Segment.objects.get(code="pkl").pk,
+        "employer_name": "Paguyuban PKL Pahlawan",
+        "monthly_income": "1500000",
+        "dtks_status": "unchecked",
+        "heirs-TOTAL_FORMS": "1",
+        "heirs-INITIAL_FORMS": "0",
+        "heirs-MIN_NUM_FORMS": "0",
+        "heirs-MAX_NUM_FORMS": "1000",
+        "heirs-0-name": "Andi",
+        "heirs-0-relationship": "child",
+        "heirs-0-birth_date": "01/06/2015",
+        "heirs-0-school_level": "sd",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_add_a_worker_with_an_heir(admin_client, superuser):
+    response = admin_client.post(reverse("admin:participants_worker_add"), form_data())
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    worker = Worker.objects.get()
+    assert worker.phone == "+6281234567890"
+    assert worker.created_by == superuser
+    assert Heir.objects.get().worker == worker
+
+
+def test_adding_a_bad_nik_shows_an_indonesian_error(admin_client):
+    response = admin_client.post(reverse("admin:participants_worker_add"), form_data(nik="3577"))
+    assert response.status_code == 200
+    assert "harus tepat 16 digit" in response.content.decode()
+    assert not Worker.objects.exists()
+
+
+def test_adding_a_duplicate_nik_is_refused_in_the_form(admin_client):
+    existing = WorkerFactory()
+    response = admin_client.post(
+        reverse("admin:participants_worker_add"), form_data(nik=existing.nik)
+    )
+    assert response.status_code == 200
+    assert Worker.objects.count() == 1
+
+
+def test_nik_mismatch_is_a_warning_not_an_error(admin_client):
+    # Female NIK for a worker recorded as male: saved, with a warning.
+    response = admin_client.post(
+        reverse("admin:participants_worker_add"), form_data(sex="L"), follow=True
+    )
+    assert Worker.objects.count() == 1
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("jenis kelamin" in m for m in messages)
+
+
+def test_change_page_shows_heirs_school_age_on_a_chosen_date(admin_client):
+    heir = HeirFactory(birth_date=datetime.date(2020, 1, 1), name="Rina")
+    url = reverse("admin:participants_worker_change", args=[heir.worker.pk])
+    content = admin_client.get(url, {"school_age_on": "2023-01-01"}).content.decode()
+    assert "Tidak (usia 3 pada 01-01-2023)" in content
+    content = admin_client.get(url, {"school_age_on": "2024-06-01"}).content.decode()
+    assert "Ya (usia 4 pada 01-06-2024)" in content
+
+
+def test_heir_list_filters_school_age_on_a_date(admin_client):
+    young = HeirFactory(birth_date=datetime.date(2021, 1, 1))
+    school = HeirFactory(birth_date=datetime.date(2012, 1, 1))
+    response = admin_client.get(
+        reverse("admin:participants_heir_changelist"), {"school_age_on": "2024-01-01"}
+    )
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [school]
+    assert young not in response.context["cl"].result_list
+
+
+def test_reference_data_pages_open(admin_client):
+    for name in ["kecamatan", "kelurahan", "segment", "heir"]:
+        assert admin_client.get(reverse(f"admin:participants_{name}_changelist")).status_code == 200
+    worker = WorkerFactory()
+    assert (
+        admin_client.get(reverse("admin:participants_worker_change", args=[worker.pk])).status_code
+        == 200
+    )

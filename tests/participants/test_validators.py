@@ -1,0 +1,151 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from participants.validators import (
+    PROVINCE_CODES,
+    nik_region_warning,
+    nik_warnings,
+    normalize_phone,
+    parse_nik,
+    validate_kk_number,
+    validate_nik,
+    validate_no_formula,
+)
+
+
+def error_code(func, value):
+    with pytest.raises(ValidationError) as exc:
+        func(value)
+    return exc.value.code
+
+
+@st.composite
+def valid_niks(draw):
+    province = draw(st.sampled_from(sorted(PROVINCE_CODES)))
+    regency = draw(st.integers(1, 99))
+    district = draw(st.integers(1, 99))
+    born = draw(st.dates(datetime.date(1930, 1, 1), datetime.date(2025, 12, 31)))
+    female = draw(st.booleans())
+    serial = draw(st.integers(1, 9999))
+    day = born.day + (40 if female else 0)
+    nik = f"{province}{regency:02d}{district:02d}{day:02d}{born:%m%y}{serial:04d}"
+    return nik, born, "P" if female else "L"
+
+
+@given(valid_niks())
+def test_it_accepts_every_well_formed_nik_and_reads_its_parts(case):
+    nik, born, sex = case
+    parts = parse_nik(nik)
+    assert parts.sex == sex
+    assert born in parts.birth_date_candidates()
+    assert nik_warnings(nik, birth_date=born, sex=sex) == []
+
+
+@given(st.text(max_size=20))
+def test_it_never_crashes_and_only_accepts_sixteen_digits(value):
+    try:
+        validate_nik(value)
+    except ValidationError as exc:
+        assert exc.code.startswith("nik_")
+    else:
+        assert len(value) == 16 and value.isdigit()
+
+
+@given(st.integers(min_value=10**15, max_value=10**16 - 1))
+def test_it_refuses_numbers_even_with_sixteen_digits(number):
+    assert error_code(validate_nik, number) == "nik_not_text"
+
+
+@pytest.mark.parametrize(
+    "value,code",
+    [
+        ("357701010190000", "nik_length"),
+        ("35770101019000011", "nik_length"),
+        ("3577O10101900001", "nik_not_digits"),
+        ("3.57701E+15", "nik_not_digits"),
+        (" 3577010101900001", "nik_not_digits"),
+        ("9977010101900001", "nik_province"),
+        ("3500010101900001", "nik_regency"),
+        ("3577000101900001", "nik_district"),
+        ("3577013201900001", "nik_birth_date"),  # day 32
+        ("3577017201900001", "nik_birth_date"),  # day 72 (women: 41-71)
+        ("3577010113900001", "nik_birth_date"),  # month 13
+        ("3577013002900001", "nik_birth_date"),  # 30 February
+        ("3577010101900000", "nik_serial"),
+    ],
+)
+def test_it_rejects_malformed_niks_with_a_code(value, code):
+    assert error_code(validate_nik, value) == code
+
+
+def test_it_accepts_29_february_when_either_century_has_one():
+    assert parse_nik("3577012902000001").birth_date_candidates() == [datetime.date(2000, 2, 29)]
+    assert error_code(validate_nik, "3577012902010001") == "nik_birth_date"
+
+
+def test_it_decodes_a_womans_birth_day():
+    parts = parse_nik("3577015203850002")
+    assert parts.sex == "P"
+    assert datetime.date(1985, 3, 12) in parts.birth_date_candidates()
+
+
+def test_messages_are_in_indonesian():
+    with pytest.raises(ValidationError) as exc:
+        validate_nik("123")
+    assert "16 digit" in exc.value.messages[0]
+    assert "harus" in exc.value.messages[0]
+
+
+def test_mismatches_with_the_civil_record_are_warnings():
+    found = nik_warnings("3577015203850002", birth_date=datetime.date(1985, 3, 13), sex="L")
+    assert [w.code for w in found] == ["nik_sex_mismatch", "nik_birth_date_mismatch"]
+
+
+def test_it_warns_about_a_nik_from_outside_the_city():
+    assert nik_region_warning("3519015203850002", "3577").code == "nik_outside_city"
+    assert nik_region_warning("3577015203850002", "3577") is None
+
+
+def test_kk_number_needs_sixteen_digits_and_a_region():
+    validate_kk_number("3577010101010001")
+    assert error_code(validate_kk_number, "357701") == "kk_length"
+    assert error_code(validate_kk_number, 3577010101010001) == "kk_not_text"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["081234567890", "0812-3456-7890", "+62 812 3456 7890", "6281234567890", "81234567890"],
+)
+def test_phone_numbers_are_normalised_to_one_format(raw):
+    assert normalize_phone(raw) == "+6281234567890"
+
+
+@pytest.mark.parametrize(
+    "raw,code",
+    [("+1 555 0100", "phone_country"), ("0812abc", "phone_invalid"), ("0812", "phone_length")],
+)
+def test_bad_phone_numbers_are_refused(raw, code):
+    assert error_code(normalize_phone, raw) == code
+
+
+@given(st.text(max_size=30))
+def test_phone_normaliser_never_crashes(value):
+    try:
+        result = normalize_phone(value)
+    except ValidationError:
+        return
+    assert result == "" or (result.startswith("+62") and result[1:].isdigit())
+
+
+@pytest.mark.parametrize("value", ['=HYPERLINK("x")', "+1+1", "-2", "@SUM(A1)", "  =1"])
+def test_text_a_spreadsheet_would_run_is_refused(value):
+    assert error_code(validate_no_formula, value) == "formula"
+
+
+def test_ordinary_text_passes_the_formula_check():
+    validate_no_formula("Siti Aminah")
+    validate_no_formula("Jl. Pahlawan No. 1 - Kartoharjo")
