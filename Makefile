@@ -39,8 +39,13 @@ lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Each app keeps its own catalog in <app>/locale; project-wide strings live in locale/.
+APPS_WITH_LOCALE := $(patsubst %/locale,%,$(wildcard */locale))
 messages: install
-	cd siaga && ../$(PY) ../manage.py makemessages -l id --no-location --ignore=.venv
+	$(PY) manage.py makemessages -l id --no-location --no-wrap $(addprefix --ignore=,$(APPS_WITH_LOCALE) .venv tests)
+	for app in $(filter-out locale,$(APPS_WITH_LOCALE)); do \
+		(cd $$app && ../$(PY) ../manage.py makemessages -l id --no-location --no-wrap) || exit 1; \
+	done
 	$(PY) manage.py compilemessages -l id --ignore=.venv
 
 clean:
