@@ -10,10 +10,12 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from siaga.pagination import EstimatedCountPaginator
 
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
+from .privacy import can_view_full_nik, shown_nik
 from .services import stamp_author
 
 
@@ -51,8 +53,15 @@ class KelurahanAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
+class NoStaffDeleteMixin:
+    """Staff deactivate instead of deleting; only an administrator may purge (audited)."""
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
     list_display = ["name", "code", "is_active", "sort_order"]
     list_editable = ["is_active", "sort_order"]
     search_fields = ["name", "code"]
@@ -96,6 +105,24 @@ class HeirInline(admin.TabularInline):
     readonly_fields = ["school_age"]
     school_age_on: datetime.date | None = None
 
+    def get_fields(self, request, obj=None):
+        if can_view_full_nik(request.user):
+            return self.fields
+        # Without the full-NIK permission an heir's NIK is shown masked and cannot be edited.
+        return [("masked_nik" if f == "nik" else f) for f in self.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if can_view_full_nik(request.user):
+            return self.readonly_fields
+        return [*self.readonly_fields, "masked_nik"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser or super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("NIK"))
+    def masked_nik(self, heir: Heir) -> str:
+        return shown_nik(heir.nik, None) or "-"
+
     @admin.display(description=_("school age"))
     def school_age(self, heir: Heir) -> str:
         if heir.pk is None:
@@ -112,10 +139,36 @@ class HeirInline(admin.TabularInline):
         }
 
 
+class ActiveFilter(admin.SimpleListFilter):
+    title = _("record status")
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("all", _("All")), ("no", _("Deactivated"))]
+
+    def choices(self, changelist):
+        # Default (no parameter) shows active records only.
+        for lookup, title in [(None, _("Active")), *self.lookup_choices]:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup} if lookup else {}, [self.parameter_name]
+                ),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "no":
+            return queryset.filter(is_active=False)
+        return queryset.filter(is_active=True)
+
+
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
     list_display = [
-        "nik",
+        "masked_nik",
         "full_name",
         "worker_type",
         "segment",
@@ -132,6 +185,7 @@ class WorkerAdmin(admin.ModelAdmin):
         "dtks_status",
         HasHeirsFilter,
         AliveFilter,
+        ActiveFilter,
     ]
     search_fields = ["nik", "full_name"]
     search_help_text = _("NIK (16 digits, or its first digits) or part of the name.")
@@ -173,7 +227,10 @@ class WorkerAdmin(admin.ModelAdmin):
             _("DTKS / DTSEN check"),
             {"fields": ["dtks_status", "dtks_desil", "dtks_checked_on", "dtks_source"]},
         ),
-        (_("Status and notes"), {"fields": ["death_date", "notes"]}),
+        (
+            _("Status and notes"),
+            {"fields": ["death_date", "notes", "is_active", "deactivation_reason"]},
+        ),
         (
             _("Record history"),
             {
@@ -182,6 +239,43 @@ class WorkerAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    history_list_display = ["full_name", "worker_type", "kelurahan", "dtks_status"]
+
+    @admin.display(description=_("NIK"), ordering="nik")
+    def masked_nik(self, worker: Worker) -> str:
+        return shown_nik(worker.nik, None)
+
+    @admin.display(description=_("KK number"))
+    def masked_kk_number(self, worker: Worker) -> str:
+        return shown_nik(worker.kk_number, None) or "-"
+
+    def get_list_display(self, request):
+        if can_view_full_nik(request.user):
+            return ["nik", *self.list_display[1:]]
+        return self.list_display
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or can_view_full_nik(request.user):
+            return fieldsets
+        swap = {"nik": "masked_nik", "kk_number": "masked_kk_number"}
+        return [
+            (
+                title,
+                {
+                    **opts,
+                    "fields": [swap.get(f, f) if isinstance(f, str) else f for f in opts["fields"]],
+                },
+            )
+            for title, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_view_full_nik(request.user):
+            fields += ["masked_nik", "masked_kk_number"]
+        return fields
 
     @admin.display(description=_("alive"), boolean=True, ordering="death_date")
     def is_alive(self, worker: Worker) -> bool:
@@ -249,7 +343,7 @@ class SchoolAgeOnFilter(admin.ListFilter):
 
 
 @admin.register(Heir)
-class HeirAdmin(admin.ModelAdmin):
+class HeirAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "worker",
@@ -266,6 +360,22 @@ class HeirAdmin(admin.ModelAdmin):
     raw_id_fields = ["worker"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or can_view_full_nik(request.user):
+            return fields
+        return ["masked_nik" if f == "nik" else f for f in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_view_full_nik(request.user):
+            fields.append("masked_nik")
+        return fields
+
+    @admin.display(description=_("NIK"))
+    def masked_nik(self, heir: Heir) -> str:
+        return shown_nik(heir.nik, None) or "-"
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -11,7 +11,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from .privacy import mask_identity_number
 from .validators import (
     ValidationWarning,
     nik_region_warning,
@@ -95,6 +97,7 @@ class Segment(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -224,6 +227,10 @@ class Worker(models.Model):
 
     death_date = models.DateField(_("date of death"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Staff never delete a worker: they deactivate the record with a reason. Only an
+    # administrator may purge, and the audit trail keeps that deletion.
+    is_active = models.BooleanField(_("active"), default=True)
+    deactivation_reason = models.CharField(_("reason for deactivation"), max_length=255, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -245,11 +252,16 @@ class Worker(models.Model):
     )
 
     objects = WorkerQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("worker")
         verbose_name_plural = _("workers")
+        permissions = [
+            ("view_full_nik", _("Can see full NIK and KK numbers")),
+            ("export_personal_data", _("Can export personal data")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(nik__regex=SIXTEEN_DIGITS), name="worker_nik_16_digits"
@@ -281,7 +293,8 @@ class Worker(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.nik})"
+        # Masked: __str__ ends up in admin breadcrumbs, history and messages seen by every role.
+        return f"{self.full_name} ({mask_identity_number(self.nik)})"
 
     def clean(self) -> None:
         errors: dict[str, list[ValidationError]] = {}
@@ -309,6 +322,12 @@ class Worker(models.Model):
             errors.setdefault("dtks_desil", []).append(
                 ValidationError(
                     _("A desil is only recorded for workers who are in DTKS."), code="dtks_desil"
+                )
+            )
+        if not self.is_active and not self.deactivation_reason.strip():
+            errors.setdefault("deactivation_reason", []).append(
+                ValidationError(
+                    _("Give the reason for deactivating this worker."), code="deactivation_reason"
                 )
             )
         if self.dtks_status == DtksStatus.NOT_REGISTERED and not self.dtks_checked_on:
@@ -388,6 +407,7 @@ class Heir(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = HeirQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["worker", "id"]

@@ -122,6 +122,7 @@ def form_data(**overrides):
         "employer_name": "Paguyuban PKL Pahlawan",
         "monthly_income": "1500000",
         "dtks_status": "unchecked",
+        "is_active": "on",
         "heirs-TOTAL_FORMS": "1",
         "heirs-INITIAL_FORMS": "0",
         "heirs-MIN_NUM_FORMS": "0",
