@@ -34,7 +34,7 @@ class Column:
     parser: Parser = parse_text
     help_text: str = ""
 
-    def keys(self) -> set[str]:
+    def header_keys(self) -> set[str]:
         return {header_key(self.label), *(header_key(a) for a in self.aliases)}
 
 
@@ -70,7 +70,7 @@ class ColumnSpec:
         self.by_field = {c.field: c for c in self.columns}
         self.by_key: dict[str, Column] = {}
         for column in self.columns:
-            for key in column.keys():
+            for key in column.header_keys():
                 if key in self.by_key:
                     raise ValueError(f"Header alias {key!r} is used twice")
                 self.by_key[key] = column

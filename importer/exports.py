@@ -24,9 +24,12 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 
 def escape_formula(value: Any) -> Any:
     """Return ``value`` with a leading apostrophe if a spreadsheet would evaluate it."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        if not _PLAIN_NUMBER.fullmatch(value):
-            return "'" + value
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
     return value
 
 

@@ -118,7 +118,7 @@ def _identity_text(value: Cell, *, label: str, code_prefix: str) -> str:
     how_to_fix = _(
         "Format the %(label)s column as Text in the spreadsheet and type the number again."
     ) % {"label": label}
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, (bool, int | float)):
         raise CellError(
             _(
                 "%(label)s is stored as a number, and spreadsheets keep only 15 digits, so "

@@ -120,8 +120,7 @@ def detect_delimiter(text: str) -> str:
 def _csv_rows(text: str) -> Iterator[tuple[int, list[Cell]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text))
     try:
-        for number, row in enumerate(reader, start=1):
-            yield number, row
+        yield from enumerate(reader, start=1)
     except csv.Error as exc:
         raise FileRejected(
             _("The CSV file cannot be read near line %(line)d: %(error)s")

@@ -7,6 +7,7 @@ deleted when the import finishes or is abandoned, and stale ones are purged.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -69,10 +70,8 @@ def read_stage(name: str) -> Any:
 def delete_stage(name: str) -> None:
     if not name:
         return
-    try:
+    with contextlib.suppress(FileNotFoundError):
         _path(name).unlink(missing_ok=True)
-    except FileNotFoundError:
-        pass
 
 
 def purge_stale(max_age: int = STALE_AFTER_SECONDS) -> list[str]:
