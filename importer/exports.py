@@ -63,3 +63,29 @@ def write_xlsx(
             out.append(cell)
         sheet.append(out)
     workbook.save(stream)
+
+
+ERROR_NOTES_HEADER = "Keterangan kesalahan"
+
+
+def invalid_rows_xlsx(
+    stream: IO[bytes], headers: Sequence[str], rows: Iterable[Any], *, sheet_title: str
+) -> None:
+    """Invalid rows with their original columns plus "Keterangan kesalahan", for re-upload.
+
+    ``rows`` are planned rows (``cells`` and ``errors``). The sheet keeps the original headers
+    and name so the fixed file is read exactly like the first one.
+    """
+    body = []
+    for planned in rows:
+        notes = "; ".join(
+            f"{e.column}: {e.message}" if e.column else e.message for e in planned.errors
+        )
+        body.append([*(planned.cells or [""] * len(headers)), notes])
+    write_xlsx(
+        stream,
+        [*headers, ERROR_NOTES_HEADER],
+        body,
+        sheet_title=sheet_title,
+        text_columns=range(len(headers) + 1),
+    )

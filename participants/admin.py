@@ -10,10 +10,14 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
+from importer.admin import StagedImportMixin
 from siaga.pagination import EstimatedCountPaginator
 
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
+from .resources import WorkerImporter, WorkerResource
 from .services import stamp_author
 
 
@@ -113,7 +117,13 @@ class HeirInline(admin.TabularInline):
 
 
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(StagedImportMixin, ExportMixin, admin.ModelAdmin):
+    # Import: Siaga's checked, staged flow (importer.admin); export: django-import-export,
+    # with formula-looking text escaped by WorkerResource.
+    spreadsheet_importer_class = WorkerImporter
+    resource_classes = [WorkerResource]
+    export_formats = [XLSX, CSV]
+    import_export_change_list_template = "admin/participants/worker/change_list.html"
     list_display = [
         "nik",
         "full_name",

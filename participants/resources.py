@@ -21,7 +21,7 @@ from import_export import fields, resources
 
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
-from importer.exports import escape_formula, write_xlsx
+from importer.exports import escape_formula
 from importer.parsers import (
     choice_parser,
     parse_birth_date,
@@ -401,22 +401,6 @@ class WorkerResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         return escape_formula(super().export_field(field, instance, **kwargs))
-
-
-def invalid_rows_xlsx(headers: list[str], rows: list[PlannedRow]) -> bytes:
-    """The invalid rows with their original columns plus "Keterangan kesalahan"."""
-    out_headers = [*headers, "Keterangan kesalahan"]
-    body = []
-    for planned in rows:
-        notes = "; ".join(
-            f"{e.column}: {e.message}" if e.column else e.message for e in planned.errors
-        )
-        body.append([*(planned.cells or [""] * len(headers)), notes])
-    buffer = io.BytesIO()
-    write_xlsx(
-        buffer, out_headers, body, sheet_title=TEMPLATE_SHEET, text_columns=range(len(out_headers))
-    )
-    return buffer.getvalue()
 
 
 TEXT_TEMPLATE_FIELDS = {"nik", "kk_number", "phone", "heir_nik", "rt", "rw"}
