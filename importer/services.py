@@ -108,7 +108,7 @@ def import_stage(
     *, importer: SpreadsheetImporter, data: bytes, file_name: str, user: Any
 ) -> ImportOutcome:
     """Validate an uploaded file and keep its checked rows server-side for a preview."""
-    staging.purge_stale()
+    import_purge_stale()
     job = _new_job(importer, data, file_name, user, ImportSource.ADMIN)
     try:
         plan = build_plan(importer, data, file_name)
@@ -148,3 +148,16 @@ def import_confirm(
 
 def import_abandon(*, job: ImportJob) -> ImportJob:
     return _finish(job, ImportStatus.ABANDONED)
+
+
+def import_purge_stale(max_age: int = staging.STALE_AFTER_SECONDS) -> int:
+    """Delete staged rows nobody confirmed in time and mark their jobs abandoned."""
+    names = staging.purge_stale(max_age)
+    if not names:
+        return 0
+    return ImportJob.objects.filter(staged_file__in=names).update(
+        status=ImportStatus.ABANDONED,
+        staged_file="",
+        finished_at=timezone.now(),
+        message=_("Not confirmed in time; the checked rows were deleted."),
+    )
