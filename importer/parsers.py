@@ -109,61 +109,73 @@ def safe_text_parser(max_length: int) -> Parser:
     return parse
 
 
-def _identity_text(value: Cell, *, label: str, code_prefix: str) -> str:
+def _how_to_fix(label: str) -> str:
+    return _(
+        "Format the %(label)s column as Text in the spreadsheet and type the number again."
+    ) % {"label": label}
+
+
+def _identity_text(value: Cell, *, label: Callable[[], str], code_prefix: str) -> str:
     """16-digit NIK/KK accepted only as text; numbers are refused, never "repaired".
 
     Excel keeps 15 significant digits, so a NIK typed into a number cell has already lost its
     last digit (DOMAIN.md); a CSV may carry the damage as "3.57701E+15" or "3577…0.0".
+    ``label`` is called only when there is an error (translation lookups cost per row).
     """
-    how_to_fix = _(
-        "Format the %(label)s column as Text in the spreadsheet and type the number again."
-    ) % {"label": label}
-    if isinstance(value, (bool, int | float)):
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 16:
+            return text  # the common case, checked first because it runs on every row
+        text = text.lstrip("'").strip().replace(" ", "")
+    elif isinstance(value, bool | int | float):
+        name = label()
         raise CellError(
             _(
                 "%(label)s is stored as a number, and spreadsheets keep only 15 digits, so "
                 "the last digits may already be wrong."
             )
-            % {"label": label}
+            % {"label": name}
             + " "
-            + how_to_fix,
+            + _how_to_fix(name),
             code=f"{code_prefix}_numeric_cell",
         )
-    if isinstance(value, datetime.date):
+    else:  # a date cell
+        name = label()
         raise CellError(
-            _("%(label)s is stored as a date.") % {"label": label} + " " + how_to_fix,
+            _("%(label)s is stored as a date.") % {"label": name} + " " + _how_to_fix(name),
             code=f"{code_prefix}_not_text",
         )
-    text = str(value).strip().lstrip("'").strip().replace(" ", "")
     if _SCIENTIFIC.fullmatch(text):
+        name = label()
         raise CellError(
             _(
                 "%(label)s %(value)s is in scientific notation: the spreadsheet treated it as "
                 "a number and lost digits."
             )
-            % {"label": label, "value": text}
+            % {"label": name, "value": text}
             + " "
-            + how_to_fix,
+            + _how_to_fix(name),
             code=f"{code_prefix}_scientific",
         )
     if _DECIMAL_SUFFIX.fullmatch(text):
+        name = label()
         raise CellError(
             _("%(label)s %(value)s was saved from a number cell and may have lost digits.")
-            % {"label": label, "value": text}
+            % {"label": name, "value": text}
             + " "
-            + how_to_fix,
+            + _how_to_fix(name),
             code=f"{code_prefix}_numeric_cell",
         )
     if text.isdigit() and len(text) > 16:
         raise CellError(
-            _("%(label)s %(value)s has more than 16 digits.") % {"label": label, "value": text},
+            _("%(label)s %(value)s has more than 16 digits.") % {"label": label(), "value": text},
             code=f"{code_prefix}_length",
         )
     return text
 
 
 def parse_nik(value: Cell) -> str:
-    text = _identity_text(value, label="NIK", code_prefix="nik")
+    text = _identity_text(value, label=lambda: "NIK", code_prefix="nik")
     try:
         validate_nik(text)
     except ValidationError as exc:
@@ -172,7 +184,7 @@ def parse_nik(value: Cell) -> str:
 
 
 def parse_kk(value: Cell) -> str:
-    text = _identity_text(value, label=_("KK number"), code_prefix="kk")
+    text = _identity_text(value, label=lambda: _("KK number"), code_prefix="kk")
     try:
         validate_kk_number(text)
     except ValidationError as exc:

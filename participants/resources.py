@@ -8,6 +8,7 @@ NIK in chunks of one query each) and the write is a handful of bulk statements.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -110,6 +111,7 @@ HEIR_FIELDS = ("heir_name", "heir_relationship", "heir_birth_date", "heir_nik")
 COMPARED_FIELDS = (*WORKER_FIELDS, "kelurahan_id", "segment_id")
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(text: str) -> str:
     """Place/segment names match ignoring case, spaces, dashes, dots and a "Kel." prefix."""
     text = re.sub(r"^\s*(kelurahan|kel\.|desa)\s+", "", text.lower())

@@ -37,8 +37,11 @@ class TestNik:
     def test_the_message_tells_staff_to_format_the_column_as_text(self):
         with pytest.raises(CellError) as caught:
             parse_nik(3577011204850000.0)
-        assert "15" in caught.value.message
-        assert "NIK" in caught.value.message
+        assert caught.value.message == (
+            "NIK tersimpan sebagai angka, padahal spreadsheet hanya menyimpan 15 digit, sehingga "
+            "digit terakhir mungkin sudah berubah. Ubah format kolom NIK menjadi Teks di "
+            "spreadsheet lalu ketik ulang nomornya."
+        )
 
     @pytest.mark.parametrize("value", ["3.57701E+15", "3,57701E+15", "3.577011204850E+15"])
     def test_it_refuses_scientific_notation(self, value):
@@ -101,7 +104,9 @@ class TestDates:
         with pytest.raises(CellError) as caught:
             parse_date("kemarin")
         assert caught.value.code == "date_format"
-        assert "DD-MM-YYYY" in caught.value.message
+        assert caught.value.message == (
+            "kemarin bukan tanggal; tulis sebagai HH-BB-TTTT, misalnya 04-03-1990."
+        )
 
     def test_birth_dates_in_the_future_are_refused(self):
         assert error_code(parse_birth_date, "01-01-2999") == "birth_date_future"
