@@ -6,6 +6,7 @@ Production sets at least DEBUG=False, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL
 """
 
 import datetime
+import tempfile
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "participants.apps.ParticipantsConfig",
+    "importer.apps.ImporterConfig",
     "enrollment.apps.EnrollmentConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
@@ -207,3 +209,12 @@ SIAGA_SCHOOL_AGE_MAX = env.int("SIAGA_SCHOOL_AGE_MAX", default=23)
 # Above this many rows the admin changelist shows PostgreSQL's row estimate instead of
 # running COUNT(*) over an unfiltered table.
 SIAGA_ESTIMATED_COUNT_THRESHOLD = env.int("SIAGA_ESTIMATED_COUNT_THRESHOLD", default=50_000)
+
+# Spreadsheet imports (docs/import.md). Larger files are refused with a message; 20 MB holds
+# well over 100,000 worker rows as xlsx.
+SIAGA_IMPORT_MAX_BYTES = env.int("SIAGA_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Private folder for rows checked at preview time, deleted on confirm/cancel (personal data).
+SIAGA_IMPORT_STAGING_DIR = env.path(
+    "SIAGA_IMPORT_STAGING_DIR",
+    default=str(Path(tempfile.gettempdir()) / "siaga-import-staging"),
+)

@@ -1,0 +1,317 @@
+"""Admin: the audit list of imports, and the upload → preview → confirm flow for any importer.
+
+``StagedImportMixin`` extends django-import-export's ``ImportMixin``: the "Import" button and
+URLs stay, but the file is read by Siaga's engine, the checked rows are staged server-side,
+and confirming writes those rows without reading or validating the file again.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+
+from .engine import (
+    INVALID,
+    NEW,
+    STATUSES,
+    UNCHANGED,
+    UPDATED,
+    SpreadsheetImporter,
+    check_size,
+    max_upload_bytes,
+)
+from .errors import FileRejected
+from .exports import invalid_rows_xlsx
+from .models import ImportJob
+from .services import import_abandon, import_confirm, import_stage, import_staged_plan
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PREVIEW_PAGE_SIZE = 50
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Read-only: the record of processing is never edited by hand."""
+
+    list_display = [
+        "created_at",
+        "file_name",
+        "kind",
+        "source",
+        "created_by",
+        "status",
+        "rows_total",
+        "rows_new",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_invalid",
+    ]
+    list_filter = ["status", "kind", "source"]
+    list_select_related = ["created_by"]
+    search_fields = ["file_name", "file_sha256"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "kind",
+        "file_name",
+        "file_sha256",
+        "file_size",
+        "source",
+        "created_by",
+        "created_at",
+        "finished_at",
+        "status",
+        "skip_invalid",
+        "rows_total",
+        "rows_new",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_invalid",
+        "message",
+        "errors",
+    ]
+    exclude = ["staged_file"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class UploadForm(forms.Form):
+    import_file = forms.FileField(
+        label=_("Spreadsheet file"),
+        help_text=_("xlsx, xls, ods or csv."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
+    )
+
+
+class StagedImportMixin(ImportMixin):
+    """Replace django-import-export's import views with Siaga's staged, validated flow."""
+
+    spreadsheet_importer_class: type[SpreadsheetImporter]
+
+    def get_spreadsheet_importer(self) -> SpreadsheetImporter:
+        return self.spreadsheet_importer_class()
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(self.get_spreadsheet_importer().permission)
+
+    def _templates(self, name: str) -> list[str]:
+        opts = self.opts
+        return [f"admin/{opts.app_label}/{opts.model_name}/{name}", f"importer/{name}"]
+
+    def get_urls(self):
+        prefix = "{}_{}".format(*self.get_model_info())
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/template.xlsx",
+                wrap(self.import_template_view),
+                name=f"{prefix}_import_template",
+            ),
+            path(
+                "import/<int:job_id>/",
+                wrap(self.import_preview_view),
+                name=f"{prefix}_import_preview",
+            ),
+            path(
+                "import/<int:job_id>/invalid.xlsx",
+                wrap(self.import_invalid_rows_view),
+                name=f"{prefix}_import_invalid_rows",
+            ),
+            path(
+                "import/<int:job_id>/cancel/",
+                wrap(self.import_cancel_view),
+                name=f"{prefix}_import_cancel",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name: str, *args: Any) -> str:
+        info = self.get_model_info()
+        return reverse(f"admin:{info[0]}_{info[1]}_{name}", args=args)
+
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import %(name)s") % {"name": self.opts.verbose_name_plural},
+            "importer": self.get_spreadsheet_importer(),
+            "template_url": self._url("import_template"),
+            **extra,
+        }
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload form (GET); read, validate and stage the file (POST)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        file_error = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            try:
+                check_size(upload.size)
+                data = upload.read()
+            except FileRejected as exc:
+                file_error = exc.message
+            else:
+                outcome = import_stage(
+                    importer=self.get_spreadsheet_importer(),
+                    data=data,
+                    file_name=upload.name,
+                    user=request.user,
+                )
+                if outcome.plan is not None:
+                    return HttpResponseRedirect(self._url("import_preview", outcome.job.pk))
+                file_error = outcome.job.message
+        context = self._context(
+            request, form=form, file_error=file_error, max_bytes=max_upload_bytes()
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self._templates("import_form.html"), context)
+
+    def _own_job(self, request: HttpRequest, job_id: int) -> ImportJob:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(ImportJob, pk=job_id, kind=self.get_spreadsheet_importer().kind)
+        # Staged rows are personal data: only the member of staff who uploaded them sees them.
+        if job.created_by_id != request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied
+        return job
+
+    def import_preview_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._own_job(request, job_id)
+        plan = import_staged_plan(job)
+        if plan is None:
+            messages.warning(
+                request,
+                gettext("This import is closed (%(status)s).")
+                % {"status": job.get_status_display()},
+            )
+            return HttpResponseRedirect(self._url("changelist"))
+        status = request.GET.get("status", "")
+        rows = plan.rows_with(status) if status in STATUSES else plan.rows
+        page = Paginator(rows, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+        importer = self.get_spreadsheet_importer()
+        context = self._context(
+            request,
+            job=job,
+            plan=plan,
+            counts=plan.counts(),
+            page=page,
+            status=status,
+            status_choices=[
+                (NEW, _("New")),
+                (UPDATED, _("Updated")),
+                (UNCHANGED, _("Unchanged")),
+                (INVALID, _("Invalid")),
+            ],
+            preview_rows=[self._preview_row(importer, r) for r in page.object_list],
+            confirm_url=self._url("process_import"),
+            cancel_url=self._url("import_cancel", job.pk),
+            invalid_url=self._url("import_invalid_rows", job.pk),
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self._templates("import_preview.html"), context)
+
+    @staticmethod
+    def _preview_row(importer: SpreadsheetImporter, planned: Any) -> dict[str, Any]:
+        def label(field: str) -> str:
+            column = importer.spec.by_field.get(field.removesuffix("_id"))
+            return column.label if column else field
+
+        changes = [(label(f), old, new) for f, (old, new) in planned.changes.items()]
+        if planned.status == NEW:
+            changes = [
+                (label(f), None, v)
+                for f, v in planned.data.items()
+                if f in ("full_name", "kelurahan", "segment")
+            ]
+        return {"planned": planned, "changes": changes, "name": planned.data.get("full_name", "")}
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Confirm: write the staged rows."""
+        if request.method != "POST":
+            return HttpResponseRedirect(self._url("import"))
+        job = self._own_job(request, int(request.POST.get("job", 0) or 0))
+        outcome = import_confirm(
+            importer=self.get_spreadsheet_importer(),
+            job=job,
+            user=request.user,
+            skip_invalid=bool(request.POST.get("skip_invalid")),
+        )
+        job = outcome.job
+        if outcome.written is not None:
+            messages.success(
+                request,
+                gettext(
+                    "Import finished: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                    "%(invalid)d invalid rows skipped."
+                )
+                % {
+                    "new": job.rows_new,
+                    "updated": job.rows_updated,
+                    "unchanged": job.rows_unchanged,
+                    "invalid": job.rows_invalid,
+                },
+            )
+        else:
+            messages.error(
+                request,
+                job.message
+                or gettext("Nothing was imported: %(status)s.")
+                % {"status": job.get_status_display()},
+            )
+        return HttpResponseRedirect(self._url("changelist"))
+
+    def import_cancel_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._own_job(request, job_id)
+        if request.method == "POST" and job.is_open:
+            import_abandon(job=job)
+            messages.info(request, gettext("The import was cancelled; nothing was written."))
+        return HttpResponseRedirect(self._url("changelist"))
+
+    def import_invalid_rows_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = self._own_job(request, job_id)
+        plan = import_staged_plan(job)
+        if plan is None:
+            return HttpResponseRedirect(self._url("changelist"))
+        buffer = io.BytesIO()
+        invalid_rows_xlsx(
+            buffer,
+            plan.headers,
+            plan.rows_with(INVALID),
+            sheet_title=self.get_spreadsheet_importer().preferred_sheet or plan.sheet_name,
+        )
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+        stem = plan.file_name.rsplit(".", 1)[0]
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{stem}-baris-salah.xlsx"
+        )
+        return response
+
+    def import_template_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(
+            self.get_spreadsheet_importer().template_bytes(), content_type=XLSX_TYPE
+        )
+        response["Content-Disposition"] = 'attachment; filename="template-impor.xlsx"'
+        return response

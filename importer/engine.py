@@ -1,0 +1,154 @@
+"""The import pipeline every spreadsheet importer shares: read, plan, then write.
+
+``build_plan`` reads the file and asks the kind-specific ``SpreadsheetImporter`` to classify
+each row as new / updated / unchanged / invalid. ``apply_plan`` hands the valid rows to the
+importer's ``write`` inside one transaction, so a failure part-way writes nothing.
+A plan can be staged (see ``staging``) and applied later without reading the file again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from .columns import ColumnSpec, Layout, Record
+from .errors import FileRejected, RowError
+from .reading import open_sheet, sha256_of
+
+NEW, UPDATED, UNCHANGED, INVALID = "new", "updated", "unchanged", "invalid"
+STATUSES = (NEW, UPDATED, UNCHANGED, INVALID)
+
+
+@dataclass
+class PlannedRow:
+    """What the import will do with one data row."""
+
+    row: int
+    status: str
+    key: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [old, new]
+    errors: list[RowError] = field(default_factory=list)
+    cells: list[Any] | None = None  # the original cells, kept for invalid rows only
+
+    def to_stage(self) -> list[Any]:
+        return [
+            self.row,
+            self.status,
+            self.key,
+            self.data,
+            self.changes,
+            [[e.column, e.code, e.message] for e in self.errors],
+            self.cells,
+        ]
+
+    @classmethod
+    def from_stage(cls, item: list[Any]) -> PlannedRow:
+        row, status, key, data, changes, errors, cells = item
+        return cls(row, status, key, data, changes, [RowError(row, *e) for e in errors], cells)
+
+
+@dataclass
+class Plan:
+    kind: str
+    file_name: str
+    sha256: str
+    size: int
+    sheet_name: str
+    header_row: int
+    headers: list[str]
+    ignored_headers: list[str]
+    rows: list[PlannedRow]
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(r.status for r in self.rows)
+        return {"rows": len(self.rows), **{s: counter.get(s, 0) for s in STATUSES}}
+
+    def errors(self) -> list[RowError]:
+        return [e for r in self.rows for e in r.errors]
+
+    def rows_with(self, status: str) -> list[PlannedRow]:
+        return [r for r in self.rows if r.status == status]
+
+    def to_stage(self) -> dict[str, Any]:
+        meta = {k: v for k, v in self.__dict__.items() if k != "rows"}
+        return {"meta": meta, "rows": [r.to_stage() for r in self.rows]}
+
+    @classmethod
+    def from_stage(cls, payload: dict[str, Any]) -> Plan:
+        return cls(**payload["meta"], rows=[PlannedRow.from_stage(r) for r in payload["rows"]])
+
+
+class SpreadsheetImporter:
+    """Base for one kind of import; subclasses declare the columns and the two hooks."""
+
+    kind: str = ""
+    title: str = ""
+    spec: ColumnSpec
+    preferred_sheet: str | None = None
+    permission: str = ""
+
+    def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
+        raise NotImplementedError
+
+    def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
+        """Write valid rows (status new/updated); called inside a transaction."""
+        raise NotImplementedError
+
+    def template_bytes(self) -> bytes:
+        raise NotImplementedError
+
+
+def max_upload_bytes() -> int:
+    return settings.SIAGA_IMPORT_MAX_BYTES
+
+
+def check_size(size: int) -> None:
+    limit = max_upload_bytes()
+    if size > limit:
+        raise FileRejected(
+            _(
+                "The file is %(size)s; files larger than %(limit)s are refused. Split the list "
+                "into several files."
+            )
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
+            code="too_large",
+        )
+
+
+def build_plan(importer: SpreadsheetImporter, data: bytes, file_name: str) -> Plan:
+    """Read and validate a whole file in memory; raise ``FileRejected`` if it is unreadable."""
+    check_size(len(data))
+    sheet = open_sheet(data, file_name, preferred_sheet=importer.preferred_sheet)
+    layout, records = importer.spec.parse_rows(sheet)
+    rows = importer.plan_rows(layout, records)
+    if not rows:
+        raise FileRejected(
+            _("The sheet %(sheet)s has a header row but no data rows.") % {"sheet": sheet.name},
+            code="no_rows",
+        )
+    return Plan(
+        kind=importer.kind,
+        file_name=file_name,
+        sha256=sha256_of(data),
+        size=len(data),
+        sheet_name=sheet.name,
+        header_row=layout.header_row,
+        headers=layout.headers,
+        ignored_headers=layout.ignored,
+        rows=rows,
+    )
+
+
+def apply_plan(importer: SpreadsheetImporter, plan: Plan, *, user: Any) -> dict[str, int]:
+    """Write the plan's valid rows in one transaction; the caller decides about invalid rows."""
+    valid = [r for r in plan.rows if r.status in (NEW, UPDATED)]
+    with transaction.atomic():
+        return importer.write(valid, user=user)

@@ -1,0 +1,85 @@
+"""The audit record of every spreadsheet import (UU 27/2022 asks for a record of processing)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Stored errors are capped so one broken 100,000-row file cannot bloat the audit table.
+MAX_STORED_ERRORS = 2000
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Checked, waiting for confirmation")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DRY_RUN = "dry_run", _("Checked only (nothing written)")
+    IMPORTED = "imported", _("Imported")
+    REFUSED = "refused", _("Not imported: invalid rows")
+    UNREADABLE = "unreadable", _("File could not be read")
+    FAILED = "failed", _("Failed: nothing written")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class ImportSource(models.TextChoices):
+    ADMIN = "admin", _("Admin")
+    COMMAND = "command", _("Command line")
+
+
+class ImportJob(models.Model):
+    """Who imported which file (by checksum, never by content), when, and with what outcome."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    source = models.CharField(
+        _("started from"), max_length=10, choices=ImportSource.choices, default=ImportSource.ADMIN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("outcome"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    skip_invalid = models.BooleanField(_("invalid rows skipped"), default=False)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_new = models.PositiveIntegerField(_("new"), default=0)
+    rows_updated = models.PositiveIntegerField(_("updated"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    rows_invalid = models.PositiveIntegerField(_("invalid"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    errors = models.JSONField(_("row errors"), default=list, blank=True)
+    # Server-side file holding the validated rows between preview and confirmation; emptied
+    # (and the file deleted) as soon as the import finishes or is abandoned.
+    staged_file = models.CharField(_("staged rows file"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        permissions = [("import_workers", _("Can import worker spreadsheets"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportStatus.values), name="importjob_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file_name} ({self.created_at:%d-%m-%Y %H:%M})"
+            if self.created_at
+            else self.file_name
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ImportStatus.PREVIEWED

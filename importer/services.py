@@ -1,0 +1,163 @@
+"""Import jobs: run an import end to end, or stage it for preview and confirm it later.
+
+Every path records an ``ImportJob`` (who, when, file name, checksum, counts, outcome). The
+uploaded bytes are only held in memory; only validated rows are staged, and that staged file
+is deleted once the job is confirmed or abandoned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DatabaseError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import staging
+from .engine import INVALID, Plan, SpreadsheetImporter, apply_plan, build_plan
+from .errors import FileRejected
+from .models import MAX_STORED_ERRORS, ImportJob, ImportSource, ImportStatus
+from .reading import sha256_of
+
+
+@dataclass
+class ImportOutcome:
+    job: ImportJob
+    plan: Plan | None
+    written: dict[str, int] | None = None
+
+
+def _user_or_none(user: Any) -> Any:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _store_plan_counts(job: ImportJob, plan: Plan) -> None:
+    counts = plan.counts()
+    job.rows_total = counts["rows"]
+    job.rows_new = counts["new"]
+    job.rows_updated = counts["updated"]
+    job.rows_unchanged = counts["unchanged"]
+    job.rows_invalid = counts["invalid"]
+    job.errors = [e.as_dict() for e in plan.errors()[:MAX_STORED_ERRORS]]
+
+
+def _new_job(
+    importer: SpreadsheetImporter, data: bytes, file_name: str, user: Any, source: str
+) -> ImportJob:
+    return ImportJob(
+        kind=importer.kind,
+        file_name=file_name[:255],
+        file_sha256=sha256_of(data),
+        file_size=len(data),
+        source=source,
+        created_by=_user_or_none(user),
+    )
+
+
+def _finish(job: ImportJob, status: str, message: str = "") -> ImportJob:
+    job.status = status
+    job.message = message
+    job.finished_at = timezone.now()
+    staging.delete_stage(job.staged_file)
+    job.staged_file = ""
+    job.save()
+    return job
+
+
+def import_run(
+    *,
+    importer: SpreadsheetImporter,
+    data: bytes,
+    file_name: str,
+    user: Any = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    source: str = ImportSource.COMMAND,
+) -> ImportOutcome:
+    """Read, validate and (unless refused or a dry run) write a file in one go."""
+    job = _new_job(importer, data, file_name, user, source)
+    job.skip_invalid = skip_invalid
+    try:
+        plan = build_plan(importer, data, file_name)
+    except FileRejected as exc:
+        job.errors = [{"row": 0, "column": "", "code": exc.code, "message": exc.message}]
+        return ImportOutcome(_finish(job, ImportStatus.UNREADABLE, exc.message), None)
+    _store_plan_counts(job, plan)
+    if plan.counts()[INVALID] and not skip_invalid:
+        status = ImportStatus.DRY_RUN if dry_run else ImportStatus.REFUSED
+        return ImportOutcome(_finish(job, status), plan)
+    if dry_run:
+        return ImportOutcome(_finish(job, ImportStatus.DRY_RUN), plan)
+    return _write(importer, job, plan, user)
+
+
+def _write(importer: SpreadsheetImporter, job: ImportJob, plan: Plan, user: Any) -> ImportOutcome:
+    try:
+        written = apply_plan(importer, plan, user=_user_or_none(user))
+    except DatabaseError as exc:
+        # Nothing was written (one transaction); the job row is saved after the rollback.
+        message = _("The database refused the import, nothing was written: %(error)s") % {
+            "error": type(exc).__name__
+        }
+        return ImportOutcome(_finish(job, ImportStatus.FAILED, message), plan)
+    return ImportOutcome(_finish(job, ImportStatus.IMPORTED), plan, written)
+
+
+def import_stage(
+    *, importer: SpreadsheetImporter, data: bytes, file_name: str, user: Any
+) -> ImportOutcome:
+    """Validate an uploaded file and keep its checked rows server-side for a preview."""
+    import_purge_stale()
+    job = _new_job(importer, data, file_name, user, ImportSource.ADMIN)
+    try:
+        plan = build_plan(importer, data, file_name)
+    except FileRejected as exc:
+        job.errors = [{"row": 0, "column": "", "code": exc.code, "message": exc.message}]
+        return ImportOutcome(_finish(job, ImportStatus.UNREADABLE, exc.message), None)
+    _store_plan_counts(job, plan)
+    job.status = ImportStatus.PREVIEWED
+    job.staged_file = staging.write_stage(plan.to_stage())
+    job.save()
+    return ImportOutcome(job, plan)
+
+
+def import_staged_plan(job: ImportJob) -> Plan | None:
+    """The plan staged for an open job, or None when it is gone (finished or purged)."""
+    if not job.is_open or not job.staged_file:
+        return None
+    try:
+        return Plan.from_stage(staging.read_stage(job.staged_file))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def import_confirm(
+    *, importer: SpreadsheetImporter, job: ImportJob, user: Any, skip_invalid: bool
+) -> ImportOutcome:
+    """Write the rows checked at preview time, without reading the file again."""
+    plan = import_staged_plan(job)
+    if plan is None:
+        message = _("The checked rows are no longer available; upload the file again.")
+        return ImportOutcome(_finish(job, ImportStatus.ABANDONED, message), None)
+    job.skip_invalid = skip_invalid
+    if plan.counts()[INVALID] and not skip_invalid:
+        return ImportOutcome(_finish(job, ImportStatus.REFUSED), plan)
+    return _write(importer, job, plan, user)
+
+
+def import_abandon(*, job: ImportJob) -> ImportJob:
+    return _finish(job, ImportStatus.ABANDONED)
+
+
+def import_purge_stale(max_age: int = staging.STALE_AFTER_SECONDS) -> int:
+    """Delete staged rows nobody confirmed in time and mark their jobs abandoned."""
+    names = staging.purge_stale(max_age)
+    if not names:
+        return 0
+    return ImportJob.objects.filter(staged_file__in=names).update(
+        status=ImportStatus.ABANDONED,
+        staged_file="",
+        finished_at=timezone.now(),
+        message=_("Not confirmed in time; the checked rows were deleted."),
+    )

@@ -1,0 +1,137 @@
+"""Import a candidate list from the command line, through the same code as the admin.
+
+Exit codes: 0 imported (or checked, with --dry-run); 1 invalid rows (nothing written unless
+--skip-invalid) or the database refused the write; 2 the file cannot be read; 3 the --user
+given may not import.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from importer.engine import check_size
+from importer.errors import FileRejected
+from importer.models import ImportStatus
+from importer.services import import_run
+from participants.resources import WorkerImporter
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE, EXIT_FORBIDDEN = 0, 1, 2, 3
+
+
+class Command(BaseCommand):
+    help = "Import workers (and their heirs) from an xlsx, xls, ods or csv candidate list."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="Spreadsheet file to import.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check the file and report; write nothing."
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Write the valid rows and report the invalid ones (default: write nothing "
+            "if any row is invalid).",
+        )
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument(
+            "--user", help="Username recorded as the importer; must hold the import permission."
+        )
+
+    def handle(self, *args, **options):
+        importer = WorkerImporter()
+        user = self._user(options["user"], importer.permission)
+        path = Path(options["path"])
+        try:
+            if not path.is_file():
+                raise FileRejected(
+                    _("File %(path)s does not exist.") % {"path": path}, code="not_found"
+                )
+            check_size(path.stat().st_size)
+            data = path.read_bytes()
+        except FileRejected as exc:
+            return self._finish(options, {"rows": 0, "errors": [_file_error(exc)]}, EXIT_UNREADABLE)
+        outcome = import_run(
+            importer=importer,
+            data=data,
+            file_name=path.name,
+            user=user,
+            dry_run=options["dry_run"],
+            skip_invalid=options["skip_invalid"],
+        )
+        job = outcome.job
+        report = {
+            "rows": job.rows_total,
+            "new": job.rows_new,
+            "updated": job.rows_updated,
+            "unchanged": job.rows_unchanged,
+            "invalid": job.rows_invalid,
+            "errors": [e.as_dict() for e in outcome.plan.errors()] if outcome.plan else job.errors,
+            "written": job.status == ImportStatus.IMPORTED,
+            "outcome": job.status,
+            "job": job.pk,
+        }
+        if job.status == ImportStatus.UNREADABLE:
+            code = EXIT_UNREADABLE
+        elif (
+            job.status in (ImportStatus.REFUSED, ImportStatus.FAILED)
+            or job.status == ImportStatus.DRY_RUN
+            and job.rows_invalid
+            and not options["skip_invalid"]
+        ):
+            code = EXIT_INVALID
+        else:
+            code = EXIT_OK
+        if job.message:
+            report["message"] = job.message
+        return self._finish(options, report, code)
+
+    def _user(self, username: str | None, permission: str):
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None or not user.is_active or not user.has_perm(permission):
+            raise CommandError(
+                _("User %(user)s does not exist or may not import workers.") % {"user": username},
+                returncode=EXIT_FORBIDDEN,
+            )
+        return user
+
+    def _finish(self, options, report: dict, code: int) -> None:
+        for key in ("new", "updated", "unchanged", "invalid"):
+            report.setdefault(key, 0)
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False, default=str))
+        else:
+            self._print_human(report, options)
+        if code:
+            raise SystemExit(code)
+
+    def _print_human(self, report: dict, options) -> None:
+        for error in report["errors"]:
+            where = _("row %(row)s") % {"row": error["row"]} if error["row"] else _("file")
+            column = f", {error['column']}" if error["column"] else ""
+            self.stderr.write(f"{where}{column}: {error['message']}")
+        self.stdout.write(
+            _(
+                "%(rows)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(invalid)d invalid."
+            )
+            % report
+        )
+        if report.get("message"):
+            self.stderr.write(report["message"])
+        if report.get("written"):
+            self.stdout.write(self.style.SUCCESS(_("Imported.")))
+        elif options["dry_run"]:
+            self.stdout.write(_("Dry run: nothing was written."))
+        else:
+            self.stdout.write(self.style.WARNING(_("Nothing was written.")))
+
+
+def _file_error(exc: FileRejected) -> dict:
+    return {"row": 0, "column": "", "code": exc.code, "message": exc.message}
