@@ -10,22 +10,16 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-<<<<<<< HEAD
-from simple_history.admin import SimpleHistoryAdmin
-=======
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
->>>>>>> import
+from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
 from siaga.pagination import EstimatedCountPaginator
 
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
-<<<<<<< HEAD
 from .privacy import can_view_full_nik, shown_nik
-=======
 from .resources import WorkerImporter, WorkerResource
->>>>>>> import
 from .services import stamp_author
 
 
@@ -176,17 +170,13 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Worker)
-<<<<<<< HEAD
-class WorkerAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
-=======
-class WorkerAdmin(StagedImportMixin, ExportMixin, admin.ModelAdmin):
+class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHistoryAdmin):
     # Import: Siaga's checked, staged flow (importer.admin); export: django-import-export,
     # with formula-looking text escaped by WorkerResource.
     spreadsheet_importer_class = WorkerImporter
     resource_classes = [WorkerResource]
     export_formats = [XLSX, CSV]
     import_export_change_list_template = "admin/participants/worker/change_list.html"
->>>>>>> import
     list_display = [
         "masked_nik",
         "full_name",

@@ -1,0 +1,312 @@
+"""Files exchanged with BPJS Ketenagakerjaan: the registration export and the activation file.
+
+The export layout is documented in docs/enrollment.md ("BPJS export"). Reading is kept in
+``read_bpjs_activation_file`` / ``read_table`` so the shared importer can replace it later;
+``services.enrollment_activate_from_bpjs`` only sees parsed rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _t
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from participants.models import WorkerType
+
+from .models import Enrollment, EnrollmentStatus, PremiumRate, ProgramYear
+
+CITY_NAME = "KOTA MADIUN"
+
+# (header, width). Order and names follow the fields BPJS Ketenagakerjaan's collective
+# registration asks for; see docs/enrollment.md for the reasons.
+EXPORT_COLUMNS: list[tuple[str, int]] = [
+    ("NO", 6),
+    ("NIK", 19),
+    ("NAMA LENGKAP", 30),
+    ("TEMPAT LAHIR", 16),
+    ("TANGGAL LAHIR", 14),
+    ("JENIS KELAMIN", 8),
+    ("ALAMAT", 30),
+    ("RT", 5),
+    ("RW", 5),
+    ("KELURAHAN", 18),
+    ("KECAMATAN", 14),
+    ("KABUPATEN/KOTA", 14),
+    ("NO HP", 16),
+    ("JENIS KEPESERTAAN", 10),
+    ("JENIS PEKERJAAN", 24),
+    ("UPAH/PENGHASILAN", 14),
+    ("KELAS RISIKO", 14),
+    ("PROGRAM", 10),
+    ("TANGGAL MULAI KEPESERTAAN", 14),
+    ("IURAN PER BULAN", 12),
+    ("ID SIAGA", 10),
+]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> str:
+    """Text a spreadsheet will show, never run: a leading ``'`` defuses =, +, -, @ (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _bpu_income_bracket(rates: dict[str, PremiumRate]) -> int:
+    # BPU JKK is 1% of the declared income bracket: the bracket is JKK × 100.
+    rate = rates.get(WorkerType.BPU)
+    return rate.jkk_amount * 100 if rate and rate.jkk_amount else 0
+
+
+def export_submitted(program_year: ProgramYear, stream) -> int:
+    """Write the year's submitted (didaftarkan) enrollments as xlsx to ``stream``.
+
+    Returns the number of participants written. Every cell is written as text or a whole
+    number; NIK and dates are text so Excel keeps all 16 digits and the day order.
+    """
+    enrollments = (
+        Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
+        .select_related("worker", "worker__kelurahan__kecamatan", "worker__segment")
+        .order_by("worker__kelurahan__code", "worker__full_name", "pk")
+    )
+    rates = {
+        r.worker_type: r
+        for r in PremiumRate.objects.filter(program_year=program_year, worker_type=WorkerType.BPU)
+    }
+    bpu_bracket = _bpu_income_bracket(rates)
+
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = f"Pendaftaran {program_year.year}"
+    sheet.append([name for name, _w in EXPORT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, (_name, width) in enumerate(EXPORT_COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
+    count = 0
+    for count, enrollment in enumerate(enrollments.iterator(chunk_size=2000), start=1):
+        worker = enrollment.worker
+        is_pu = enrollment.worker_type == WorkerType.PU
+        sheet.append(
+            [
+                count,
+                safe_text(worker.nik),
+                safe_text(worker.full_name.upper()),
+                safe_text(worker.birth_place.upper()),
+                worker.birth_date.strftime("%d-%m-%Y"),
+                worker.sex,
+                safe_text(worker.address.upper()),
+                safe_text(worker.rt),
+                safe_text(worker.rw),
+                safe_text(worker.kelurahan.name.upper()),
+                safe_text(worker.kelurahan.kecamatan.name.upper()),
+                CITY_NAME,
+                safe_text(worker.phone),
+                enrollment.worker_type,
+                safe_text(worker.segment.name),
+                enrollment.declared_wage if is_pu else bpu_bracket,
+                enrollment.get_risk_class_display() if is_pu else "",
+                "JKK, JKM",
+                enrollment.coverage_start.strftime("%d-%m-%Y"),
+                enrollment.monthly_premium or 0,
+                enrollment.pk,
+            ]
+        )
+    # Text columns stay text when staff retype a cell.
+    for column in ("B", "E", "S"):
+        for cell in sheet[column]:
+            cell.number_format = "@"
+    sheet.freeze_panes = "C2"
+    workbook.save(stream)
+    return count
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _normalise_header(value: object) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).strip()
+
+
+NIK_HEADERS = {"nik", "no nik", "nomor nik", "nomor induk kependudukan"}
+KPJ_HEADERS = {"kpj", "no kpj", "nomor kpj", "no kartu", "nomor kartu", "kpj number"}
+START_HEADERS = {
+    "tanggal mulai kepesertaan",
+    "tgl mulai kepesertaan",
+    "tanggal kepesertaan",
+    "tgl kepesertaan",
+    "tanggal mulai",
+    "mulai kepesertaan",
+    "coverage start",
+    "coverage_start",
+}
+
+
+def read_table(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of the first sheet of an xlsx or a csv as (row number, {normalised header: value})."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            sample = handle.read(4096)
+            handle.seek(0)
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
+            rows = list(csv.reader(handle, dialect))
+    else:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    if not rows:
+        return []
+    headers = [_normalise_header(h) for h in rows[0]]
+    table = []
+    for number, values in enumerate(rows[1:], start=2):
+        if all(v in (None, "") for v in values):
+            continue
+        table.append((number, dict(zip(headers, values, strict=False))))
+    return table
+
+
+def _pick(row: dict[str, Any], names: set[str]) -> Any:
+    for key, value in row.items():
+        if key in names:
+            return value
+    return None
+
+
+def parse_date_cell(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_amount_cell(value: object) -> int | None:
+    """Whole rupiah from a number cell or text like ``16.800`` / ``Rp 16,800``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 0 else None
+    digits = re.sub(r"^rp\s*|[.,\s]", "", str(value or "").strip().lower())
+    return int(digits) if digits.isdigit() else None
+
+
+def _text_cell(value: object) -> str:
+    return str(value).strip().lstrip("'") if value is not None else ""
+
+
+@dataclass
+class ActivationFile:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_bpjs_activation_file(path: str | Path) -> ActivationFile:
+    """Parse BPJS's answer (NIK, KPJ number, coverage start) from an xlsx or csv file.
+
+    Refuses NIKs stored as numbers (Excel keeps only 15 digits) and says how to fix the
+    sheet. Each good row is ``{"row": n, "nik": str, "kpj": str, "coverage_start": date}``.
+    """
+    result = ActivationFile()
+    table = read_table(path)
+    if table:
+        keys = set(table[0][1])
+        missing = [
+            label
+            for label, names in (
+                ("NIK", NIK_HEADERS),
+                ("KPJ", KPJ_HEADERS),
+                ("TANGGAL MULAI KEPESERTAAN", START_HEADERS),
+            )
+            if not keys & names
+        ]
+        if missing:
+            result.errors.append(
+                (1, _t("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+            )
+            return result
+    for number, row in table:
+        nik_cell = _pick(row, NIK_HEADERS)
+        kpj_cell = _pick(row, KPJ_HEADERS)
+        start_cell = _pick(row, START_HEADERS)
+        if isinstance(nik_cell, int | float):
+            result.errors.append(
+                (
+                    number,
+                    _t(
+                        "NIK is stored as a number, so Excel may have changed its last digits. "
+                        "Format the NIK column as Text and type the NIK again."
+                    ),
+                )
+            )
+            continue
+        if isinstance(kpj_cell, float) or (isinstance(kpj_cell, int) and len(str(kpj_cell)) != 11):
+            result.errors.append(
+                (number, _t("KPJ is stored as a number; format the KPJ column as Text."))
+            )
+            continue
+        start = parse_date_cell(start_cell)
+        if start is None:
+            result.errors.append(
+                (
+                    number,
+                    _t("Coverage start %(value)s is not a date (use DD-MM-YYYY).")
+                    % {"value": start_cell},
+                )
+            )
+            continue
+        result.rows.append(
+            {
+                "row": number,
+                "nik": _text_cell(nik_cell),
+                "kpj": _text_cell(kpj_cell),
+                "coverage_start": start,
+            }
+        )
+    return result
+
+
+def read_invoice_lines_file(path: str | Path) -> ActivationFile:
+    """Parse a BPJS invoice's participant list: NIK, KPJ (optional), amount."""
+    result = ActivationFile()
+    amount_headers = {"iuran", "jumlah", "amount", "nominal", "jumlah iuran", "tagihan"}
+    for number, row in read_table(path):
+        nik_cell = _pick(row, NIK_HEADERS)
+        if isinstance(nik_cell, int | float):
+            result.errors.append(
+                (number, _t("NIK is stored as a number; format the NIK column as Text."))
+            )
+            continue
+        amount_cell = _pick(row, amount_headers)
+        amount = parse_amount_cell(amount_cell)
+        if amount is None:
+            result.errors.append(
+                (number, _t("Amount %(value)s is not a whole number.") % {"value": amount_cell})
+            )
+            continue
+        result.rows.append(
+            {
+                "row": number,
+                "nik": _text_cell(nik_cell),
+                "kpj": _text_cell(_pick(row, KPJ_HEADERS)),
+                "amount": amount,
+            }
+        )
+    return result

@@ -1,0 +1,141 @@
+"""Reads for the admin, the commands and reports: year figures, quota use, reconciliation,
+the scholarship follow-up list."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from participants.models import Heir, Worker
+
+from .models import (
+    Enrollment,
+    EnrollmentStatus,
+    InvoiceLine,
+    PremiumInvoice,
+    ProgramYear,
+    QuotaTarget,
+)
+from .services import quota_used, year_committed
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """A year's money in rupiah: budget allocated, committed, realised (paid) and remaining."""
+
+    allocated: int
+    committed: int
+    realised: int
+    remaining: int
+    by_status: dict[str, int]
+
+
+def year_figures(program_year: ProgramYear) -> YearFigures:
+    committed = year_committed(program_year)
+    realised = (
+        PremiumInvoice.objects.filter(program_year=program_year, paid_on__isnull=False).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or 0
+    )
+    counts = dict(
+        Enrollment.objects.filter(program_year=program_year)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return YearFigures(
+        allocated=program_year.budget,
+        committed=committed,
+        realised=realised,
+        remaining=program_year.budget - committed,
+        by_status={s: counts.get(s, 0) for s in EnrollmentStatus.values},
+    )
+
+
+@dataclass(frozen=True)
+class QuotaUse:
+    quota: QuotaTarget
+    used: int
+
+    @property
+    def remaining(self) -> int:
+        return self.quota.target - self.used
+
+
+def quota_usage(program_year: ProgramYear) -> list[QuotaUse]:
+    quotas = QuotaTarget.objects.filter(program_year=program_year).select_related(
+        "program_year", "segment", "kecamatan"
+    )
+    return [QuotaUse(quota=q, used=quota_used(q)) for q in quotas]
+
+
+def covered_in_month(program_year: ProgramYear, month: int) -> QuerySet[Enrollment]:
+    """Enrollments BPJS should bill for ``month``: they were active and covered that month."""
+    first = datetime.date(program_year.year, month, 1)
+    next_first = (
+        datetime.date(program_year.year + 1, 1, 1)
+        if month == 12
+        else datetime.date(program_year.year, month + 1, 1)
+    )
+    return Enrollment.objects.filter(
+        program_year=program_year,
+        coverage_start__lt=next_first,
+        coverage_end__gte=first,
+    ).filter(
+        Q(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.ENDED])
+        | (Q(status=EnrollmentStatus.TERMINATED) & ~Q(kpj_number=""))
+    )
+
+
+@dataclass
+class Reconciliation:
+    invoice: PremiumInvoice
+    billed_not_active: QuerySet[InvoiceLine]
+    active_not_billed: QuerySet[Enrollment]
+
+
+def invoice_reconciliation(invoice: PremiumInvoice) -> Reconciliation:
+    """Who BPJS billed without active cover, and who was covered but not billed, that month."""
+    covered = covered_in_month(invoice.program_year, invoice.month)
+    billed_niks = InvoiceLine.objects.filter(invoice=invoice).values("nik")
+    billed_not_active = (
+        InvoiceLine.objects.filter(invoice=invoice)
+        .exclude(nik__in=covered.values("worker__nik"))
+        .select_related("enrollment")
+        .order_by("nik")
+    )
+    active_not_billed = (
+        covered.exclude(worker__nik__in=billed_niks)
+        .select_related("worker", "worker__kelurahan")
+        .order_by("worker__nik")
+    )
+    return Reconciliation(
+        invoice=invoice,
+        billed_not_active=billed_not_active,
+        active_not_billed=active_not_billed,
+    )
+
+
+def scholarship_followup(on: datetime.date | None = None) -> QuerySet[Worker]:
+    """Deceased participants with their heirs, school-age children first (JKM scholarship).
+
+    Each worker carries ``school_age_children`` (children of school age on ``on``, see
+    ``HeirQuerySet.school_age_on``) and ``all_heirs``.
+    """
+    on = on or timezone.localdate()
+    return (
+        Worker.objects.filter(death_date__isnull=False)
+        .filter(Exists(Enrollment.objects.filter(worker=OuterRef("pk")).exclude(kpj_number="")))
+        .select_related("kelurahan")
+        .prefetch_related(
+            Prefetch(
+                "heirs", queryset=Heir.objects.school_age_on(on), to_attr="school_age_children"
+            ),
+            Prefetch("heirs", queryset=Heir.objects.order_by("id"), to_attr="all_heirs"),
+        )
+        .order_by("-death_date", "full_name")
+    )

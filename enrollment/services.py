@@ -1,0 +1,896 @@
+"""Writes and rules of the enrollment lifecycle. Admin, commands and importers call these.
+
+Every status change goes through ``_move`` so it is checked against ``TRANSITIONS``, refused
+in a closed year, and recorded as an ``EnrollmentEvent`` (who, when, from → to, why).
+Quota and budget are hard limits checked under a row lock on the program year (see
+``enrollment_verify``), so two staff verifying the last free place cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Worker, WorkerType
+from participants.services import worker_update
+from participants.validators import parse_nik
+
+from .models import (
+    QUOTA_STATUSES,
+    Claim,
+    ClaimStatus,
+    ClaimType,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+    InvoiceLine,
+    PremiumInvoice,
+    ProgramYear,
+    QuotaTarget,
+    TerminationReason,
+)
+from .premiums import coverage_cost, monthly_premium, rate_for
+
+S = EnrollmentStatus
+
+# The only moves the lifecycle allows (issue 4, point 2).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PROPOSED: frozenset({S.VERIFIED, S.REJECTED, S.TERMINATED}),
+    S.VERIFIED: frozenset({S.SUBMITTED, S.REJECTED, S.TERMINATED}),
+    S.SUBMITTED: frozenset({S.ACTIVE, S.TERMINATED}),
+    S.ACTIVE: frozenset({S.ENDED, S.TERMINATED}),
+    S.ENDED: frozenset(),
+    S.TERMINATED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+
+OVERRIDE_QUOTA_PERMISSION = "enrollment.override_quota"
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One eligibility result with a stable code (for tests and reports) and a message."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+@dataclass
+class Eligibility:
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def is_eligible(self) -> bool:
+        return not self.errors
+
+    def as_validation_error(self) -> ValidationError:
+        return ValidationError([ValidationError(f.message, code=f.code) for f in self.errors])
+
+
+def _city_kelurahan_prefix() -> str:
+    code = settings.SIAGA_CITY_REGION_CODE
+    return f"{code[:2]}.{code[2:4]}."
+
+
+def enrollment_eligibility(
+    *,
+    worker: Worker,
+    program_year: ProgramYear,
+    worker_type: str | None = None,
+    coverage_start: datetime.date | None = None,
+    exclude: Enrollment | None = None,
+) -> Eligibility:
+    """Whether ``worker`` may be covered in ``program_year``: errors refuse, warnings inform.
+
+    The one eligibility rule, used by proposal, verification, renewal and the admin page.
+    Age: completed years on the coverage start within the year's ``min_age``..``max_age``
+    (defaults 18..65, see docs/enrollment.md "Age rule").
+    """
+    result = Eligibility()
+    worker_type = worker_type or worker.worker_type
+    start = coverage_start or program_year.coverage_start
+
+    try:
+        parse_nik(worker.nik)
+    except ValidationError as exc:
+        result.errors.append(Finding("nik_invalid", "; ".join(exc.messages)))
+
+    if worker.death_date is not None:
+        result.errors.append(
+            Finding(
+                "deceased",
+                _t("The worker died on %(date)s.")
+                % {"date": worker.death_date.strftime("%d-%m-%Y")},
+            )
+        )
+
+    age = worker.age_on(start)
+    if not program_year.min_age <= age <= program_year.max_age:
+        result.errors.append(
+            Finding(
+                "age_out_of_range",
+                _t("Age %(age)d on %(date)s is outside the program's range %(min)d-%(max)d.")
+                % {
+                    "age": age,
+                    "date": start.strftime("%d-%m-%Y"),
+                    "min": program_year.min_age,
+                    "max": program_year.max_age,
+                },
+            )
+        )
+
+    if not worker.kelurahan.code.startswith(_city_kelurahan_prefix()):
+        result.errors.append(
+            Finding("not_resident", _t("The worker's kelurahan is not in Kota Madiun."))
+        )
+
+    others = Enrollment.objects.filter(worker=worker, program_year=program_year)
+    if exclude is not None and exclude.pk:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        result.errors.append(
+            Finding(
+                "already_enrolled",
+                _t("The worker already has an enrollment in %(year)s.")
+                % {"year": program_year.year},
+            )
+        )
+
+    if worker_type == WorkerType.BPU and worker.employer_covered:
+        result.errors.append(
+            Finding(
+                "employer_covered",
+                _t("An employer already covers this worker, so the city cannot pay BPU cover."),
+            )
+        )
+
+    # NIK/birth-date/sex mismatches and a NIK issued outside 35.77: staff look, nothing refused.
+    for warning in worker.warnings():
+        result.warnings.append(Finding(warning.code, str(warning.message)))
+    if not worker.heirs.exists():
+        result.warnings.append(
+            Finding("no_heirs", _t("No heirs are recorded: JKM benefits need an heir."))
+        )
+    return result
+
+
+# --- lifecycle helpers -------------------------------------------------------------------------
+
+
+def _user_or_none(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    if user is not None and not user.is_authenticated:
+        return None
+    return user
+
+
+def _ensure_open(program_year: ProgramYear) -> None:
+    if program_year.is_closed:
+        raise ValidationError(
+            _("Program year %(year)s is closed and can no longer change."),
+            code="year_closed",
+            params={"year": program_year.year},
+        )
+
+
+def _lock(enrollment: Enrollment) -> Enrollment:
+    return (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("program_year", "worker", "worker__kelurahan")
+        .get(pk=enrollment.pk)
+    )
+
+
+def _check_move(enrollment: Enrollment, to_status: str) -> None:
+    _ensure_open(enrollment.program_year)
+    if to_status not in TRANSITIONS[enrollment.status]:
+        raise ValidationError(
+            _("An enrollment that is %(current)s cannot become %(target)s."),
+            code="illegal_transition",
+            params={
+                "current": S(enrollment.status).label,
+                "target": S(to_status).label,
+            },
+        )
+
+
+def _move(
+    enrollment: Enrollment,
+    to_status: str,
+    *,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+) -> Enrollment:
+    """Apply a checked status change, validate, save and record it in the history."""
+    from_status = enrollment.status
+    now = timezone.now()
+    enrollment.status = to_status
+    enrollment.status_note = reason
+    enrollment.status_changed_at = now
+    enrollment.full_clean()
+    enrollment.save()
+    EnrollmentEvent.objects.create(
+        enrollment=enrollment,
+        from_status=from_status,
+        to_status=to_status,
+        at=now,
+        by=_user_or_none(user),
+        reason=reason,
+    )
+    return enrollment
+
+
+def _sync(original: Enrollment, saved: Enrollment) -> Enrollment:
+    """Keep the caller's instance in step with the locked copy that was saved."""
+    original.refresh_from_db()
+    return saved
+
+
+def year_committed(program_year: ProgramYear, *, exclude: Enrollment | None = None) -> int:
+    """Rupiah the year's enrollments are committed to (each one's frozen cost)."""
+    qs = Enrollment.objects.filter(program_year=program_year)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.aggregate(total=Sum("committed_amount"))["total"] or 0
+
+
+def applicable_quotas(enrollment: Enrollment) -> Q:
+    """Quota rows that count ``enrollment``: its type overall, its segment, its kecamatan."""
+    worker = enrollment.worker
+    return Q(program_year_id=enrollment.program_year_id, worker_type=enrollment.worker_type) & (
+        Q(segment__isnull=True, kecamatan__isnull=True)
+        | Q(segment_id=worker.segment_id)
+        | Q(kecamatan_id=worker.kelurahan.kecamatan_id)
+    )
+
+
+def quota_used(quota: QuotaTarget, *, exclude: Enrollment | None = None) -> int:
+    qs = Enrollment.objects.filter(
+        program_year_id=quota.program_year_id,
+        worker_type=quota.worker_type,
+        status__in=QUOTA_STATUSES,
+    )
+    if quota.segment_id:
+        qs = qs.filter(worker__segment_id=quota.segment_id)
+    if quota.kecamatan_id:
+        qs = qs.filter(worker__kelurahan__kecamatan_id=quota.kecamatan_id)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.count()
+
+
+def _check_budget(program_year: ProgramYear, enrollment: Enrollment, cost: int) -> None:
+    committed = year_committed(program_year, exclude=enrollment)
+    if committed + cost > program_year.budget:
+        raise ValidationError(
+            _(
+                "Not enough budget: this enrollment costs Rp %(cost)s but only Rp %(left)s of "
+                "the %(year)s budget is left."
+            ),
+            code="budget_exceeded",
+            params={
+                "cost": f"{cost:,}".replace(",", "."),
+                "left": f"{max(program_year.budget - committed, 0):,}".replace(",", "."),
+                "year": program_year.year,
+            },
+        )
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_propose(
+    *,
+    worker: Worker,
+    program_year: ProgramYear,
+    user: AbstractBaseUser | None,
+    risk_class: str = "",
+    coverage_start: datetime.date | None = None,
+    coverage_end: datetime.date | None = None,
+    reason: str = "",
+    renewed_from: Enrollment | None = None,
+) -> Enrollment:
+    """Propose ``worker`` for ``program_year`` (status diusulkan) if they are eligible."""
+    _ensure_open(program_year)
+    start = coverage_start or program_year.coverage_start
+    eligibility = enrollment_eligibility(
+        worker=worker, program_year=program_year, coverage_start=start
+    )
+    if not eligibility.is_eligible:
+        raise eligibility.as_validation_error()
+    is_pu = worker.worker_type == WorkerType.PU
+    if is_pu and not risk_class:
+        raise ValidationError(
+            _("Choose the risk class of a wage earner's (PU) work."), code="risk_class_missing"
+        )
+    enrollment = Enrollment(
+        worker=worker,
+        program_year=program_year,
+        worker_type=worker.worker_type,
+        risk_class=risk_class if is_pu else "",
+        declared_wage=worker.monthly_income if is_pu else 0,
+        coverage_start=start,
+        coverage_end=coverage_end or program_year.coverage_end,
+        created_by=_user_or_none(user),
+        renewed_from=renewed_from,
+    )
+    if not (program_year.first_day <= enrollment.coverage_start <= enrollment.coverage_end):
+        raise ValidationError(_("Coverage dates are out of order."), code="coverage_order")
+    if enrollment.coverage_end > program_year.last_day:
+        raise ValidationError(
+            _("Coverage must end inside the program year."), code="coverage_outside_year"
+        )
+    enrollment.status = ""  # recorded as the "from" of the first history entry
+    return _move(enrollment, S.PROPOSED, user=user, reason=reason)
+
+
+@transaction.atomic
+def enrollment_verify(
+    *,
+    enrollment: Enrollment,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    override_quota_reason: str = "",
+) -> Enrollment:
+    """Check eligibility, freeze the monthly premium and reserve a quota place and budget.
+
+    Locks the program year row first (then the enrollment and the quota rows): every
+    verification of a year queues on that lock, so counting the quota and summing the budget
+    see every earlier verification. ``override_quota_reason`` lets a holder of the
+    ``override_quota`` permission go past a full quota; nothing overrides the budget.
+    """
+    program_year = ProgramYear.objects.select_for_update().get(pk=enrollment.program_year_id)
+    locked = _lock(enrollment)
+    locked.program_year = program_year
+    _check_move(locked, S.VERIFIED)
+
+    eligibility = enrollment_eligibility(
+        worker=locked.worker,
+        program_year=program_year,
+        worker_type=locked.worker_type,
+        coverage_start=locked.coverage_start,
+        exclude=locked,
+    )
+    if not eligibility.is_eligible:
+        raise eligibility.as_validation_error()
+
+    rate = rate_for(
+        program_year=program_year, worker_type=locked.worker_type, risk_class=locked.risk_class
+    )
+    monthly = monthly_premium(rate=rate, wage=locked.declared_wage)
+    cost = coverage_cost(
+        monthly=monthly,
+        start=locked.coverage_start,
+        end=locked.coverage_end,
+        program_year=program_year,
+    )
+
+    quotas = list(
+        QuotaTarget.objects.select_for_update(of=("self",))
+        .filter(applicable_quotas(locked))
+        .select_related("segment", "kecamatan")
+        .order_by("pk")
+    )
+    full = [q for q in quotas if quota_used(q, exclude=locked) >= q.target]
+    if full:
+        override_quota_reason = override_quota_reason.strip()
+        if not override_quota_reason:
+            raise ValidationError(
+                _("The quota %(quota)s is full (%(target)s participants)."),
+                code="quota_full",
+                params={"quota": str(full[0]), "target": full[0].target},
+            )
+        if user is None or not user.has_perm(OVERRIDE_QUOTA_PERMISSION):
+            raise ValidationError(
+                _("Only a supervisor may verify beyond the quota."),
+                code="quota_override_forbidden",
+            )
+        locked.quota_override = True
+        locked.quota_override_reason = override_quota_reason
+        locked.quota_override_by = user
+
+    _check_budget(program_year, locked, cost)
+    locked.monthly_premium = monthly
+    locked.committed_amount = cost
+    _move(locked, S.VERIFIED, user=user, reason=reason or override_quota_reason)
+    return _sync(enrollment, locked)
+
+
+@transaction.atomic
+def enrollment_submit(
+    *, enrollment: Enrollment, user: AbstractBaseUser | None, reason: str = ""
+) -> Enrollment:
+    """Mark a verified enrollment as sent to BPJS Ketenagakerjaan for registration."""
+    locked = _lock(enrollment)
+    _check_move(locked, S.SUBMITTED)
+    _move(locked, S.SUBMITTED, user=user, reason=reason)
+    return _sync(enrollment, locked)
+
+
+@transaction.atomic
+def enrollment_activate(
+    *,
+    enrollment: Enrollment,
+    kpj_number: str,
+    coverage_start: datetime.date,
+    user: AbstractBaseUser | None,
+    reason: str = "",
+) -> Enrollment:
+    """Record BPJS's registration: KPJ number and the date coverage actually started.
+
+    The cost is recomputed from the real start date; a start earlier than planned that
+    would overrun the budget is refused like any other budget overrun.
+    """
+    program_year = ProgramYear.objects.select_for_update().get(pk=enrollment.program_year_id)
+    locked = _lock(enrollment)
+    locked.program_year = program_year
+    _check_move(locked, S.ACTIVE)
+    if not program_year.first_day <= coverage_start <= locked.coverage_end:
+        raise ValidationError(
+            _("Coverage start %(date)s is outside the enrollment's period."),
+            code="coverage_start_outside",
+            params={"date": coverage_start.strftime("%d-%m-%Y")},
+        )
+    cost = coverage_cost(
+        monthly=locked.monthly_premium,
+        start=coverage_start,
+        end=locked.coverage_end,
+        program_year=program_year,
+    )
+    _check_budget(program_year, locked, cost)
+    locked.kpj_number = (kpj_number or "").strip()
+    if not locked.kpj_number:
+        raise ValidationError(_("Give the KPJ number from BPJS."), code="kpj_missing")
+    locked.coverage_start = coverage_start
+    locked.committed_amount = cost
+    _move(locked, S.ACTIVE, user=user, reason=reason)
+    return _sync(enrollment, locked)
+
+
+@transaction.atomic
+def enrollment_end(
+    *,
+    enrollment: Enrollment,
+    user: AbstractBaseUser | None,
+    today: datetime.date | None = None,
+    reason: str = "",
+) -> Enrollment:
+    """Close an active enrollment whose coverage period has run out (berakhir)."""
+    today = today or timezone.localdate()
+    locked = _lock(enrollment)
+    _check_move(locked, S.ENDED)
+    if locked.coverage_end >= today:
+        raise ValidationError(
+            _("Coverage runs until %(date)s; it has not ended yet."),
+            code="coverage_not_over",
+            params={"date": locked.coverage_end.strftime("%d-%m-%Y")},
+        )
+    _move(locked, S.ENDED, user=user, reason=reason)
+    return _sync(enrollment, locked)
+
+
+@transaction.atomic
+def enrollment_terminate(
+    *,
+    enrollment: Enrollment,
+    termination_reason: str,
+    user: AbstractBaseUser | None,
+    effective_date: datetime.date | None = None,
+    reason: str = "",
+) -> Enrollment:
+    """Stop an enrollment early (dihentikan) for one of ``TerminationReason``.
+
+    An active enrollment keeps the months it was covered (coverage now ends on
+    ``effective_date``); one that never became active costs nothing and frees its place.
+    """
+    if termination_reason not in TerminationReason.values:
+        raise ValidationError(_("Choose a termination reason."), code="termination_reason")
+    locked = _lock(enrollment)
+    _check_move(locked, S.TERMINATED)
+    effective = effective_date or timezone.localdate()
+    if locked.status == S.ACTIVE:
+        end = min(max(effective, locked.coverage_start), locked.coverage_end)
+        locked.coverage_end = end
+        locked.committed_amount = coverage_cost(
+            monthly=locked.monthly_premium,
+            start=locked.coverage_start,
+            end=end,
+            program_year=locked.program_year,
+        )
+    else:
+        locked.committed_amount = 0
+    locked.termination_reason = termination_reason
+    _move(locked, S.TERMINATED, user=user, reason=reason)
+    return _sync(enrollment, locked)
+
+
+@transaction.atomic
+def enrollment_reject(
+    *, enrollment: Enrollment, user: AbstractBaseUser | None, reason: str
+) -> Enrollment:
+    """Refuse a proposed or verified enrollment (ditolak); a reason is required."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the enrollment is rejected."), code="reason_missing")
+    locked = _lock(enrollment)
+    _check_move(locked, S.REJECTED)
+    locked.committed_amount = 0
+    _move(locked, S.REJECTED, user=user, reason=reason.strip())
+    return _sync(enrollment, locked)
+
+
+def enrollments_end_expired(
+    *, program_year: ProgramYear, user: AbstractBaseUser | None, today: datetime.date | None = None
+) -> int:
+    """End every active enrollment of the year whose coverage is over; return how many."""
+    today = today or timezone.localdate()
+    ids = Enrollment.objects.filter(
+        program_year=program_year, status=S.ACTIVE, coverage_end__lt=today
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(ids):
+        enrollment_end(enrollment=Enrollment(pk=pk), user=user, today=today)
+        count += 1
+    return count
+
+
+# --- BPJS activation ---------------------------------------------------------------------------
+
+
+@dataclass
+class ActivationReport:
+    matched: list[tuple[Mapping[str, Any], Enrollment]] = field(default_factory=list)
+    unmatched: list[tuple[Mapping[str, Any], str]] = field(default_factory=list)
+
+
+def enrollment_activate_from_bpjs(
+    *,
+    year: ProgramYear,
+    rows: Iterable[Mapping[str, Any]],
+    user: AbstractBaseUser | None,
+) -> ActivationReport:
+    """Activate submitted enrollments from BPJS's answer: rows of ``nik``, ``kpj``,
+    ``coverage_start`` (already parsed: text, text, date).
+
+    Each row is applied in its own transaction so one bad row does not undo the others;
+    rows that do not match a submitted enrollment are returned with the reason.
+    """
+    report = ActivationReport()
+    seen: set[str] = set()
+    for row in rows:
+        nik = str(row.get("nik") or "").strip()
+        if not nik:
+            report.unmatched.append((row, _t("The row has no NIK.")))
+            continue
+        if nik in seen:
+            report.unmatched.append((row, _t("The NIK appears twice in the file.")))
+            continue
+        seen.add(nik)
+        enrollment = (
+            Enrollment.objects.filter(program_year=year, worker__nik=nik)
+            .select_related("worker")
+            .first()
+        )
+        if enrollment is None:
+            report.unmatched.append(
+                (row, _t("No enrollment in %(year)s for this NIK.") % {"year": year.year})
+            )
+            continue
+        if enrollment.status == S.ACTIVE and enrollment.kpj_number == str(row.get("kpj") or ""):
+            report.unmatched.append((row, _t("Already active with this KPJ number.")))
+            continue
+        if enrollment.status != S.SUBMITTED:
+            report.unmatched.append(
+                (
+                    row,
+                    _t("The enrollment is %(status)s, not submitted to BPJS.")
+                    % {"status": S(enrollment.status).label},
+                )
+            )
+            continue
+        start = row.get("coverage_start")
+        if not isinstance(start, datetime.date):
+            report.unmatched.append((row, _t("The coverage start is not a date.")))
+            continue
+        try:
+            enrollment_activate(
+                enrollment=enrollment,
+                kpj_number=str(row.get("kpj") or ""),
+                coverage_start=start,
+                user=user,
+                reason=_t("BPJS registration file"),
+            )
+        except ValidationError as exc:
+            report.unmatched.append((row, "; ".join(exc.messages)))
+            continue
+        report.matched.append((row, enrollment))
+    return report
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+
+def claim_check(*, enrollment: Enrollment, claim_type: str, event_date: datetime.date) -> None:
+    """Refuse a claim the enrollment did not cover (shared by the admin form and the service)."""
+    if claim_type not in ClaimType.values:
+        raise ValidationError(_("Choose JKK or JKM."), code="claim_type")
+    if not enrollment.kpj_number or enrollment.status not in (S.ACTIVE, S.ENDED, S.TERMINATED):
+        raise ValidationError(
+            _("Only an enrollment that became active (has a KPJ number) can have claims."),
+            code="claim_not_active",
+        )
+    if not enrollment.coverage_start <= event_date <= enrollment.coverage_end:
+        raise ValidationError(
+            _("%(date)s is outside the coverage %(start)s - %(end)s."),
+            code="claim_outside_coverage",
+            params={
+                "date": event_date.strftime("%d-%m-%Y"),
+                "start": enrollment.coverage_start.strftime("%d-%m-%Y"),
+                "end": enrollment.coverage_end.strftime("%d-%m-%Y"),
+            },
+        )
+    if event_date > timezone.localdate():
+        raise ValidationError(_("The event date is in the future."), code="claim_future")
+
+
+@transaction.atomic
+def claim_record(
+    *,
+    enrollment: Enrollment,
+    claim_type: str,
+    event_date: datetime.date,
+    user: AbstractBaseUser | None,
+    fatal: bool = False,
+    status: str = ClaimStatus.REPORTED,
+    benefit_amount: int = 0,
+    notes: str = "",
+) -> Claim:
+    """Record a JKK/JKM event. A death (every JKM claim, a fatal JKK one) marks the worker
+    deceased from ``event_date`` and terminates their enrollments (reason meninggal)."""
+    claim_check(enrollment=enrollment, claim_type=claim_type, event_date=event_date)
+    fatal = fatal or claim_type == ClaimType.JKM
+    claim = Claim(
+        enrollment=enrollment,
+        claim_type=claim_type,
+        event_date=event_date,
+        fatal=fatal,
+        status=status,
+        benefit_amount=benefit_amount,
+        notes=notes,
+        created_by=_user_or_none(user),
+    )
+    claim.full_clean()
+    claim.save()
+    if fatal:
+        worker = enrollment.worker
+        if worker.death_date is None or worker.death_date > event_date:
+            worker_update(worker=worker, user=user, data={"death_date": event_date})
+        note = _t("Death recorded with claim %(claim)s.") % {"claim": claim.pk}
+        open_statuses = [s for s, targets in TRANSITIONS.items() if S.TERMINATED in targets]
+        for other in Enrollment.objects.filter(
+            worker=worker, status__in=open_statuses
+        ).select_related("program_year"):
+            if other.program_year.is_closed:
+                continue
+            enrollment_terminate(
+                enrollment=other,
+                termination_reason=TerminationReason.DECEASED,
+                effective_date=event_date,
+                user=user,
+                reason=note,
+            )
+    return claim
+
+
+# --- renewal -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RenewalReport:
+    dry_run: bool
+    created: list[Worker] = field(default_factory=list)
+    already: list[Worker] = field(default_factory=list)
+    not_renewed: list[tuple[Worker, str]] = field(default_factory=list)
+
+
+def _projected_cost(enrollment_like: Enrollment, program_year: ProgramYear, rates: dict) -> int:
+    key = (enrollment_like.worker_type, enrollment_like.risk_class)
+    if key not in rates:
+        rates[key] = rate_for(
+            program_year=program_year,
+            worker_type=enrollment_like.worker_type,
+            risk_class=enrollment_like.risk_class,
+        )
+    monthly = monthly_premium(rate=rates[key], wage=enrollment_like.declared_wage)
+    return coverage_cost(
+        monthly=monthly,
+        start=enrollment_like.coverage_start,
+        end=enrollment_like.coverage_end,
+        program_year=program_year,
+    )
+
+
+def _quota_matches(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
+    if quota.worker_type != worker_type:
+        return False
+    if quota.segment_id:
+        return quota.segment_id == worker.segment_id
+    if quota.kecamatan_id:
+        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
+    return True
+
+
+@transaction.atomic
+def enrollments_renew(
+    *,
+    from_year: ProgramYear,
+    to_year: ProgramYear,
+    user: AbstractBaseUser | None,
+    dry_run: bool = False,
+) -> RenewalReport:
+    """Propose next year's cover for this year's participants ("satu tahun berkelanjutan").
+
+    Takes the active (and run-out) enrollments of ``from_year``, skips workers already in
+    ``to_year`` (so a second run creates nothing), checks eligibility with the same rule as a
+    new proposal, and stops at ``to_year``'s quotas and budget, counting what is already
+    committed or proposed there. Workers are taken in registry order (oldest first).
+    """
+    to_year = ProgramYear.objects.select_for_update().get(pk=to_year.pk)
+    _ensure_open(to_year)
+    if to_year.year <= from_year.year:
+        raise ValidationError(_("Renew into a later year."), code="renew_backwards")
+    report = RenewalReport(dry_run=dry_run)
+
+    existing = set(
+        Enrollment.objects.filter(program_year=to_year).values_list("worker_id", flat=True)
+    )
+    quotas = list(QuotaTarget.objects.filter(program_year=to_year))
+    pending = list(
+        Enrollment.objects.filter(
+            program_year=to_year, status__in=[S.PROPOSED, *QUOTA_STATUSES]
+        ).select_related("worker__kelurahan")
+    )
+    used = {
+        q.pk: sum(1 for e in pending if _quota_matches(q, e.worker, e.worker_type)) for q in quotas
+    }
+    rates: dict = {}
+    budget_used = year_committed(to_year)
+    for e in pending:
+        if e.status == S.PROPOSED:
+            try:
+                budget_used += _projected_cost(e, to_year, rates)
+            except ValidationError:
+                continue
+
+    sources = (
+        Enrollment.objects.filter(program_year=from_year, status__in=[S.ACTIVE, S.ENDED])
+        .select_related("worker", "worker__kelurahan", "worker__segment")
+        .order_by("worker_id")
+    )
+    for source in sources.iterator(chunk_size=2000):
+        worker = source.worker
+        if worker.pk in existing:
+            report.already.append(worker)
+            continue
+        eligibility = enrollment_eligibility(worker=worker, program_year=to_year)
+        if not eligibility.is_eligible:
+            report.not_renewed.append((worker, "; ".join(str(f) for f in eligibility.errors)))
+            continue
+        is_pu = worker.worker_type == WorkerType.PU
+        candidate = Enrollment(
+            worker=worker,
+            program_year=to_year,
+            worker_type=worker.worker_type,
+            risk_class=(source.risk_class or "") if is_pu else "",
+            declared_wage=worker.monthly_income if is_pu else 0,
+            coverage_start=to_year.coverage_start,
+            coverage_end=to_year.coverage_end,
+        )
+        if is_pu and not candidate.risk_class:
+            report.not_renewed.append((worker, _t("A wage earner needs a risk class.")))
+            continue
+        try:
+            cost = _projected_cost(candidate, to_year, rates)
+        except ValidationError as exc:
+            report.not_renewed.append((worker, "; ".join(exc.messages)))
+            continue
+        matching = [q for q in quotas if _quota_matches(q, worker, worker.worker_type)]
+        full = [q for q in matching if used[q.pk] >= q.target]
+        if full:
+            report.not_renewed.append(
+                (worker, _t("The quota %(quota)s is full.") % {"quota": full[0]})
+            )
+            continue
+        if budget_used + cost > to_year.budget:
+            report.not_renewed.append(
+                (worker, _t("The %(year)s budget is used up.") % {"year": to_year.year})
+            )
+            continue
+        if not dry_run:
+            enrollment_propose(
+                worker=worker,
+                program_year=to_year,
+                user=user,
+                risk_class=candidate.risk_class,
+                reason=_t("Renewal from %(year)s") % {"year": from_year.year},
+                renewed_from=source,
+            )
+        for q in matching:
+            used[q.pk] += 1
+        budget_used += cost
+        report.created.append(worker)
+    return report
+
+
+# --- program years and invoices ----------------------------------------------------------------
+
+
+@transaction.atomic
+def program_year_copy_rates(*, program_year: ProgramYear, source: ProgramYear) -> int:
+    """Give a new year the previous year's rates (staff then check them against the latest
+    regulation); rates the year already has are kept. Returns how many were copied."""
+    _ensure_open(program_year)
+    have = set(program_year.rates.values_list("worker_type", "risk_class"))
+    copied = 0
+    for rate in source.rates.all():
+        if (rate.worker_type, rate.risk_class) in have:
+            continue
+        rate.pk = None
+        rate.program_year = program_year
+        rate.full_clean()
+        rate.save()
+        copied += 1
+    return copied
+
+
+@transaction.atomic
+def invoice_lines_replace(
+    *, invoice: PremiumInvoice, rows: Iterable[Mapping[str, Any]]
+) -> tuple[int, list[tuple[Mapping[str, Any], str]]]:
+    """Replace an invoice's participant list with ``rows`` (nik, kpj, amount), matching each
+    NIK to the year's enrollment. Returns (lines stored, rows refused with the reason)."""
+    _ensure_open(invoice.program_year)
+    refused: list[tuple[Mapping[str, Any], str]] = []
+    by_nik = dict(
+        Enrollment.objects.filter(program_year=invoice.program_year).values_list(
+            "worker__nik", "pk"
+        )
+    )
+    lines: dict[str, InvoiceLine] = {}
+    for row in rows:
+        nik = str(row.get("nik") or "").strip()
+        try:
+            parse_nik(nik)
+        except ValidationError as exc:
+            refused.append((row, "; ".join(exc.messages)))
+            continue
+        if nik in lines:
+            refused.append((row, _t("The NIK appears twice in the file.")))
+            continue
+        lines[nik] = InvoiceLine(
+            invoice=invoice,
+            nik=nik,
+            kpj_number=str(row.get("kpj") or "")[:11],
+            amount=int(row.get("amount") or 0),
+            enrollment_id=by_nik.get(nik),
+        )
+    invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(lines.values(), batch_size=2000)
+    return len(lines), refused
