@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
 from siaga.pagination import EstimatedCountPaginator
+from targeting.admin_actions import DtksCheckDueFilter, download_dtks_request_list
 
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
 from .privacy import can_view_full_nik, shown_nik
@@ -193,12 +194,14 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHist
         ("kelurahan__kecamatan", admin.RelatedOnlyFieldListFilter),
         "kelurahan",
         "dtks_status",
+        DtksCheckDueFilter,
         HasHeirsFilter,
         AliveFilter,
         ActiveFilter,
     ]
     search_fields = ["nik", "full_name"]
     search_help_text = _("NIK (16 digits, or its first digits) or part of the name.")
+    actions = [download_dtks_request_list]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50

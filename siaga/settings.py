@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "participants.apps.ParticipantsConfig",
     "importer.apps.ImporterConfig",
     "enrollment.apps.EnrollmentConfig",
+    "targeting.apps.TargetingConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")

@@ -1,0 +1,368 @@
+"""Admin pages of the targeting workflow: the export log, DTKS checks (request list out,
+results in), the heirs follow-up (worklist and bulk import), the yearly priority rule with its
+ranked list, and the proposal batches made from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from importer.admin import StagedImportMixin
+from importer.engine import check_size, max_upload_bytes
+from importer.errors import FileRejected
+from importer.services import import_stage
+from participants.admin import nik_search
+from participants.models import Heir, Relationship
+from participants.privacy import can_view_full_nik, shown_nik
+
+from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
+from .forms import DtksUploadForm, ProposeForm
+from .models import DtksCheck, ExportLog, HeirFollowUp, ProposalBatch, ProposalItem, TargetingRule
+from .resources import DtksResultImporter, HeirImporter
+from .selectors import (
+    explain,
+    heirs_followup_by_kelurahan,
+    heirs_followup_workers,
+    ranked_candidates,
+)
+from .services import proposals_from_priority, targeting_rule_save
+
+PROPOSE_PERMISSION = "enrollment.add_enrollment"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """The record of personal-data exports; never edited by hand."""
+
+    list_display = ["created_at", "created_by", "kind", "purpose", "row_count", "file_name"]
+    list_filter = ["kind"]
+    list_select_related = ["created_by"]
+    search_fields = ["file_name", "created_by__username", "purpose"]
+    date_hierarchy = "created_at"
+
+
+class MaskedNikMixin:
+    @admin.display(description=_("NIK"), ordering="nik")
+    def masked_nik(self, worker) -> str:
+        return shown_nik(worker.nik, None)
+
+    def get_list_display(self, request):
+        if can_view_full_nik(request.user):
+            return ["nik", *self.list_display[1:]]
+        return self.list_display
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return nik_search(queryset, search_term, name_field="full_name"), False
+
+
+@admin.register(DtksCheck)
+class DtksCheckAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
+    """Who has been checked against DTKS/DTSEN, the request list, and the result import."""
+
+    spreadsheet_importer_class = DtksResultImporter
+    import_export_change_list_template = "admin/targeting/dtkscheck/change_list.html"
+    list_display = [
+        "masked_nik",
+        "full_name",
+        "kelurahan",
+        "worker_type",
+        "dtks_status",
+        "dtks_desil",
+        "dtks_checked_on",
+        "dtks_source",
+    ]
+    list_select_related = ["kelurahan"]
+    list_filter = [
+        DtksCheckDueFilter,
+        "dtks_status",
+        "dtks_desil",
+        ("kelurahan__kecamatan", admin.RelatedOnlyFieldListFilter),
+        "kelurahan",
+        "worker_type",
+    ]
+    search_fields = ["nik", "full_name"]
+    actions = [download_dtks_request_list]
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_active=True)
+
+    def get_actions(self, request):
+        # The delete action is gone with the delete permission; keep only the download.
+        return {
+            name: value
+            for name, value in super().get_actions(request).items()
+            if name == "download_dtks_request_list"
+        }
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload the result with its check date and source; then the usual preview."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = DtksUploadForm(request.POST or None, request.FILES or None)
+        file_error = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            try:
+                check_size(upload.size)
+                data = upload.read()
+            except FileRejected as exc:
+                file_error = exc.message
+            else:
+                importer = DtksResultImporter(
+                    checked_on=form.cleaned_data["checked_on"],
+                    source=form.cleaned_data["source"],
+                )
+                outcome = import_stage(
+                    importer=importer, data=data, file_name=upload.name, user=request.user
+                )
+                if outcome.plan is not None:
+                    return HttpResponseRedirect(self._url("import_preview", outcome.job.pk))
+                file_error = outcome.job.message
+        context = self._context(
+            request, form=form, file_error=file_error, max_bytes=max_upload_bytes()
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self._templates("import_form.html"), context)
+
+
+class FollowUpFilter(admin.SimpleListFilter):
+    title = _("to complete")
+    parameter_name = "todo"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("no_heirs", _("No heirs recorded")),
+            ("no_birth_date", _("Heir without date of birth")),
+            ("no_school_level", _("Child without school level")),
+        ]
+
+    def queryset(self, request, queryset):
+        heirs = Heir.objects.filter(worker=OuterRef("pk"))
+        match self.value():
+            case "no_heirs":
+                return queryset.filter(heir_count=0)
+            case "no_birth_date":
+                return queryset.filter(Exists(heirs.filter(birth_date__isnull=True)))
+            case "no_school_level":
+                return queryset.filter(
+                    Exists(heirs.filter(relationship=Relationship.CHILD, school_level=""))
+                )
+        return queryset
+
+
+@admin.register(HeirFollowUp)
+class HeirFollowUpAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
+    """Field staff's worklist: workers without heirs or with incomplete heirs, per kelurahan,
+    and the bulk heirs import."""
+
+    spreadsheet_importer_class = HeirImporter
+    import_export_change_list_template = "admin/targeting/heirfollowup/change_list.html"
+    list_display = [
+        "masked_nik",
+        "full_name",
+        "kelurahan",
+        "address",
+        "phone",
+        "heir_count",
+        "incomplete_heirs",
+    ]
+    list_select_related = ["kelurahan"]
+    list_filter = [
+        FollowUpFilter,
+        ("kelurahan__kecamatan", admin.RelatedOnlyFieldListFilter),
+        "kelurahan",
+    ]
+    search_fields = ["nik", "full_name"]
+    list_per_page = 100
+    ordering = ["kelurahan__code", "address", "full_name"]
+
+    def get_queryset(self, request):
+        return heirs_followup_workers()
+
+    @admin.display(description=_("heirs"), ordering="heir_count")
+    def heir_count(self, worker) -> int:
+        return worker.heir_count
+
+    @admin.display(description=_("heirs to complete"), ordering="incomplete_heirs")
+    def incomplete_heirs(self, worker) -> int:
+        return worker.incomplete_heirs
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "by_kelurahan": heirs_followup_by_kelurahan()}
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(TargetingRule)
+class TargetingRuleAdmin(admin.ModelAdmin):
+    """Weights per program year (administrators), and the ranked list they produce."""
+
+    list_display = [
+        "program_year",
+        "dtks_registered_points",
+        "desil_points",
+        "school_age_heir_points",
+        "bpu_points",
+        "disability_points",
+        "waiting_points",
+        "updated_by",
+        "updated_at",
+    ]
+    readonly_fields = ["updated_by", "updated_at"]
+    change_form_template = "admin/targeting/targetingrule/change_form.html"
+
+    def save_model(self, request, obj, form, change):
+        targeting_rule_save(rule=obj, user=request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:rule_id>/priority/",
+                self.admin_site.admin_view(self.priority_view),
+                name="targeting_targetingrule_priority",
+            ),
+            *super().get_urls(),
+        ]
+
+    def priority_view(self, request: HttpRequest, rule_id: int) -> HttpResponse:
+        """The ranked candidates for the rule's year, and "propose the top N"."""
+        rule = get_object_or_404(TargetingRule.objects.select_related("program_year"), pk=rule_id)
+        if not self.has_view_permission(request, rule):
+            raise PermissionDenied
+        may_propose = request.user.has_perm(PROPOSE_PERMISSION)
+        worker_type = request.GET.get("worker_type") or None
+        form = ProposeForm(
+            request.POST or None, initial={"worker_type": worker_type or "BPU", "count": 10}
+        )
+        if request.method == "POST":
+            if not may_propose:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    outcome = proposals_from_priority(
+                        program_year=rule.program_year,
+                        worker_type=form.cleaned_data["worker_type"],
+                        count=form.cleaned_data["count"],
+                        risk_class=form.cleaned_data["risk_class"],
+                        user=request.user,
+                    )
+                except ValidationError as exc:
+                    messages.error(request, "; ".join(exc.messages))
+                else:
+                    batch = outcome.batch
+                    messages.success(
+                        request,
+                        gettext("%(count)d candidates proposed, %(skipped)d skipped. %(why)s")
+                        % {
+                            "count": len(outcome.proposed),
+                            "skipped": len(outcome.skipped),
+                            "why": batch.stopped_because,
+                        },
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:targeting_proposalbatch_change", args=[batch.pk])
+                    )
+        candidates = ranked_candidates(
+            program_year=rule.program_year, rule=rule, worker_type=worker_type
+        )
+        page = Paginator(candidates, 50).get_page(request.GET.get("page"))
+        full_nik = can_view_full_nik(request.user)
+        offset = (page.number - 1) * page.paginator.per_page
+        rows = [
+            {
+                "rank": offset + index,
+                "worker": worker,
+                "nik": worker.nik if full_nik else shown_nik(worker.nik, None),
+                "parts": [p for p in explain(worker, rule) if p.points],
+            }
+            for index, worker in enumerate(page.object_list, start=1)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": rule,
+            "title": gettext("Priority list %(year)s") % {"year": rule.program_year},
+            "rule": rule,
+            "page": page,
+            "rows": rows,
+            "form": form,
+            "may_propose": may_propose,
+            "worker_type": worker_type or "",
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/targeting/targetingrule/priority.html", context)
+
+
+class ProposalItemInline(admin.TabularInline):
+    model = ProposalItem
+    fields = ["rank", "enrollment", "score", "explanation_text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("why"))
+    def explanation_text(self, item: ProposalItem) -> str:
+        return "; ".join(
+            f"{p['label']}: {p['count']} × {p['weight']} = {p['points']}"
+            for p in item.explanation
+            if p["points"]
+        )
+
+
+@admin.register(ProposalBatch)
+class ProposalBatchAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "program_year",
+        "worker_type",
+        "requested",
+        "proposed_count",
+        "created_by",
+    ]
+    list_filter = ["program_year", "worker_type"]
+    list_select_related = ["program_year", "created_by"]
+    readonly_fields = [
+        "program_year",
+        "worker_type",
+        "requested",
+        "rule_snapshot",
+        "ranked_on",
+        "stopped_because",
+        "created_at",
+        "created_by",
+    ]
+    inlines = [ProposalItemInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_items=Count("items"))
+
+    @admin.display(description=_("proposed"), ordering="n_items")
+    def proposed_count(self, batch: ProposalBatch) -> int:
+        return batch.n_items

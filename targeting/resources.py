@@ -1,0 +1,384 @@
+"""Spreadsheet imports of the targeting workflow, on the importer engine (header matching,
+validation, preview/confirm, invalid-rows file, one-transaction write, ``ImportJob`` audit).
+
+``DtksResultImporter`` reads Dinas Sosial's answer (NIK, status, desil) and updates the
+matching workers; ``HeirImporter`` adds or completes heirs of registered workers. Neither
+creates a worker: a NIK that is not in the registry is reported as an invalid row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from importer.columns import Column, ColumnSpec, Layout, Record
+from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
+from importer.errors import CellError
+from importer.exports import write_xlsx
+from importer.parsers import (
+    Cell,
+    choice_parser,
+    clean_text,
+    parse_birth_date,
+    parse_nik,
+    safe_text_parser,
+)
+from participants.models import DtksStatus, Heir, SchoolLevel, Worker
+from participants.resources import RELATIONSHIP_LABELS
+
+CHUNK = 900  # NIKs per IN (...) query: below SQLite's 999-parameter floor.
+
+DTKS_STATUS_LABELS = {
+    "Terdaftar": DtksStatus.REGISTERED, "Terdaftar DTKS": DtksStatus.REGISTERED,
+    "Ya": DtksStatus.REGISTERED, "Y": DtksStatus.REGISTERED, "Ada": DtksStatus.REGISTERED,
+    "DTKS": DtksStatus.REGISTERED, "DTSEN": DtksStatus.REGISTERED,
+    "Masuk DTKS": DtksStatus.REGISTERED, "Masuk": DtksStatus.REGISTERED,
+    "Terdaftar DTSEN": DtksStatus.REGISTERED, "Padan": DtksStatus.REGISTERED,
+    "Tidak Terdaftar": DtksStatus.NOT_REGISTERED, "Belum Terdaftar": DtksStatus.NOT_REGISTERED,
+    "Tidak": DtksStatus.NOT_REGISTERED, "T": DtksStatus.NOT_REGISTERED,
+    "Tidak Ada": DtksStatus.NOT_REGISTERED, "Non DTKS": DtksStatus.NOT_REGISTERED,
+    "Bukan DTKS": DtksStatus.NOT_REGISTERED, "Non DTSEN": DtksStatus.NOT_REGISTERED,
+    "Tidak Masuk": DtksStatus.NOT_REGISTERED, "Tidak Padan": DtksStatus.NOT_REGISTERED,
+}  # fmt: skip
+
+SCHOOL_LEVEL_LABELS = {
+    # SchoolLevel has no kindergarten value: TK/PAUD children are "not yet in (primary) school".
+    "Belum Sekolah": SchoolLevel.NOT_YET, "TK": SchoolLevel.NOT_YET, "PAUD": SchoolLevel.NOT_YET,
+    "SD": SchoolLevel.SD, "MI": SchoolLevel.SD, "SD/MI": SchoolLevel.SD,
+    "SMP": SchoolLevel.SMP, "MTs": SchoolLevel.SMP, "SMP/MTs": SchoolLevel.SMP,
+    "SMA": SchoolLevel.SMA, "SMK": SchoolLevel.SMA, "MA": SchoolLevel.SMA,
+    "SMA/SMK": SchoolLevel.SMA, "SMA/SMK/MA": SchoolLevel.SMA,
+    "Perguruan Tinggi": SchoolLevel.UNIVERSITY, "PT": SchoolLevel.UNIVERSITY,
+    "Kuliah": SchoolLevel.UNIVERSITY, "D3": SchoolLevel.UNIVERSITY, "S1": SchoolLevel.UNIVERSITY,
+    "Tidak Sekolah": SchoolLevel.NONE, "Putus Sekolah": SchoolLevel.NONE,
+    "Tidak/Belum Sekolah": SchoolLevel.NOT_YET,
+}  # fmt: skip
+
+
+def parse_desil(value: Cell) -> int:
+    """A welfare decile 1-10, typed as 3, "3", "Desil 3" or "D3"."""
+    if isinstance(value, bool):
+        raise CellError(_("The desil must be a whole number from 1 to 10."), code="desil_invalid")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = re.sub(r"^(desil|d)\s*", "", clean_text(value).lower())
+    if not text.isdigit() or not 1 <= int(text) <= 10:
+        raise CellError(
+            _("%(value)s is not a desil; write a whole number from 1 to 10.")
+            % {"value": clean_text(value)},
+            code="desil_invalid",
+        )
+    return int(text)
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    return value
+
+
+def _template(columns: ColumnSpec, sheet_title: str, text_fields: set[str]) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(
+        buffer,
+        [c.label for c in columns.columns],
+        [],
+        sheet_title=sheet_title,
+        text_columns=[i for i, c in enumerate(columns.columns) if c.field in text_fields],
+    )
+    return buffer.getvalue()
+
+
+def _invalid(record: Record) -> PlannedRow:
+    return PlannedRow(
+        record.row,
+        INVALID,
+        str(record.values.get("nik", "")),
+        errors=record.errors,
+        cells=[_shown(c) for c in record.cells],
+    )
+
+
+def _check_duplicate(record: Record, layout: Layout, key: Any, seen: dict[Any, int]) -> None:
+    if key in seen:
+        record.add_error(
+            layout.header_of("nik"),
+            "duplicate_in_file",
+            _("This row repeats row %(row)d of the file.") % {"row": seen[key]},
+        )
+    else:
+        seen[key] = record.row
+
+
+# --- DTKS/DTSEN results ------------------------------------------------------------------------
+
+DTKS_COLUMNS = ColumnSpec(
+    [
+        Column("nik", "NIK", ("No KTP", "Nomor KTP", "Nomor Induk Kependudukan", "No NIK"),
+               required=True, parser=parse_nik),
+        Column("dtks_status", "Status DTKS",
+               ("Status", "Hasil", "Hasil Cek", "Keterangan", "Terdaftar DTKS", "DTKS",
+                "Status DTSEN", "Keterangan DTKS"),
+               required=True,
+               parser=choice_parser(DTKS_STATUS_LABELS, code="dtks_status_invalid",
+                                    expected=["Terdaftar", "Tidak Terdaftar"])),
+        Column("dtks_desil", "Desil", ("Desil DTSEN", "Desil Kesejahteraan"),
+               parser=parse_desil),
+    ]
+)  # fmt: skip
+
+DTKS_FIELDS = ("dtks_status", "dtks_desil", "dtks_checked_on", "dtks_source")
+
+
+class DtksResultImporter(SpreadsheetImporter):
+    """Dinas Sosial's answer to a check request: sets status, desil, date and source.
+
+    The whole result replaces the previous one: a worker found "not registered", or registered
+    without a desil, has no desil afterwards. Importing the same file with the same date and
+    source again finds every row unchanged.
+    """
+
+    kind = "dtks_results"
+    title = gettext_lazy("DTKS/DTSEN check result")
+    spec = DTKS_COLUMNS
+    permission = "targeting.import_dtks_results"
+
+    def __init__(self, *, checked_on: datetime.date | None = None, source: str = "") -> None:
+        self.checked_on = checked_on
+        self.source = source.strip()[:150]
+
+    def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
+        if self.checked_on is None or not self.source:
+            raise ValueError("A DTKS import needs the check date and its source.")
+        records = list(records)
+        niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
+        existing: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(niks):
+            for row in Worker.objects.filter(nik__in=chunk).values("id", "nik", *DTKS_FIELDS):
+                existing[row["nik"]] = row
+        seen: dict[str, int] = {}
+        planned = []
+        for record in records:
+            values = record.values
+            if "nik" in values:
+                _check_duplicate(record, layout, values["nik"], seen)
+                if values["nik"] not in existing:
+                    record.add_error(
+                        layout.header_of("nik"),
+                        "nik_not_registered",
+                        _("NIK %(nik)s is not in the registry; a DTKS result never adds a worker.")
+                        % {"nik": values["nik"]},
+                    )
+            status = values.get("dtks_status")
+            if values.get("dtks_desil") is not None and status != DtksStatus.REGISTERED:
+                record.add_error(
+                    layout.header_of("dtks_desil"),
+                    "desil_not_registered",
+                    _("A desil is only recorded for workers who are in DTKS."),
+                )
+            if record.errors:
+                planned.append(_invalid(record))
+                continue
+            planned.append(self._classify(record, existing[values["nik"]]))
+        return planned
+
+    def _classify(self, record: Record, current: dict[str, Any]) -> PlannedRow:
+        values = record.values
+        data = {
+            "dtks_status": values["dtks_status"],
+            "dtks_desil": values.get("dtks_desil"),
+            "dtks_checked_on": self.checked_on,
+            "dtks_source": self.source,
+        }
+        changes = {f: [_shown(current[f]), _shown(v)] for f, v in data.items() if current[f] != v}
+        if not changes:
+            return PlannedRow(record.row, UNCHANGED, values["nik"])
+        return PlannedRow(
+            record.row, UPDATED, values["nik"], data={**data, "id": current["id"]}, changes=changes
+        )
+
+    def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
+        by_id = {r.data["id"]: r.data for r in rows if r.status == UPDATED}
+        now = timezone.now()
+        workers = []
+        for chunk in _chunks(sorted(by_id)):
+            for worker in Worker.objects.filter(pk__in=chunk):
+                for name in DTKS_FIELDS:
+                    setattr(worker, name, by_id[worker.pk][name])
+                worker.updated_by = user
+                worker.updated_at = now
+                workers.append(worker)
+        # With history: the audit trail shows each worker's previous DTKS result.
+        bulk_update_with_history(
+            workers,
+            Worker,
+            [*DTKS_FIELDS, "updated_by", "updated_at"],
+            batch_size=1000,
+            default_user=user,
+            default_change_reason=_("DTKS check result import"),
+        )
+        return {"updated": len(workers)}
+
+    def template_bytes(self) -> bytes:
+        return _template(DTKS_COLUMNS, "Hasil Cek DTKS", {"nik"})
+
+
+# --- heirs -------------------------------------------------------------------------------------
+
+HEIR_COLUMNS = ColumnSpec(
+    [
+        Column("nik", "NIK Pekerja", ("NIK", "NIK Peserta", "No KTP Pekerja"),
+               required=True, parser=parse_nik),
+        Column("name", "Nama Ahli Waris", ("Ahli Waris", "Nama AW"), required=True,
+               parser=safe_text_parser(150)),
+        Column("relationship", "Hubungan", ("Hubungan Ahli Waris", "Hubungan Keluarga"),
+               required=True,
+               parser=choice_parser(RELATIONSHIP_LABELS, code="relationship_invalid",
+                                    expected=["Suami", "Istri", "Anak", "Ayah", "Ibu",
+                                              "Saudara", "Lainnya"])),
+        Column("birth_date", "Tgl Lahir", ("Tanggal Lahir", "Tgl Lahir Ahli Waris",
+                                           "Tanggal Lahir Ahli Waris"),
+               parser=parse_birth_date),
+        Column("heir_nik", "NIK Ahli Waris", ("NIK AW",), parser=parse_nik),
+        Column("school_level", "Jenjang Sekolah", ("Pendidikan", "Sekolah", "Jenjang"),
+               parser=choice_parser(SCHOOL_LEVEL_LABELS, code="school_level_invalid",
+                                    expected=["Belum Sekolah", "SD", "SMP", "SMA",
+                                              "Perguruan Tinggi", "Tidak Sekolah"])),
+    ]
+)  # fmt: skip
+
+HEIR_FIELDS = ("name", "relationship", "birth_date", "nik", "school_level")
+
+
+class HeirImporter(SpreadsheetImporter):
+    """Heirs of registered workers, one heir per row.
+
+    An heir is the same person as a recorded one when the heir NIK matches, or (without a NIK)
+    when the name matches and the birth dates do not contradict each other. A known heir is
+    completed (empty cells never erase); otherwise the heir is added.
+    """
+
+    kind = "heirs"
+    title = gettext_lazy("heir list")
+    spec = HEIR_COLUMNS
+    permission = "targeting.import_heirs"
+
+    def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
+        records = list(records)
+        niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
+        workers: dict[str, int] = {}
+        heirs: dict[int, list[dict[str, Any]]] = {}
+        for chunk in _chunks(niks):
+            workers.update(Worker.objects.filter(nik__in=chunk).values_list("nik", "id"))
+        for chunk in _chunks(sorted(workers.values())):
+            for heir in Heir.objects.filter(worker_id__in=chunk).values(
+                "id", "worker_id", *HEIR_FIELDS
+            ):
+                heirs.setdefault(heir["worker_id"], []).append(heir)
+        seen: dict[Any, int] = {}
+        planned = []
+        for record in records:
+            values = record.values
+            worker_nik = values.get("nik")
+            if worker_nik and worker_nik not in workers:
+                record.add_error(
+                    layout.header_of("nik"),
+                    "worker_not_registered",
+                    _("No worker with NIK %(nik)s is registered; add the worker first.")
+                    % {"nik": worker_nik},
+                )
+            if worker_nik and values.get("heir_nik") == worker_nik:
+                record.add_error(
+                    layout.header_of("heir_nik"),
+                    "heir_own_nik",
+                    _("An heir cannot have the worker's own NIK."),
+                )
+            if worker_nik and "name" in values:
+                key = (worker_nik, values.get("heir_nik") or values["name"].casefold())
+                _check_duplicate(record, layout, key, seen)
+            if record.errors:
+                planned.append(_invalid(record))
+                continue
+            worker_id = workers[worker_nik]
+            planned.append(self._classify(record, worker_id, heirs.get(worker_id, [])))
+        return planned
+
+    @staticmethod
+    def _match(data: dict[str, Any], known: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if data["nik"]:
+            for heir in known:
+                if heir["nik"] == data["nik"]:
+                    return heir
+        for heir in known:
+            if heir["nik"] and data["nik"] and heir["nik"] != data["nik"]:
+                continue
+            same_name = heir["name"].casefold() == data["name"].casefold()
+            dates_agree = (
+                not heir["birth_date"]
+                or not data["birth_date"]
+                or heir["birth_date"] == data["birth_date"]
+            )
+            if same_name and dates_agree:
+                return heir
+        return None
+
+    def _classify(self, record: Record, worker_id: int, known: list[dict[str, Any]]) -> PlannedRow:
+        values = record.values
+        data = {
+            "name": values["name"],
+            "relationship": values["relationship"],
+            "birth_date": values.get("birth_date"),
+            "nik": values.get("heir_nik", ""),
+            "school_level": values.get("school_level", ""),
+        }
+        current = self._match(data, known)
+        if current is None:
+            return PlannedRow(record.row, NEW, values["nik"], data={**data, "worker_id": worker_id})
+        # An empty cell never erases what is recorded.
+        update = {f: v for f, v in data.items() if v not in (None, "") and current[f] != v}
+        if not update:
+            return PlannedRow(record.row, UNCHANGED, values["nik"])
+        changes = {f: [_shown(current[f]), _shown(v)] for f, v in update.items()}
+        return PlannedRow(
+            record.row,
+            UPDATED,
+            values["nik"],
+            data={**update, "id": current["id"]},
+            changes=changes,
+        )
+
+    def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
+        # Values were validated by the column parsers; the database constraints guard the rest.
+        new = [Heir(**r.data) for r in rows if r.status == NEW]
+        now = timezone.now()
+        bulk_create_with_history(new, Heir, batch_size=1000, default_user=user)
+        by_id = {r.data["id"]: r.data for r in rows if r.status == UPDATED}
+        changed: dict[tuple[str, ...], list[Heir]] = {}
+        for chunk in _chunks(sorted(by_id)):
+            for heir in Heir.objects.filter(pk__in=chunk):
+                fields = tuple(sorted(f for f in by_id[heir.pk] if f != "id"))
+                for name in fields:
+                    setattr(heir, name, by_id[heir.pk][name])
+                heir.updated_at = now
+                changed.setdefault(fields, []).append(heir)
+        for fields, heirs in changed.items():
+            bulk_update_with_history(
+                heirs, Heir, [*fields, "updated_at"], batch_size=1000, default_user=user
+            )
+        return {"new": len(new), "updated": len(by_id)}
+
+    def template_bytes(self) -> bytes:
+        return _template(HEIR_COLUMNS, "Ahli Waris", {"nik", "heir_nik"})

@@ -1,0 +1,393 @@
+"""Reads of the targeting workflow: the priority ranking, the heirs worklist and the figures
+officials ask for (DTKS coverage, school-age heirs) per year and area.
+
+The ranking is computed in SQL (one query, ordered and paginated by the database); each row
+carries the counts behind its score so ``explain`` can show the parts, which add up to it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enrollment.models import QUOTA_STATUSES, Enrollment, ProgramYear
+from participants.models import (
+    DtksStatus,
+    Heir,
+    Kelurahan,
+    Relationship,
+    Worker,
+    WorkerType,
+    shift_years,
+)
+
+from .models import TargetingRule
+
+# The JKM scholarship pays for at most two children (PP 82/2019 art. 25), so more school-age
+# children do not raise the priority further.
+MAX_SCHOLARSHIP_CHILDREN = 2
+WAITING_PERIOD_DAYS = 30
+
+
+def rule_for(program_year: ProgramYear) -> TargetingRule:
+    """The year's rule; an unsaved rule with the documented defaults when none is set yet."""
+    try:
+        return program_year.targeting_rule
+    except TargetingRule.DoesNotExist:
+        return TargetingRule(program_year=program_year)
+
+
+# --- candidates and ranking --------------------------------------------------------------------
+
+
+def _city_kelurahan_prefix() -> str:
+    code = settings.SIAGA_CITY_REGION_CODE
+    return f"{code[:2]}.{code[2:4]}."
+
+
+def eligible_candidates(
+    program_year: ProgramYear, *, worker_type: str | None = None
+) -> QuerySet[Worker]:
+    """Active workers not yet in ``program_year`` who pass its eligibility rule.
+
+    The SQL mirror of ``enrollment.services.enrollment_eligibility``'s refusals (death, age on
+    the coverage start, resident kelurahan, already enrolled, BPU covered by an employer), so
+    the list can be ranked and paginated by the database. Proposing still runs the real rule.
+    """
+    start = program_year.coverage_start
+    youngest = shift_years(start, -program_year.min_age)
+    oldest = shift_years(start, -(program_year.max_age + 1))
+    qs = (
+        Worker.objects.filter(
+            is_active=True,
+            death_date__isnull=True,
+            birth_date__lte=youngest,
+            birth_date__gt=oldest,
+            kelurahan__code__startswith=_city_kelurahan_prefix(),
+        )
+        .exclude(worker_type=WorkerType.BPU, employer_covered=True)
+        .exclude(
+            Exists(Enrollment.objects.filter(worker=OuterRef("pk"), program_year=program_year))
+        )
+    )
+    if worker_type:
+        qs = qs.filter(worker_type=worker_type)
+    return qs
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _waiting_periods(on: datetime.date, cap: int) -> Case | Value:
+    """Full 30-day periods from the registration day to ``on``, at most ``cap``, in SQL."""
+    if cap <= 0:
+        return Value(0, output_field=IntegerField())
+    tz = timezone.get_current_timezone()
+    whens = []
+    for periods in range(cap, 0, -1):
+        # Registered on day D waits (on - D).days; that is >= 30·p when D <= on - 30·p, i.e.
+        # when created_at is before the start of the following day.
+        day_after = on - datetime.timedelta(days=WAITING_PERIOD_DAYS * periods - 1)
+        whens.append(
+            When(
+                created_at__lt=datetime.datetime.combine(day_after, datetime.time.min, tz),
+                then=Value(periods),
+            )
+        )
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def ranked_candidates(
+    *,
+    program_year: ProgramYear,
+    rule: TargetingRule,
+    worker_type: str | None = None,
+    on: datetime.date | None = None,
+) -> QuerySet[Worker]:
+    """Eligible candidates, best first, with their score and its counts as annotations.
+
+    Ties go to the worker registered first, then to the lower NIK, so the order never depends
+    on the database's whim.
+    """
+    on = on or timezone.localdate()
+    school_age = (
+        Heir.objects.school_age_on(on)
+        .filter(worker=OuterRef("pk"))
+        .order_by()
+        .values("worker")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    registered = Q(dtks_status=DtksStatus.REGISTERED)
+    qs = eligible_candidates(program_year, worker_type=worker_type).annotate(
+        n_dtks=_flag(registered),
+        n_desil=Case(
+            When(registered & Q(dtks_desil__isnull=False), then=11 - F("dtks_desil")),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        n_school_age=Least(
+            Coalesce(Subquery(school_age, output_field=IntegerField()), Value(0)),
+            Value(MAX_SCHOLARSHIP_CHILDREN),
+        ),
+        n_bpu=_flag(Q(worker_type=WorkerType.BPU)),
+        n_disability=_flag(Q(has_disability=True)),
+        n_waiting=_waiting_periods(on, rule.waiting_max_periods),
+    )
+    qs = qs.annotate(
+        score=F("n_dtks") * rule.dtks_registered_points
+        + F("n_desil") * rule.desil_points
+        + F("n_school_age") * rule.school_age_heir_points
+        + F("n_bpu") * rule.bpu_points
+        + F("n_disability") * rule.disability_points
+        + F("n_waiting") * rule.waiting_points
+    )
+    return qs.select_related("kelurahan", "segment").order_by("-score", "created_at", "nik")
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    code: str
+    label: str
+    count: int
+    weight: int
+
+    @property
+    def points(self) -> int:
+        return self.count * self.weight
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "label": self.label,
+            "count": self.count,
+            "weight": self.weight,
+            "points": self.points,
+        }
+
+
+def explain(worker: Worker, rule: TargetingRule) -> list[ScorePart]:
+    """The parts of a ranked worker's score (from ``ranked_candidates``); they sum to it."""
+    desil = worker.dtks_desil if worker.n_desil else None
+    return [
+        ScorePart("dtks", _("In DTKS/DTSEN"), worker.n_dtks, rule.dtks_registered_points),
+        ScorePart(
+            "desil",
+            _("Desil %(desil)s (11 - desil)") % {"desil": desil} if desil else _("Desil unknown"),
+            worker.n_desil,
+            rule.desil_points,
+        ),
+        ScorePart(
+            "school_age_heirs",
+            _("School-age children (at most %(max)d)") % {"max": MAX_SCHOLARSHIP_CHILDREN},
+            worker.n_school_age,
+            rule.school_age_heir_points,
+        ),
+        ScorePart("bpu", _("Non-wage worker (BPU)"), worker.n_bpu, rule.bpu_points),
+        ScorePart("disability", _("Disability"), worker.n_disability, rule.disability_points),
+        ScorePart(
+            "waiting",
+            _("30-day periods since registration (at most %(max)d)")
+            % {"max": rule.waiting_max_periods},
+            worker.n_waiting,
+            rule.waiting_points,
+        ),
+    ]
+
+
+# --- heirs follow-up ---------------------------------------------------------------------------
+
+
+def heirs_missing_data() -> QuerySet[Heir]:
+    """Heirs without a birth date, and children without a school level."""
+    return Heir.objects.filter(
+        Q(birth_date__isnull=True) | Q(relationship=Relationship.CHILD, school_level="")
+    )
+
+
+def heirs_followup_workers() -> QuerySet[Worker]:
+    """Active, living workers with no heir, or with an heir missing a birth date or (for a
+    child) a school level; each annotated with ``heir_count`` and ``incomplete_heirs``."""
+    incomplete = (
+        heirs_missing_data()
+        .filter(worker=OuterRef("pk"))
+        .order_by()
+        .values("worker")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Worker.objects.filter(is_active=True, death_date__isnull=True)
+        .annotate(
+            heir_count=Count("heirs", distinct=True),
+            incomplete_heirs=Coalesce(Subquery(incomplete, output_field=IntegerField()), 0),
+        )
+        .filter(Q(heir_count=0) | Q(incomplete_heirs__gt=0))
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpCount:
+    kelurahan: str
+    kecamatan: str
+    without_heirs: int
+    heirs_without_birth_date: int
+    children_without_school_level: int
+
+
+def heirs_followup_by_kelurahan() -> list[FollowUpCount]:
+    """The worklist's size per kelurahan (every kelurahan listed, zeros included)."""
+    no_heirs = ~Exists(Heir.objects.filter(worker=OuterRef("pk")))
+    workers = dict(
+        Worker.objects.filter(is_active=True, death_date__isnull=True)
+        .filter(no_heirs)
+        .values_list("kelurahan")
+        .annotate(n=Count("pk"))
+        .values_list("kelurahan", "n")
+    )
+    heirs = {
+        row["worker__kelurahan"]: row
+        for row in Heir.objects.filter(worker__is_active=True, worker__death_date__isnull=True)
+        .values("worker__kelurahan")
+        .annotate(
+            no_birth=Count("pk", filter=Q(birth_date__isnull=True)),
+            no_level=Count("pk", filter=Q(relationship=Relationship.CHILD, school_level="")),
+        )
+    }
+    rows = []
+    for kelurahan in Kelurahan.objects.select_related("kecamatan").order_by("code"):
+        counts = heirs.get(kelurahan.pk, {})
+        rows.append(
+            FollowUpCount(
+                kelurahan=kelurahan.name,
+                kecamatan=kelurahan.kecamatan.name,
+                without_heirs=workers.get(kelurahan.pk, 0),
+                heirs_without_birth_date=counts.get("no_birth", 0),
+                children_without_school_level=counts.get("no_level", 0),
+            )
+        )
+    return rows
+
+
+# --- figures for officials ---------------------------------------------------------------------
+
+AREA_FIELDS = {
+    "city": None,
+    "kecamatan": "kelurahan__kecamatan__name",
+    "kelurahan": "kelurahan__name",
+}
+
+
+def share(part: int, whole: int) -> Decimal:
+    """``part`` of ``whole`` as a percentage with one decimal (0 when there is no whole)."""
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class TargetingFigures:
+    area: str
+    participants: int
+    checked: int
+    registered: int
+    not_registered: int
+    unchecked: int
+    by_desil: dict[int, int]
+    with_school_age_heirs: int
+
+    @property
+    def checked_share(self) -> Decimal:
+        return share(self.checked, self.participants)
+
+    @property
+    def registered_share(self) -> Decimal:
+        return share(self.registered, self.participants)
+
+    @property
+    def school_age_heirs_share(self) -> Decimal:
+        return share(self.with_school_age_heirs, self.participants)
+
+
+def participants_of(program_year: ProgramYear | None) -> QuerySet[Worker]:
+    """A year's participants (enrollments holding a quota place), or, without a year, every
+    active worker in the registry."""
+    if program_year is None:
+        return Worker.objects.filter(is_active=True)
+    return Worker.objects.filter(
+        Exists(
+            Enrollment.objects.filter(
+                worker=OuterRef("pk"), program_year=program_year, status__in=QUOTA_STATUSES
+            )
+        )
+    )
+
+
+def targeting_figures(
+    *,
+    program_year: ProgramYear | None = None,
+    by: str = "city",
+    on: datetime.date | None = None,
+) -> list[TargetingFigures]:
+    """Share checked against DTKS (by result and desil) and share with school-age children,
+    for ``program_year``'s participants, per ``by`` = "city", "kecamatan" or "kelurahan".
+
+    School age is judged on ``on`` (default: the year's coverage start, or today).
+    """
+    if by not in AREA_FIELDS:
+        raise ValueError(f"Unknown area {by!r}")
+    if on is None:
+        on = program_year.coverage_start if program_year else timezone.localdate()
+    registered = Q(dtks_status=DtksStatus.REGISTERED)
+    aggregates = {
+        "participants": Count("pk"),
+        "checked": Count("pk", filter=~Q(dtks_status=DtksStatus.UNCHECKED)),
+        "registered": Count("pk", filter=registered),
+        "not_registered": Count("pk", filter=Q(dtks_status=DtksStatus.NOT_REGISTERED)),
+        "with_school_age_heirs": Count(
+            "pk",
+            filter=Q(Exists(Heir.objects.school_age_on(on).filter(worker=OuterRef("pk")))),
+        ),
+        **{f"desil_{d}": Count("pk", filter=registered & Q(dtks_desil=d)) for d in range(1, 11)},
+    }
+    field = AREA_FIELDS[by]
+    qs = participants_of(program_year).order_by()
+    if field is None:
+        rows = [{"area": _("Kota Madiun"), **qs.aggregate(**aggregates)}]
+    else:
+        rows = list(
+            qs.values(area=F(field)).annotate(**aggregates).order_by(field.replace("name", "code"))
+        )
+    return [
+        TargetingFigures(
+            area=row["area"],
+            participants=row["participants"],
+            checked=row["checked"],
+            registered=row["registered"],
+            not_registered=row["not_registered"],
+            unchecked=row["participants"] - row["checked"],
+            by_desil={d: row[f"desil_{d}"] for d in range(1, 11)},
+            with_school_age_heirs=row["with_school_age_heirs"],
+        )
+        for row in rows
+    ]

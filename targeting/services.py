@@ -1,0 +1,204 @@
+"""Writes of the targeting workflow: proposing the top of the priority list.
+
+Proposals go through ``enrollment.services.enrollment_propose`` (the eligibility rule) under
+the same row lock on the program year that verification and renewal take, and stop at the
+year's quotas and budget counting what is already committed or proposed, the way renewal
+counts them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from enrollment.models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
+from enrollment.services import (
+    _ensure_open,
+    _projected_cost,
+    _quota_matches,
+    enrollment_propose,
+    year_committed,
+)
+from participants.models import Worker, WorkerType
+
+from .models import ProposalBatch, ProposalItem, TargetingRule
+from .selectors import explain, ranked_candidates, rule_for
+
+
+@dataclass
+class ProposalOutcome:
+    batch: ProposalBatch
+    proposed: list[Enrollment] = field(default_factory=list)
+    skipped: list[tuple[Worker, str]] = field(default_factory=list)
+
+
+class _Room:
+    """Places and rupiah left in a year, counting verified and proposed enrollments."""
+
+    def __init__(self, program_year: ProgramYear) -> None:
+        self.program_year = program_year
+        self.quotas = list(QuotaTarget.objects.filter(program_year=program_year))
+        pending = list(
+            Enrollment.objects.filter(
+                program_year=program_year,
+                status__in=[EnrollmentStatus.PROPOSED, *QUOTA_STATUSES],
+            ).select_related("worker__kelurahan")
+        )
+        self.used = {
+            q.pk: sum(1 for e in pending if _quota_matches(q, e.worker, e.worker_type))
+            for q in self.quotas
+        }
+        self.rates: dict = {}
+        self.spent = year_committed(program_year)
+        for e in pending:
+            if e.status == EnrollmentStatus.PROPOSED:
+                try:
+                    self.spent += _projected_cost(e, program_year, self.rates)
+                except ValidationError:
+                    continue
+
+    def type_full(self, worker_type: str) -> QuotaTarget | None:
+        for q in self.quotas:
+            overall = not q.segment_id and not q.kecamatan_id
+            if overall and q.worker_type == worker_type and self.used[q.pk] >= q.target:
+                return q
+        return None
+
+    def refusal(self, worker: Worker, cost: int) -> str:
+        for q in self.quotas:
+            if _quota_matches(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
+                return _t("The quota %(quota)s is full.") % {"quota": q}
+        if self.spent + cost > self.program_year.budget:
+            return _t("The %(year)s budget is used up.") % {"year": self.program_year.year}
+        return ""
+
+    def take(self, worker: Worker, cost: int) -> None:
+        for q in self.quotas:
+            if _quota_matches(q, worker, worker.worker_type):
+                self.used[q.pk] += 1
+        self.spent += cost
+
+
+@transaction.atomic
+def proposals_from_priority(
+    *,
+    program_year: ProgramYear,
+    worker_type: str,
+    count: int,
+    user: AbstractBaseUser | None,
+    risk_class: str = "",
+    on: datetime.date | None = None,
+) -> ProposalOutcome:
+    """Propose the ``count`` best-ranked candidates of ``worker_type`` who still fit.
+
+    Candidates are taken in rank order; one whose quota (segment or kecamatan) is full, who
+    would overrun the budget, or whom the eligibility rule refuses is skipped with the reason.
+    Stops when ``count`` are proposed, the type's overall quota is full, or the list ends.
+    The rule's weights are recorded on the batch; each proposal keeps its rank, score and
+    explanation.
+    """
+    if count < 1:
+        raise ValidationError(_("Propose at least one candidate."), code="count_invalid")
+    if worker_type == WorkerType.PU and not risk_class:
+        raise ValidationError(
+            _("Choose the risk class of a wage earner's (PU) work."), code="risk_class_missing"
+        )
+    # The lock every verification and renewal of the year queues on.
+    program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
+    _ensure_open(program_year)
+    on = on or timezone.localdate()
+    rule = rule_for(program_year)
+    batch = ProposalBatch.objects.create(
+        program_year=program_year,
+        worker_type=worker_type,
+        requested=count,
+        rule_snapshot=rule.snapshot(),
+        ranked_on=on,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    outcome = ProposalOutcome(batch=batch)
+    room = _Room(program_year)
+    candidates = ranked_candidates(
+        program_year=program_year, rule=rule, worker_type=worker_type, on=on
+    )
+    stopped = ""
+    for rank, worker in _in_rank_order(candidates, outcome):
+        if len(outcome.proposed) >= count:
+            break
+        full = room.type_full(worker_type)
+        if full is not None:
+            stopped = _t("The quota %(quota)s is full.") % {"quota": full}
+            break
+        probe = Enrollment(
+            worker=worker,
+            program_year=program_year,
+            worker_type=worker.worker_type,
+            risk_class=risk_class if worker.worker_type == WorkerType.PU else "",
+            declared_wage=worker.monthly_income if worker.worker_type == WorkerType.PU else 0,
+            coverage_start=program_year.coverage_start,
+            coverage_end=program_year.coverage_end,
+        )
+        try:
+            cost = _projected_cost(probe, program_year, room.rates)
+        except ValidationError as exc:
+            outcome.skipped.append((worker, "; ".join(exc.messages)))
+            continue
+        reason = room.refusal(worker, cost)
+        if reason:
+            outcome.skipped.append((worker, reason))
+            continue
+        try:
+            enrollment = enrollment_propose(
+                worker=worker,
+                program_year=program_year,
+                user=user,
+                risk_class=probe.risk_class,
+                reason=_t("Priority list, rank %(rank)d, score %(score)d")
+                % {"rank": rank, "score": worker.score},
+            )
+        except ValidationError as exc:
+            outcome.skipped.append((worker, "; ".join(exc.messages)))
+            continue
+        room.take(worker, cost)
+        ProposalItem.objects.create(
+            batch=batch,
+            enrollment=enrollment,
+            rank=rank,
+            score=worker.score,
+            explanation=[part.as_dict() for part in explain(worker, rule)],
+        )
+        outcome.proposed.append(enrollment)
+    else:
+        if len(outcome.proposed) < count:
+            stopped = _t("The list of eligible candidates ended.")
+    batch.stopped_because = stopped
+    batch.save(update_fields=["stopped_because"])
+    return outcome
+
+
+def _in_rank_order(candidates, outcome: ProposalOutcome, page_size: int = 500):
+    """Yield (rank, worker) page by page. A proposed worker leaves the candidate query (it is
+    enrolled now), so the next page starts that many rows earlier."""
+    considered = 0
+    while True:
+        offset = considered - len(outcome.proposed)
+        page = list(candidates[offset : offset + page_size])
+        if not page:
+            return
+        for worker in page:
+            considered += 1
+            yield considered, worker
+
+
+def targeting_rule_save(*, rule: TargetingRule, user: AbstractBaseUser | None) -> TargetingRule:
+    rule.updated_by = user if user is not None and user.is_authenticated else None
+    rule.full_clean()
+    rule.save()
+    return rule
