@@ -349,6 +349,8 @@ class HeirImporter(SpreadsheetImporter):
             return PlannedRow(record.row, NEW, values["nik"], data={**data, "worker_id": worker_id})
         # An empty cell never erases what is recorded.
         update = {f: v for f, v in data.items() if v not in (None, "") and current[f] != v}
+        if update.get("name", "").casefold() == current["name"].casefold():
+            del update["name"]  # "BIMA" and "Bima" are one spelling, not a correction
         if not update:
             return PlannedRow(record.row, UNCHANGED, values["nik"])
         changes = {f: [_shown(current[f]), _shown(v)] for f, v in update.items()}
