@@ -45,15 +45,27 @@ def _hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+def _create(suffix: str, content: bytes) -> str:
+    name = f"{uuid.uuid4().hex}{suffix}"
+    fd = os.open(staging_dir() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    return name
+
+
+def write_upload(data: bytes) -> str:
+    """Keep an uploaded file for the background worker (read once, then deleted)."""
+    return _create(".upload", data)
+
+
+def read_upload(name: str) -> bytes:
+    return _path(name).read_bytes()
+
+
 def write_stage(payload: Any) -> str:
     """Store ``payload`` (JSON-able plus dates); return the file's name within the folder."""
-    name = f"{uuid.uuid4().hex}.json.z"
     raw = json.dumps(payload, default=_default, separators=(",", ":")).encode()
-    path = staging_dir() / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(zlib.compress(raw, 1))
-    return name
+    return _create(".json.z", zlib.compress(raw, 1))
 
 
 def _path(name: str) -> Path:
@@ -78,7 +90,7 @@ def purge_stale(max_age: int = STALE_AFTER_SECONDS) -> list[str]:
     """Delete staged files older than ``max_age`` seconds; return their names."""
     cutoff = time.time() - max_age
     removed = []
-    for path in staging_dir().glob("*.json.z"):
+    for path in [*staging_dir().glob("*.json.z"), *staging_dir().glob("*.upload")]:
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed.append(path.name)
