@@ -131,6 +131,11 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[Cell]]]:
         ) from None
 
 
+def sheet_from_rows(name: str, rows: list[list[Cell]]) -> Sheet:
+    """Rows already in memory (e.g. a tablib Dataset) as a sheet; row 1 is the first row."""
+    return Sheet(name=name, kind="rows", rows=enumerate(rows, start=1), estimated_rows=len(rows))
+
+
 def pick_sheet(sheet_names: list[str], preferred: str | None) -> int:
     """The sheet named like the official template's, else the first one."""
     if preferred:
