@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.results import Error, Result, RowResult
 
+from importer.bulk import insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
 from importer.errors import FileRejected
@@ -336,13 +337,16 @@ class WorkerImporter(SpreadsheetImporter):
     def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
         now = timezone.now()
         user_id = getattr(user, "pk", None)
-        new_workers, heirs_by_nik, heirs = [], {}, []
+        new_workers: list[dict[str, Any]] = []
+        heirs_by_nik: dict[str, dict[str, Any]] = {}
+        heirs: list[dict[str, Any]] = []
         updates: dict[tuple[str, ...], list[Worker]] = {}
         for planned in rows:
             data = dict(planned.data)
             heir = data.pop("heir", None)
             if planned.status == NEW:
-                new_workers.append(Worker(**data, created_by_id=user_id, updated_by_id=user_id))
+                data["created_by_id"] = data["updated_by_id"] = user_id
+                new_workers.append(data)
                 if heir:
                     heirs_by_nik[planned.key] = heir
             elif planned.status == UPDATED:
@@ -352,19 +356,20 @@ class WorkerImporter(SpreadsheetImporter):
                     worker = Worker(pk=worker_id, updated_by_id=user_id, updated_at=now, **data)
                     updates.setdefault(fields_changed, []).append(worker)
                 if heir:
-                    heirs.append(Heir(worker_id=worker_id, **heir))
-        created = Worker.objects.bulk_create(new_workers, batch_size=2000)
-        for worker in created:
-            if worker.nik in heirs_by_nik:
-                heirs.append(Heir(worker_id=worker.pk, **heirs_by_nik[worker.nik]))
-        updated = 0
+                    heirs.append({"worker_id": worker_id, **heir})
+        created = insert_rows(Worker, new_workers)
+        if heirs_by_nik:
+            niks = sorted(heirs_by_nik)
+            for chunk in _chunks(niks, _chunk_size()):
+                for nik, worker_id in Worker.objects.filter(nik__in=chunk).values_list("nik", "id"):
+                    heirs.append({"worker_id": worker_id, **heirs_by_nik[nik]})
         for fields_changed, workers in updates.items():
-            updated += Worker.objects.bulk_update(
+            Worker.objects.bulk_update(
                 workers, [*fields_changed, "updated_by", "updated_at"], batch_size=1000
             )
-        Heir.objects.bulk_create(heirs, batch_size=2000)
+        insert_rows(Heir, [{**h, "nik": h["nik"] or ""} for h in heirs])
         return {
-            "new": len(created),
+            "new": created,
             "updated": len({r.key for r in rows if r.status == UPDATED}),
             "heirs": len(heirs),
         }
