@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint migrate messages clean
+.PHONY: run test install install-test lint migrate messages clean bench-import
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,10 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(PY) manage.py migrate --no-input
 
+# The background worker (django-tasks-db) runs beside the web server and stops with it.
 run: migrate
 	$(PY) manage.py ensure_local_admin
+	$(PY) manage.py db_worker & WORKER=$$!; trap 'kill $$WORKER' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test
@@ -50,3 +52,7 @@ messages: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Import benchmark (docs/benchmarks.md); set DATABASE_URL to a PostgreSQL database first.
+bench-import: install
+	$(PY) benchmarks/bench_import.py $(BENCH_ARGS)

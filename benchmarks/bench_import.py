@@ -209,7 +209,7 @@ def run_floor(path: Path) -> tuple[float, dict]:
     kelurahan = dict(Kelurahan.objects.values_list("name", "id"))
     segments = dict(Segment.objects.values_list("name", "id"))
     start = time.perf_counter()
-    rows = CalamineWorkbook.from_filelike(open(path, "rb")).get_sheet_by_index(0).to_python()
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     workers = [
         Worker(
             nik=r[0],
@@ -250,6 +250,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--big-rows", type=int, default=100_000, help="0 to skip")
     parser.add_argument("--skip-stock", action="store_true", help="stock takes minutes")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="best of N runs for floor and siaga (stock: 1)"
+    )
     parser.add_argument("--big-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.big_child:
@@ -277,10 +280,11 @@ def main() -> None:
         for name, runner in (("floor", run_floor), ("siaga", run_siaga), ("stock", run_stock)):
             if name == "stock" and args.skip_stock:
                 continue
-            reset_registry()
-            seconds, info = runner(path)
-            results[name] = seconds
-            print(f"  {name}: {seconds:.2f} s {info}", file=sys.stderr)
+            for _attempt in range(1 if name == "stock" else args.repeat):
+                reset_registry()
+                seconds, info = runner(path)
+                results[name] = min(seconds, results.get(name, seconds))
+                print(f"  {name}: {seconds:.2f} s {info}", file=sys.stderr)
         reset_registry()
         print_table(args.rows, path, results, connection.vendor)
         if args.big_rows:

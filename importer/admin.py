@@ -11,13 +11,15 @@ import io
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -35,11 +37,19 @@ from .engine import (
 )
 from .errors import FileRejected
 from .exports import invalid_rows_xlsx
-from .models import ImportJob
-from .services import import_abandon, import_confirm, import_stage, import_staged_plan
+from .models import ImportJob, ImportStatus
+from .services import (
+    import_abandon,
+    import_confirm,
+    import_confirm_later,
+    import_enqueue,
+    import_stage,
+    import_staged_plan,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_PAGE_SIZE = 50
+WORKER_GRACE_SECONDS = 10
 
 
 @admin.register(ImportJob)
@@ -132,6 +142,16 @@ class StagedImportMixin(ImportMixin):
                 name=f"{prefix}_import_preview",
             ),
             path(
+                "import/<int:job_id>/progress/",
+                wrap(self.import_progress_view),
+                name=f"{prefix}_import_progress",
+            ),
+            path(
+                "import/<int:job_id>/status.json",
+                wrap(self.import_status_view),
+                name=f"{prefix}_import_status",
+            ),
+            path(
                 "import/<int:job_id>/invalid.xlsx",
                 wrap(self.import_invalid_rows_view),
                 name=f"{prefix}_import_invalid_rows",
@@ -172,11 +192,14 @@ class StagedImportMixin(ImportMixin):
             except FileRejected as exc:
                 file_error = exc.message
             else:
+                importer = self.get_spreadsheet_importer()
+                if len(data) > settings.SIAGA_IMPORT_BACKGROUND_BYTES:
+                    job = import_enqueue(
+                        importer=importer, data=data, file_name=upload.name, user=request.user
+                    )
+                    return HttpResponseRedirect(self._url("import_progress", job.pk))
                 outcome = import_stage(
-                    importer=self.get_spreadsheet_importer(),
-                    data=data,
-                    file_name=upload.name,
-                    user=request.user,
+                    importer=importer, data=data, file_name=upload.name, user=request.user
                 )
                 if outcome.plan is not None:
                     return HttpResponseRedirect(self._url("import_preview", outcome.job.pk))
@@ -198,6 +221,8 @@ class StagedImportMixin(ImportMixin):
 
     def import_preview_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._own_job(request, job_id)
+        if job.is_waiting:
+            return HttpResponseRedirect(self._url("import_progress", job.pk))
         plan = import_staged_plan(job)
         if plan is None:
             messages.warning(
@@ -251,14 +276,28 @@ class StagedImportMixin(ImportMixin):
         if request.method != "POST":
             return HttpResponseRedirect(self._url("import"))
         job = self._own_job(request, int(request.POST.get("job", 0) or 0))
+        importer = self.get_spreadsheet_importer()
+        skip_invalid = bool(request.POST.get("skip_invalid"))
+        if not job.is_open:
+            messages.warning(
+                request,
+                gettext("This import is closed (%(status)s).")
+                % {"status": job.get_status_display()},
+            )
+            return HttpResponseRedirect(self._url("changelist"))
+        if job.file_size > settings.SIAGA_IMPORT_BACKGROUND_BYTES:
+            import_confirm_later(
+                importer=importer, job=job, user=request.user, skip_invalid=skip_invalid
+            )
+            return HttpResponseRedirect(self._url("import_progress", job.pk))
         outcome = import_confirm(
-            importer=self.get_spreadsheet_importer(),
-            job=job,
-            user=request.user,
-            skip_invalid=bool(request.POST.get("skip_invalid")),
+            importer=importer, job=job, user=request.user, skip_invalid=skip_invalid
         )
-        job = outcome.job
-        if outcome.written is not None:
+        self._report_outcome(request, outcome.job)
+        return HttpResponseRedirect(self._url("changelist"))
+
+    def _report_outcome(self, request: HttpRequest, job: ImportJob) -> None:
+        if job.status == ImportStatus.IMPORTED:
             messages.success(
                 request,
                 gettext(
@@ -279,7 +318,49 @@ class StagedImportMixin(ImportMixin):
                 or gettext("Nothing was imported: %(status)s.")
                 % {"status": job.get_status_display()},
             )
-        return HttpResponseRedirect(self._url("changelist"))
+
+    def import_progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """A progress bar that follows a background job without reloading the page."""
+        job = self._own_job(request, job_id)
+        if not job.is_waiting:
+            return HttpResponseRedirect(self._next_url(request, job))
+        context = self._context(
+            request,
+            job=job,
+            status_url=self._url("import_status", job.pk),
+            worker_missing=self._worker_missing(job),
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self._templates("import_progress.html"), context)
+
+    def import_status_view(self, request: HttpRequest, job_id: int) -> JsonResponse:
+        job = self._own_job(request, job_id)
+        data = {
+            "status": job.status,
+            "status_display": str(job.get_status_display()),
+            "progress": job.progress,
+            "worker_missing": self._worker_missing(job),
+            "next_url": None if job.is_waiting else self._next_url(request, job),
+        }
+        return JsonResponse(data)
+
+    def _next_url(self, request: HttpRequest, job: ImportJob) -> str:
+        if job.is_open:
+            return self._url("import_preview", job.pk)
+        if job.status == ImportStatus.UNREADABLE:
+            messages.error(request, job.message)
+            return self._url("import")
+        self._report_outcome(request, job)
+        return self._url("changelist")
+
+    @staticmethod
+    def _worker_missing(job: ImportJob) -> bool:
+        """A queued job nobody picked up within a few seconds means no worker is running."""
+        return (
+            job.status == ImportStatus.QUEUED
+            and job.queued_at is not None
+            and (timezone.now() - job.queued_at).total_seconds() > WORKER_GRACE_SECONDS
+        )
 
     def import_cancel_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._own_job(request, job_id)

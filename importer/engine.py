@@ -9,7 +9,7 @@ A plan can be staged (see ``staging``) and applied later without reading the fil
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,11 +123,23 @@ def check_size(size: int) -> None:
         )
 
 
-def build_plan(importer: SpreadsheetImporter, data: bytes, file_name: str) -> Plan:
-    """Read and validate a whole file in memory; raise ``FileRejected`` if it is unreadable."""
+def build_plan(
+    importer: SpreadsheetImporter,
+    data: bytes,
+    file_name: str,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """Read and validate a whole file in memory; raise ``FileRejected`` if it is unreadable.
+
+    ``progress`` (for background jobs) is called with a percentage now and then while rows
+    are read and checked.
+    """
     check_size(len(data))
     sheet = open_sheet(data, file_name, preferred_sheet=importer.preferred_sheet)
     layout, records = importer.spec.parse_rows(sheet)
+    if progress is not None:
+        records = _reporting(records, sheet.estimated_rows, progress)
     rows = importer.plan_rows(layout, records)
     if not rows:
         raise FileRejected(
@@ -145,6 +157,20 @@ def build_plan(importer: SpreadsheetImporter, data: bytes, file_name: str) -> Pl
         ignored_headers=layout.ignored,
         rows=rows,
     )
+
+
+PROGRESS_EVERY_ROWS = 2000
+
+
+def _reporting(
+    records: Iterator[Record], total: int, progress: Callable[[int], None]
+) -> Iterator[Record]:
+    """Pass records through, reporting reading progress as 0-90 % (checking takes the rest)."""
+    for count, record in enumerate(records):
+        if count % PROGRESS_EVERY_ROWS == 0:
+            progress(min(90, count * 90 // max(total, 1)))
+        yield record
+    progress(90)
 
 
 def apply_plan(importer: SpreadsheetImporter, plan: Plan, *, user: Any) -> dict[str, int]:

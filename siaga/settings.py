@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "import_export",
     "participants.apps.ParticipantsConfig",
     "importer.apps.ImporterConfig",
+    "django_tasks",
+    "django_tasks_db",
     "enrollment.apps.EnrollmentConfig",
     "targeting.apps.TargetingConfig",
 ]
@@ -219,3 +221,15 @@ SIAGA_IMPORT_STAGING_DIR = env.path(
     "SIAGA_IMPORT_STAGING_DIR",
     default=str(Path(tempfile.gettempdir()) / "siaga-import-staging"),
 )
+# Files above this size are read and written by the background worker (progress bar) instead
+# of inside the web request: ~1 MB of xlsx is about 10,000 rows.
+SIAGA_IMPORT_BACKGROUND_BYTES = env.int("SIAGA_IMPORT_BACKGROUND_BYTES", default=1024 * 1024)
+
+# Background tasks: django-tasks with its database backend, so no extra server is needed.
+# `make run` starts `manage.py db_worker` beside the web server.
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}

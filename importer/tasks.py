@@ -1,0 +1,33 @@
+"""Background tasks (django-tasks with the database backend, run by ``manage.py db_worker``).
+
+Arguments are JSON-serialisable: the importer is named by its dotted path.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from .models import ImportJob, ImportStatus
+from .services import import_confirm, import_stage_queued
+
+
+@task()
+def stage_import(job_id: int, importer_path: str) -> str:
+    job = import_stage_queued(importer=import_string(importer_path)(), job_id=job_id)
+    return job.status if job else "skipped"
+
+
+@task()
+def confirm_import(job_id: int, importer_path: str, user_id: int | None, skip_invalid: bool) -> str:
+    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is None:
+        return "skipped"
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    job.status = ImportStatus.RUNNING
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    outcome = import_confirm(
+        importer=import_string(importer_path)(), job=job, user=user, skip_invalid=skip_invalid
+    )
+    return outcome.job.status

@@ -1,0 +1,120 @@
+"""Long files go to the database-backed task queue; a progress page follows them."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from importer import staging
+from importer.models import ImportJob, ImportStatus
+from importer.services import import_stage_queued
+from participants.models import Worker
+from participants.resources import WorkerImporter
+from tests.factories import UserFactory
+
+FILES = Path(__file__).parent.parent / "fixtures" / "spreadsheets"
+IMPORT_URL = reverse("admin:participants_worker_import")
+CONFIRM_URL = reverse("admin:participants_worker_process_import")
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_file_is_long(settings, tmp_path):
+    settings.SIAGA_IMPORT_STAGING_DIR = tmp_path / "staging"
+    settings.SIAGA_IMPORT_BACKGROUND_BYTES = 0
+
+
+@pytest.fixture
+def importer_client(client):
+    user = UserFactory(username="petugas")
+    user.user_permissions.add(Permission.objects.get(codename="import_workers"))
+    client.force_login(user)
+    return client
+
+
+def run_worker():
+    """Run the queued tasks as ``manage.py db_worker`` does.
+
+    On PostgreSQL the real worker closes the test's connection (its close_old_connections
+    sees autocommit off inside the test transaction), so there the queued rows are run the
+    way the worker runs them.
+    """
+    if connection.vendor == "sqlite":
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        return
+    for result in DBTaskResult.objects.filter(status=TaskResultStatus.READY):
+        result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+        DBTaskResult.objects.filter(pk=result.pk).update(status=TaskResultStatus.SUCCESSFUL)
+
+
+def url(name, job):
+    return reverse(f"admin:participants_worker_import_{name}", args=[job.pk])
+
+
+def upload(client, name="clean.xlsx"):
+    data = (FILES / name).read_bytes()
+    return client.post(IMPORT_URL, {"import_file": SimpleUploadedFile(name, data)})
+
+
+def test_the_db_worker_runs_the_check_and_the_write(
+    importer_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(importer_client)
+    job = ImportJob.objects.get()
+    assert response["Location"] == url("progress", job)
+    assert job.status == ImportStatus.QUEUED
+    upload_path = staging.staging_dir() / job.upload_file
+    assert upload_path.exists()
+
+    progress_page = importer_client.get(url("progress", job)).content.decode()
+    assert 'id="import-progress"' in progress_page
+    assert importer_client.get(url("status", job)).json()["next_url"] is None
+
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.rows_new) == (ImportStatus.PREVIEWED, 100, 4)
+    assert not upload_path.exists()  # the worker deleted the upload once read
+    assert importer_client.get(url("status", job)).json()["next_url"] == url("preview", job)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = importer_client.post(CONFIRM_URL, {"job": job.pk})
+    assert response["Location"] == url("progress", job)
+    assert not Worker.objects.exists()
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTED
+    assert Worker.objects.count() == 4
+    assert importer_client.get(url("status", job)).json()["next_url"] == reverse(
+        "admin:participants_worker_changelist"
+    )
+
+
+def test_the_page_says_so_when_no_worker_is_running(importer_client):
+    upload(importer_client)
+    job = ImportJob.objects.get()
+    assert importer_client.get(url("status", job)).json()["worker_missing"] is False
+    ImportJob.objects.filter(pk=job.pk).update(
+        queued_at=timezone.now() - timezone.timedelta(minutes=1)
+    )
+    assert importer_client.get(url("status", job)).json()["worker_missing"] is True
+    page = importer_client.get(url("progress", job)).content.decode()
+    assert "make run" in page
+
+
+def test_an_unreadable_long_file_is_reported(importer_client):
+    upload(importer_client, "corrupt.xlsx")
+    job = ImportJob.objects.get()
+    import_stage_queued(importer=WorkerImporter(), job_id=job.pk)  # what the worker runs
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UNREADABLE
+    assert job.upload_file == ""
+    assert importer_client.get(url("status", job)).json()["next_url"] == IMPORT_URL
