@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
@@ -74,9 +74,9 @@ class _Room:
     def refusal(self, worker: Worker, cost: int) -> str:
         for q in self.quotas:
             if _quota_matches(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
-                return _t("The quota %(quota)s is full.") % {"quota": q}
+                return gettext("The quota %(quota)s is full.") % {"quota": q}
         if self.spent + cost > self.program_year.budget:
-            return _t("The %(year)s budget is used up.") % {"year": self.program_year.year}
+            return gettext("The %(year)s budget is used up.") % {"year": self.program_year.year}
         return ""
 
     def take(self, worker: Worker, cost: int) -> None:
@@ -134,7 +134,7 @@ def proposals_from_priority(
             break
         full = room.type_full(worker_type)
         if full is not None:
-            stopped = _t("The quota %(quota)s is full.") % {"quota": full}
+            stopped = gettext("The quota %(quota)s is full.") % {"quota": full}
             break
         probe = Enrollment(
             worker=worker,
@@ -160,7 +160,7 @@ def proposals_from_priority(
                 program_year=program_year,
                 user=user,
                 risk_class=probe.risk_class,
-                reason=_t("Priority list, rank %(rank)d, score %(score)d")
+                reason=gettext("Priority list, rank %(rank)d, score %(score)d")
                 % {"rank": rank, "score": worker.score},
             )
         except ValidationError as exc:
@@ -177,7 +177,7 @@ def proposals_from_priority(
         outcome.proposed.append(enrollment)
     else:
         if len(outcome.proposed) < count:
-            stopped = _t("The list of eligible candidates ended.")
+            stopped = gettext("The list of eligible candidates ended.")
     batch.stopped_because = stopped
     batch.save(update_fields=["stopped_because"])
     return outcome

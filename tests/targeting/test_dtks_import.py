@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from importer.models import ImportJob, ImportStatus
@@ -147,7 +147,7 @@ def test_dry_run_writes_nothing(tmp_path, capsys):
 def test_a_malformed_check_date_is_refused(tmp_path):
     path = tmp_path / "x.xlsx"
     path.write_bytes(xlsx([["NIK", "Status"]]))
-    with pytest.raises(Exception, match="YYYY-MM-DD"):
+    with pytest.raises(CommandError, match="--checked-on"):
         call_command("import_dtks", str(path), "--source", SOURCE, "--checked-on", "10-01-2024")
 
 

@@ -117,3 +117,10 @@ def test_check_due_filter(exporter):
     assert names("stale") == {"Dicek Lama"}
     assert names("due") == {"Belum Dicek", "Dicek Lama"}
     assert names("recent") == {"Dicek Baru"}
+
+
+def test_the_worker_list_offers_the_filter_and_the_download(exporter):
+    WorkerFactory(full_name="Belum Dicek")
+    page = exporter.get(WORKERS_URL, {"dtks_due": "never"}).content.decode()
+    assert "Belum Dicek" in page
+    assert "Unduh daftar cek DTKS" in page

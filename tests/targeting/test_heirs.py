@@ -137,6 +137,5 @@ def test_the_heirs_template_downloads(client):
     assert response.status_code == 200
     assert build_plan  # the template's headers are the importer's own:
 
-
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [c.value for c in sheet[1]] == HEADER
