@@ -168,3 +168,14 @@ def test_the_sql_filter_agrees_with_the_enrollment_eligibility_rule(year):
     for worker in Worker.objects.all():
         eligible = enrollment_eligibility(worker=worker, program_year=year).is_eligible
         assert (worker.pk in listed) == eligible, worker.birth_date
+
+
+def test_the_example_in_docs_targeting_md(year):
+    with time_machine.travel(datetime.datetime(2023, 10, 12, 9, tzinfo=datetime.UTC)):
+        worker = registered(2)
+    HeirFactory(worker=worker, birth_date=datetime.date(2012, 1, 1))
+    HeirFactory(worker=worker, birth_date=datetime.date(2015, 1, 1))
+
+    (row,) = ranked(year, rule_for(year))
+
+    assert row.score == 20 + 9 * 5 + 2 * 15 + 10 + 0 + 3 * 1 == 108
