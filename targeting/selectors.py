@@ -130,14 +130,6 @@ def ranked_candidates(
     on the database's whim.
     """
     on = on or timezone.localdate()
-    school_age = (
-        Heir.objects.school_age_on(on)
-        .filter(worker=OuterRef("pk"))
-        .order_by()
-        .values("worker")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     registered = Q(dtks_status=DtksStatus.REGISTERED)
     qs = eligible_candidates(program_year, worker_type=worker_type).annotate(
         n_dtks=_flag(registered),
@@ -147,8 +139,7 @@ def ranked_candidates(
             output_field=IntegerField(),
         ),
         n_school_age=Least(
-            Coalesce(Subquery(school_age, output_field=IntegerField()), Value(0)),
-            Value(MAX_SCHOLARSHIP_CHILDREN),
+            _count_of(Heir.objects.school_age_on(on)), Value(MAX_SCHOLARSHIP_CHILDREN)
         ),
         n_bpu=_flag(Q(worker_type=WorkerType.BPU)),
         n_disability=_flag(Q(has_disability=True)),
@@ -228,22 +219,27 @@ def heirs_missing_data() -> QuerySet[Heir]:
 def heirs_followup_workers() -> QuerySet[Worker]:
     """Active, living workers with no heir, or with an heir missing a birth date or (for a
     child) a school level; each annotated with ``heir_count`` and ``incomplete_heirs``."""
-    incomplete = (
-        heirs_missing_data()
-        .filter(worker=OuterRef("pk"))
+    # Correlated counts rather than a JOIN + GROUP BY over every worker column.
+    return (
+        Worker.objects.filter(is_active=True, death_date__isnull=True)
+        .annotate(
+            heir_count=_count_of(Heir.objects.all()),
+            incomplete_heirs=_count_of(heirs_missing_data()),
+        )
+        .filter(Q(heir_count=0) | Q(incomplete_heirs__gt=0))
+    )
+
+
+def _count_of(heirs: QuerySet[Heir]) -> Coalesce:
+    """How many of ``heirs`` belong to the outer worker, as a correlated subquery."""
+    counted = (
+        heirs.filter(worker=OuterRef("pk"))
         .order_by()
         .values("worker")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        Worker.objects.filter(is_active=True, death_date__isnull=True)
-        .annotate(
-            heir_count=Count("heirs", distinct=True),
-            incomplete_heirs=Coalesce(Subquery(incomplete, output_field=IntegerField()), 0),
-        )
-        .filter(Q(heir_count=0) | Q(incomplete_heirs__gt=0))
-    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 @dataclass(frozen=True)

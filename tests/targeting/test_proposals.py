@@ -214,3 +214,39 @@ def test_two_simultaneous_runs_never_exceed_the_budget():
     assert results == [1, 2]
     assert Enrollment.objects.filter(program_year=year).count() == 3
     assert len({e.worker_id for e in Enrollment.objects.all()}) == 3
+
+
+@pytest.mark.django_db
+def test_administrators_set_the_weights_per_year(admin_client, superuser):
+    year = ProgramYearFactory(year=2024)
+    response = admin_client.post(
+        reverse("admin:targeting_targetingrule_add"),
+        {
+            "program_year": year.pk,
+            "dtks_registered_points": 30,
+            "desil_points": 4,
+            "school_age_heir_points": 15,
+            "bpu_points": 10,
+            "disability_points": 12,
+            "waiting_points": 1,
+            "waiting_max_periods": 12,
+            "notes": "Keputusan Kepala Dinas 2024",
+        },
+    )
+    assert response.status_code == 302
+    rule = TargetingRule.objects.get(program_year=year)
+    assert (rule.dtks_registered_points, rule.updated_by) == (30, superuser)
+    page = admin_client.get(reverse("admin:targeting_targetingrule_change", args=[rule.pk]))
+    assert (
+        reverse("admin:targeting_targetingrule_priority", args=[rule.pk]) in page.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_staff_who_may_only_view_cannot_change_the_weights(client):
+    rule = TargetingRule.objects.create(program_year=ProgramYearFactory(year=2024))
+    client.force_login(user_with("view_targetingrule"))
+    url = reverse("admin:targeting_targetingrule_change", args=[rule.pk])
+    client.post(url, {"program_year": rule.program_year_id, "dtks_registered_points": 99})
+    rule.refresh_from_db()
+    assert rule.dtks_registered_points == 20
