@@ -124,3 +124,11 @@ def test_the_worker_list_offers_the_filter_and_the_download(exporter):
     page = exporter.get(WORKERS_URL, {"dtks_due": "never"}).content.decode()
     assert "Belum Dicek" in page
     assert "Unduh daftar cek DTKS" in page
+
+
+def test_a_nik_searched_for_is_masked_in_the_log(exporter):
+    worker = WorkerFactory()
+    run_action(exporter, WORKERS_URL, [worker], query=f"?q={worker.nik}")
+    selection = ExportLog.objects.get().selection
+    assert worker.nik not in selection
+    assert f"{worker.nik[:4]}********{worker.nik[-4:]}" in selection
