@@ -267,3 +267,7 @@ def test_exports_escape_formula_looking_text():
     row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert row["Alamat"] == '\'=HYPERLINK("http://x")'
     assert row["No HP"] == "+6281234567890"
+
+
+def test_the_export_page_opens(admin_client):
+    assert admin_client.get(reverse("admin:participants_worker_export")).status_code == 200
