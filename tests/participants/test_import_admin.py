@@ -52,7 +52,7 @@ def importer_client(client):
 
 def test_it_shows_the_import_button_and_template_link_to_those_allowed(importer_client):
     page = importer_client.get(CHANGELIST_URL).content.decode()
-    assert IMPORT_URL in page
+    assert f'<a href="{IMPORT_URL}" class="import_link">Impor</a>' in page
     assert reverse("admin:participants_worker_import_template") in page
 
 

@@ -140,6 +140,10 @@ def test_invalid_rows_are_reported_where_staff_see_them(capsys):
     } <= found
     duplicate = next(e for e in report["errors"] if e["code"] == "duplicate_in_file")
     assert duplicate["message"] == "NIK 3577011204850021 sudah ada di baris 3 pada berkas ini."
+    formula = next(e for e in report["errors"] if e["code"] == "formula")
+    assert formula["message"] == (
+        "Teks tidak boleh diawali =: spreadsheet akan menjalankannya sebagai rumus."
+    )
     assert (report["rows"], report["new"], report["invalid"]) == (6, 1, 5)
 
 
