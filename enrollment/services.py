@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
@@ -117,7 +117,7 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "deceased",
-                _t("The worker died on %(date)s.")
+                gettext("The worker died on %(date)s.")
                 % {"date": worker.death_date.strftime("%d-%m-%Y")},
             )
         )
@@ -127,7 +127,7 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "age_out_of_range",
-                _t("Age %(age)d on %(date)s is outside the program's range %(min)d-%(max)d.")
+                gettext("Age %(age)d on %(date)s is outside the program's range %(min)d-%(max)d.")
                 % {
                     "age": age,
                     "date": start.strftime("%d-%m-%Y"),
@@ -139,7 +139,7 @@ def enrollment_eligibility(
 
     if not worker.kelurahan.code.startswith(_city_kelurahan_prefix()):
         result.errors.append(
-            Finding("not_resident", _t("The worker's kelurahan is not in Kota Madiun."))
+            Finding("not_resident", gettext("The worker's kelurahan is not in Kota Madiun."))
         )
 
     others = Enrollment.objects.filter(worker=worker, program_year=program_year)
@@ -149,7 +149,7 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "already_enrolled",
-                _t("The worker already has an enrollment in %(year)s.")
+                gettext("The worker already has an enrollment in %(year)s.")
                 % {"year": program_year.year},
             )
         )
@@ -158,7 +158,9 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "employer_covered",
-                _t("An employer already covers this worker, so the city cannot pay BPU cover."),
+                gettext(
+                    "An employer already covers this worker, so the city cannot pay BPU cover."
+                ),
             )
         )
 
@@ -167,7 +169,7 @@ def enrollment_eligibility(
         result.warnings.append(Finding(warning.code, str(warning.message)))
     if not worker.heirs.exists():
         result.warnings.append(
-            Finding("no_heirs", _t("No heirs are recorded: JKM benefits need an heir."))
+            Finding("no_heirs", gettext("No heirs are recorded: JKM benefits need an heir."))
         )
     return result
 
@@ -577,10 +579,10 @@ def enrollment_activate_from_bpjs(
     for row in rows:
         nik = str(row.get("nik") or "").strip()
         if not nik:
-            report.unmatched.append((row, _t("The row has no NIK.")))
+            report.unmatched.append((row, gettext("The row has no NIK.")))
             continue
         if nik in seen:
-            report.unmatched.append((row, _t("The NIK appears twice in the file.")))
+            report.unmatched.append((row, gettext("The NIK appears twice in the file.")))
             continue
         seen.add(nik)
         enrollment = (
@@ -590,24 +592,24 @@ def enrollment_activate_from_bpjs(
         )
         if enrollment is None:
             report.unmatched.append(
-                (row, _t("No enrollment in %(year)s for this NIK.") % {"year": year.year})
+                (row, gettext("No enrollment in %(year)s for this NIK.") % {"year": year.year})
             )
             continue
         if enrollment.status == S.ACTIVE and enrollment.kpj_number == str(row.get("kpj") or ""):
-            report.unmatched.append((row, _t("Already active with this KPJ number.")))
+            report.unmatched.append((row, gettext("Already active with this KPJ number.")))
             continue
         if enrollment.status != S.SUBMITTED:
             report.unmatched.append(
                 (
                     row,
-                    _t("The enrollment is %(status)s, not submitted to BPJS.")
+                    gettext("The enrollment is %(status)s, not submitted to BPJS.")
                     % {"status": S(enrollment.status).label},
                 )
             )
             continue
         start = row.get("coverage_start")
         if not isinstance(start, datetime.date):
-            report.unmatched.append((row, _t("The coverage start is not a date.")))
+            report.unmatched.append((row, gettext("The coverage start is not a date.")))
             continue
         try:
             enrollment_activate(
@@ -615,7 +617,7 @@ def enrollment_activate_from_bpjs(
                 kpj_number=str(row.get("kpj") or ""),
                 coverage_start=start,
                 user=user,
-                reason=_t("BPJS registration file"),
+                reason=gettext("BPJS registration file"),
             )
         except ValidationError as exc:
             report.unmatched.append((row, "; ".join(exc.messages)))
@@ -682,7 +684,7 @@ def claim_record(
         worker = enrollment.worker
         if worker.death_date is None or worker.death_date > event_date:
             worker_update(worker=worker, user=user, data={"death_date": event_date})
-        note = _t("Death recorded with claim %(claim)s.") % {"claim": claim.pk}
+        note = gettext("Death recorded with claim %(claim)s.") % {"claim": claim.pk}
         open_statuses = [s for s, targets in TRANSITIONS.items() if S.TERMINATED in targets]
         for other in Enrollment.objects.filter(
             worker=worker, status__in=open_statuses
@@ -804,7 +806,7 @@ def enrollments_renew(
             coverage_end=to_year.coverage_end,
         )
         if is_pu and not candidate.risk_class:
-            report.not_renewed.append((worker, _t("A wage earner needs a risk class.")))
+            report.not_renewed.append((worker, gettext("A wage earner needs a risk class.")))
             continue
         try:
             cost = _projected_cost(candidate, to_year, rates)
@@ -815,12 +817,12 @@ def enrollments_renew(
         full = [q for q in matching if used[q.pk] >= q.target]
         if full:
             report.not_renewed.append(
-                (worker, _t("The quota %(quota)s is full.") % {"quota": full[0]})
+                (worker, gettext("The quota %(quota)s is full.") % {"quota": full[0]})
             )
             continue
         if budget_used + cost > to_year.budget:
             report.not_renewed.append(
-                (worker, _t("The %(year)s budget is used up.") % {"year": to_year.year})
+                (worker, gettext("The %(year)s budget is used up.") % {"year": to_year.year})
             )
             continue
         if not dry_run:
@@ -829,7 +831,7 @@ def enrollments_renew(
                 program_year=to_year,
                 user=user,
                 risk_class=candidate.risk_class,
-                reason=_t("Renewal from %(year)s") % {"year": from_year.year},
+                reason=gettext("Renewal from %(year)s") % {"year": from_year.year},
                 renewed_from=source,
             )
         for q in matching:
@@ -882,7 +884,7 @@ def invoice_lines_replace(
             refused.append((row, "; ".join(exc.messages)))
             continue
         if nik in lines:
-            refused.append((row, _t("The NIK appears twice in the file.")))
+            refused.append((row, gettext("The NIK appears twice in the file.")))
             continue
         lines[nik] = InvoiceLine(
             invoice=invoice,
