@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from enrollment import selectors, services
+from enrollment import renewal, selectors, services
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
 from participants.models import Worker, WorkerType
 
@@ -67,7 +67,7 @@ def test_is_deterministic():
 def test_seeded_rows_behave_like_real_ones():
     seed(300)
     year = ProgramYear.objects.get(year=2024)
-    report = services.enrollments_renew(
+    report = renewal.enrollments_renew(
         from_year=year, to_year=ProgramYear.objects.get(year=2025), user=None, dry_run=True
     )
     assert report.created
