@@ -18,6 +18,7 @@ import datetime
 import io
 import itertools
 import random
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -112,6 +113,7 @@ class Writer:
     def __init__(self, batch_size: int = 50_000):
         self.batch_size = batch_size
         self.counts: dict[str, int] = {}
+        self.timings: dict[str, float] = {"writing": 0.0}
 
     def write(self, model, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         table = model._meta.db_table
@@ -125,6 +127,11 @@ class Writer:
             self._flush(table, columns, batch)
 
     def _flush(self, table: str, columns: Sequence[str], batch: list[Sequence[object]]) -> None:
+        started = time.monotonic()
+        self._insert(table, columns, batch)
+        self.timings["writing"] += time.monotonic() - started
+
+    def _insert(self, table: str, columns: Sequence[str], batch: list[Sequence[object]]) -> None:
         self.counts[table] = self.counts.get(table, 0) + len(batch)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -153,6 +160,8 @@ class Writer:
             return
         tables = [m._meta.db_table for m in models]
         with connection.cursor() as cursor:
+            # Index builds and foreign-key validation sort in memory when they may.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
                 "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
@@ -172,11 +181,13 @@ class Writer:
             for name, _definition in indexes:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
         yield
+        started = time.monotonic()
         with connection.cursor() as cursor:
             for _name, definition in indexes:
                 cursor.execute(definition)
             for table, name, definition in foreign_keys:
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        self.timings["indexes and foreign keys"] = time.monotonic() - started
 
     def reset_sequences(self, models: Iterable) -> None:
         statements = connection.ops.sequence_reset_sql(no_style(), list(models))
@@ -213,6 +224,7 @@ class SeedReport:
     rows: dict[str, int] = field(default_factory=dict)
     year_counts: dict[int, dict[str, int]] = field(default_factory=dict)
     budgets: dict[int, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _weighted(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
@@ -277,6 +289,7 @@ class DemoSeeder:
             [Worker, Heir, Enrollment, EnrollmentEvent, Claim, InvoiceLine, PremiumInvoice]
         )
         report.rows = dict(self.writer.counts)
+        report.timings = dict(self.writer.timings)
         return report
 
     # -- program years ---------------------------------------------------------------------

@@ -78,8 +78,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "worker_type",
         "termination_reason",
         "quota_override",
-        ("worker__kelurahan__kecamatan", admin.RelatedOnlyFieldListFilter),
-        ("worker__segment", admin.RelatedOnlyFieldListFilter),
+        "worker__kelurahan__kecamatan",
+        "worker__segment",
     ]
     search_fields = ["worker__nik", "kpj_number", "worker__full_name"]
     search_help_text = _("NIK (16 digits, or its first digits), KPJ number (11 digits) or name.")

@@ -38,6 +38,8 @@ class Command(BaseCommand):
         report = DemoSeeder(workers=workers, year=year, seed=seed, batch_size=batch_size).run()
         elapsed = time.monotonic() - started
         self.stdout.write(f"Seeded {report.workers:,} workers in {elapsed:.1f} s.")
+        for phase, seconds in report.timings.items():
+            self.stdout.write(f"  {phase}: {seconds:.1f} s")
         for table, count in sorted(report.rows.items()):
             self.stdout.write(f"  {table}: {count:,} rows")
         for program_year, counts in sorted(report.year_counts.items()):
