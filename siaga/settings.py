@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "import_export",
     "participants.apps.ParticipantsConfig",
     "enrollment.apps.EnrollmentConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")
