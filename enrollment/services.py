@@ -384,7 +384,7 @@ def enrollment_verify(
     )
 
     quotas = list(
-        QuotaTarget.objects.select_for_update()
+        QuotaTarget.objects.select_for_update(of=("self",))
         .filter(applicable_quotas(locked))
         .select_related("segment", "kecamatan")
         .order_by("pk")

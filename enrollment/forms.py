@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import WorkerType
+
+from .models import Claim, ClaimType, Enrollment, ProgramYear, TerminationReason
+from .services import claim_check, enrollment_eligibility
+
+
+class EnrollmentProposeForm(forms.ModelForm):
+    """The admin's add form: the same eligibility rule as ``enrollment_propose``."""
+
+    reason = forms.CharField(
+        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = ["worker", "program_year", "risk_class", "coverage_start", "coverage_end"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program_year"].queryset = ProgramYear.objects.open()
+        self.fields["coverage_start"].required = False
+        self.fields["coverage_end"].required = False
+        self.fields["coverage_start"].help_text = _("Empty: the year's default.")
+        self.fields["coverage_end"].help_text = _("Empty: the year's default.")
+
+    def _post_clean(self):
+        # The service builds and validates the instance; the form only checks the inputs.
+        pass
+
+    def clean(self):
+        data = super().clean()
+        worker, year = data.get("worker"), data.get("program_year")
+        if not worker or not year:
+            return data
+        start = data.get("coverage_start") or year.coverage_start
+        result = enrollment_eligibility(worker=worker, program_year=year, coverage_start=start)
+        if not result.is_eligible:
+            raise result.as_validation_error()
+        if worker.worker_type == WorkerType.PU and not data.get("risk_class"):
+            self.add_error(
+                "risk_class",
+                ValidationError(
+                    _("Choose the risk class of a wage earner's (PU) work."),
+                    code="risk_class_missing",
+                ),
+            )
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+class TerminateForm(ReasonForm):
+    termination_reason = forms.ChoiceField(
+        label=_("termination reason"), choices=TerminationReason.choices
+    )
+    effective_date = forms.DateField(
+        label=_("effective date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ["termination_reason", "effective_date", "reason"]
+
+
+class OverrideForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("reason for going beyond the quota"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("file (xlsx or csv)"),
+        help_text=_("Format the NIK and KPJ columns as Text."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".csv")):
+            raise ValidationError(_("Upload an .xlsx or .csv file."), code="file_type")
+        return upload
+
+
+class ClaimForm(forms.ModelForm):
+    class Meta:
+        model = Claim
+        fields = [
+            "enrollment",
+            "claim_type",
+            "event_date",
+            "fatal",
+            "status",
+            "benefit_amount",
+            "notes",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("claim_type") == ClaimType.JKM:
+            data["fatal"] = True  # a JKM claim is a death by definition
+        if self.instance.pk is None and data.get("enrollment") and data.get("event_date"):
+            claim_check(
+                enrollment=data["enrollment"],
+                claim_type=data.get("claim_type", ""),
+                event_date=data["event_date"],
+            )
+        return data

@@ -1,0 +1,47 @@
+"""Propose next year's cover for this year's participants (python manage.py renew_enrollments)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from enrollment.models import ProgramYear
+from enrollment.services import enrollments_renew
+
+
+def masked(nik: str) -> str:
+    """Enough of a NIK for staff to find the person, not enough to reuse it (UU 27/2022)."""
+    return f"{nik[:6]}******{nik[-4:]}" if len(nik) == 16 else "****"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create next-year proposals for the active participants of a year who are still "
+        "eligible, within the next year's quota and budget. Running it again creates nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="from_year", type=int, required=True)
+        parser.add_argument("--to", dest="to_year", type=int, required=True)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would happen, change nothing."
+        )
+
+    def handle(self, *args, from_year, to_year, dry_run, **options):
+        try:
+            source = ProgramYear.objects.get(year=from_year)
+            target = ProgramYear.objects.get(year=to_year)
+        except ProgramYear.DoesNotExist as exc:
+            raise CommandError(f"Program year missing: {exc}") from None
+        try:
+            report = enrollments_renew(from_year=source, to_year=target, user=None, dry_run=dry_run)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from None
+        verb = "would be proposed" if dry_run else "proposed"
+        self.stdout.write(
+            f"Renewal {from_year} -> {to_year}: {len(report.created)} {verb}, "
+            f"{len(report.already)} already in {to_year}, "
+            f"{len(report.not_renewed)} not renewed."
+        )
+        for worker, why in report.not_renewed:
+            self.stdout.write(f"  {masked(worker.nik)} {worker.full_name}: {why}")
