@@ -19,3 +19,8 @@ def rupiah(value):
 @register.filter
 def percent(value, decimals=1):
     return formatting.percent(value, int(decimals))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")

@@ -139,7 +139,7 @@ def build_program(count: int = 36, seed: int = 7) -> dict:
 
     # 2024: most workers become active, verified from January to May.
     e2024 = {}
-    for i, worker in enumerate(workers[:30]):
+    for worker in workers[:30]:
         e2024[worker.pk] = propose(worker, y2024, datetime.date(2023, 12, 20))
     for i, worker in enumerate(workers[:30]):
         enrollment = e2024[worker.pk]
@@ -236,23 +236,3 @@ def official(db):
     user = UserFactory(username="kepala-dinas", is_staff=False)
     user.user_permissions.add(Permission.objects.get(codename="view_dashboard"))
     return user
-
-
-@pytest.fixture(autouse=True)
-def _lock_only_quota_rows(monkeypatch):
-    """Work around enrollment_verify's ``select_for_update()`` over a nullable
-    ``select_related`` join, which PostgreSQL refuses ("FOR UPDATE cannot be applied to the
-    nullable side of an outer join"; reported to the enrollment branch). Locks only the quota
-    rows, as ``of=("self",)`` would. Remove once enrollment/services.py passes ``of``."""
-    from django.db.models import QuerySet
-
-    from enrollment.models import QuotaTarget
-
-    original = QuerySet.select_for_update
-
-    def select_for_update(self, *args, **kwargs):
-        if self.model is QuotaTarget and not kwargs.get("of"):
-            kwargs["of"] = ("self",)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(QuerySet, "select_for_update", select_for_update)
