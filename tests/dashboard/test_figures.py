@@ -98,7 +98,6 @@ def assert_matches(program, year, f: Filters) -> None:
     assert nonzero(d.segments) == grouped("w.segment_id", y, f)
     assert nonzero(d.kelurahan) == grouped("w.kelurahan_id", y, f)
     assert nonzero(d.kecamatan) == grouped("k.kecamatan_id", y, f)
-    active = grouped("w.kelurahan_id", y, f, participants=False)  # all statuses
     base, params = scope(y, f, participants=False)
     active = {
         str(k): n
@@ -140,8 +139,9 @@ def assert_matches(program, year, f: Filters) -> None:
             if year_obj is None:
                 continue
             base, params = scope(year_obj.pk, f, participants=False)
+            events = " JOIN enrollment_enrollmentevent ev ON ev.enrollment_id = e.id WHERE "
             rows = sql(
-                f"SELECT MIN(ev.at){base.replace(' WHERE ', ' JOIN enrollment_enrollmentevent ev ON ev.enrollment_id = e.id WHERE ', 1)}"
+                f"SELECT MIN(ev.at){base.replace(' WHERE ', events, 1)}"
                 " AND ev.to_status = %s GROUP BY e.id",
                 [*params, status],
             )
@@ -160,9 +160,10 @@ def assert_matches(program, year, f: Filters) -> None:
         base, params = scope(d.previous_year.pk, f, participants=False)
         due = sql(f"SELECT e.worker_id{base} AND e.status IN ('aktif', 'berakhir')", params)
         due_ids = [w for (w,) in due]
+        ids = ", ".join(["%s"] * len(due_ids)) or "NULL"
         done = sql(
-            "SELECT COUNT(DISTINCT worker_id) FROM enrollment_enrollment"
-            f" WHERE program_year_id = %s AND status <> 'ditolak' AND worker_id IN ({', '.join(['%s'] * len(due_ids)) or 'NULL'})",
+            "SELECT COUNT(DISTINCT worker_id) FROM enrollment_enrollment WHERE"
+            f" program_year_id = %s AND status <> 'ditolak' AND worker_id IN ({ids})",
             [y, *due_ids],
         )[0][0]
         assert (d.renewals_due, d.renewals_done) == (len(due_ids), done)
