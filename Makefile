@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint migrate messages clean
+.PHONY: run test install install-test lint migrate messages clean bench-dashboard
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,8 @@ messages: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Dashboard timings at 1,000,000 workers on PostgreSQL (BENCH_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/siaga_dash_bench); records docs/benchmarks.md.
+bench-dashboard: install
+	$(PY) benchmarks/bench_dashboard.py $(BENCH_ARGS)
