@@ -83,7 +83,8 @@ GENERATE = [
     FROM participants_worker w, generate_series(1, 3) AS k
     WHERE k <= w.id % 4
     """,
-    # Enrollments: 40% in 2024 (mostly ended), 60% in 2025 (the whole pipeline).
+    # Enrollments: 40% of the workers in 2024 (mostly ended), 80% in 2025 (the whole
+    # pipeline); the 20% in both years are 2025's renewals.
     """
     INSERT INTO enrollment_enrollment (worker_id, program_year_id, worker_type, risk_class,
         declared_wage, status, monthly_premium, committed_amount, coverage_start, coverage_end,
@@ -100,17 +101,17 @@ GENERATE = [
         CASE WHEN s.status = 'dihentikan' THEN 'mengundurkan_diri' ELSE '' END,
         '', now(), false, '', now()
     FROM participants_worker w
-    JOIN enrollment_programyear y ON y.year = CASE WHEN w.id % 5 < 2 THEN 2024 ELSE 2025 END
+    JOIN enrollment_programyear y ON (y.year = 2024 AND w.id % 5 < 2) OR (y.year = 2025 AND w.id % 5 >= 1)
     CROSS JOIN LATERAL (SELECT CASE
-        WHEN y.year = 2024 THEN (ARRAY['berakhir','berakhir','berakhir','berakhir','berakhir','berakhir','berakhir','dihentikan','ditolak','aktif'])[1 + w.id % 10]
-        ELSE (ARRAY['aktif','aktif','aktif','aktif','aktif','didaftarkan','diverifikasi','diusulkan','dihentikan','ditolak'])[1 + w.id % 10]
+        WHEN y.year = 2024 THEN (ARRAY['berakhir','berakhir','berakhir','berakhir','berakhir','berakhir','berakhir','dihentikan','ditolak','aktif'])[1 + ((w.id * 7 + w.id / 5) % 10)::int]
+        ELSE (ARRAY['aktif','aktif','aktif','aktif','aktif','didaftarkan','diverifikasi','diusulkan','dihentikan','ditolak'])[1 + ((w.id * 3 + w.id / 7) % 10)::int]
     END AS status) AS s
     """,
     # History: verification and activation events spread over the months.
     """
     INSERT INTO enrollment_enrollmentevent (from_status, to_status, at, reason, enrollment_id)
     SELECT 'diusulkan', 'diverifikasi',
-        make_timestamptz(y.year::int, (1 + e.id % 9)::int, (1 + e.id % 27)::int, 9, 0, 0, 'Asia/Jakarta'), '', e.id
+        make_timestamptz(y.year::int, (1 + (e.id * 5 + e.id / 3 + y.year) % (8 + y.year % 4))::int, (1 + e.id % 27)::int, 9, 0, 0, 'Asia/Jakarta'), '', e.id
     FROM enrollment_enrollment e JOIN enrollment_programyear y ON y.id = e.program_year_id
     WHERE e.status NOT IN ('diusulkan', 'ditolak')
     UNION ALL

@@ -94,20 +94,23 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
         current = [d.trend[dim].get(m, [0, 0])[0] for m in range(1, 13)]
         previous = [d.trend[dim].get(m, [0, 0])[1] for m in range(1, 13)]
         trend_charts.append(
-            charts.line_chart(
-                months,
-                [
-                    (year_label, "series-current", current),
-                    (previous_label, "series-previous", previous),
-                ],
-                title=f"{title} {year_label}",
-                description=_("%(year)s: %(current)s in all; %(previous_year)s: %(previous)s.")
-                % {
-                    "year": year_label,
-                    "current": sum(current),
-                    "previous_year": previous_label,
-                    "previous": sum(previous),
-                },
+            (
+                title,
+                charts.line_chart(
+                    months,
+                    [
+                        (year_label, "series-current", current),
+                        (previous_label, "series-previous", previous),
+                    ],
+                    title=f"{title} {year_label}",
+                    description=_("%(year)s: %(current)s in all; %(previous_year)s: %(previous)s.")
+                    % {
+                        "year": year_label,
+                        "current": sum(current),
+                        "previous_year": previous_label,
+                        "previous": sum(previous),
+                    },
+                ),
             )
         )
     sections = []
