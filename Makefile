@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint migrate messages clean bench-import
+.PHONY: run test install install-test lint migrate messages clean bench-import bench-dashboard
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,8 @@ clean:
 # Import benchmark (docs/benchmarks.md); set DATABASE_URL to a PostgreSQL database first.
 bench-import: install
 	$(PY) benchmarks/bench_import.py $(BENCH_ARGS)
+
+# Dashboard timings at 1,000,000 workers on PostgreSQL (BENCH_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/siaga_dash_bench); records docs/benchmarks.md.
+bench-dashboard: install
+	$(PY) benchmarks/bench_dashboard.py $(BENCH_ARGS)

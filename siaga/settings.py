@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "enrollment.apps.EnrollmentConfig",
     "targeting.apps.TargetingConfig",
+    "dashboard.apps.DashboardConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")

@@ -1,0 +1,416 @@
+"""The dashboard's figures for one program year, narrowed by filters.
+
+Definition used everywhere (page, JSON, xlsx, report; see docs/dashboard.md):
+a **participant** of a year is an enrollment of that year whose status holds one of the
+year's quota places — ``enrollment.models.QUOTA_STATUSES`` (verified, submitted to BPJS,
+active, ended) — the same rule the quota check in ``enrollment.services.quota_used`` applies.
+Proposed, rejected and terminated enrollments are not participants; they appear in the
+pipeline only.
+
+Every figure comes from two aggregate queries over "cells" (``dashboard.facts``): on
+PostgreSQL the trigger-maintained ``dashboard_cubecell`` table, elsewhere the same cells
+computed live. Budget money reuses ``enrollment.selectors.year_figures`` semantics.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from enrollment.models import (
+    QUOTA_STATUSES,
+    EnrollmentStatus,
+    PremiumInvoice,
+    ProgramYear,
+    QuotaTarget,
+)
+from enrollment.selectors import YearFigures, year_figures
+from participants.models import Kecamatan, Kelurahan, Segment, WorkerType
+
+from .facts import T_CUBE, cells_sql, fact_select_sql
+
+PARTICIPANT_STATUSES = tuple(s.value for s in QUOTA_STATUSES)
+RENEWAL_SOURCE_STATUSES = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.ENDED.value)
+TREND_DIMS = ("verified", "activated")
+
+
+@dataclass(frozen=True)
+class Filters:
+    kecamatan: Kecamatan | None = None
+    kelurahan: Kelurahan | None = None
+    segment: Segment | None = None
+    worker_type: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.kecamatan or self.kelurahan or self.segment or self.worker_type)
+
+    def as_query(self) -> dict[str, str]:
+        query = {}
+        if self.kecamatan:
+            query["kecamatan"] = str(self.kecamatan.pk)
+        if self.kelurahan:
+            query["kelurahan"] = str(self.kelurahan.pk)
+        if self.segment:
+            query["segment"] = str(self.segment.pk)
+        if self.worker_type:
+            query["worker_type"] = self.worker_type
+        return query
+
+
+def use_summary_tables() -> bool:
+    """PostgreSQL keeps the cube current with triggers; other databases aggregate live."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass
+class Row:
+    """One line of a breakdown table."""
+
+    key: str
+    label: str
+    participants: int = 0
+    active: int = 0
+    target: int | None = None
+    share_of: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def progress(self) -> float | None:
+        """Participants as a share of the target (may pass 100 after a quota override)."""
+        if self.target:
+            return 100 * self.participants / self.target
+        return None
+
+    @property
+    def share(self) -> float:
+        return 100 * self.participants / self.share_of if self.share_of else 0.0
+
+    @property
+    def bar(self) -> float:
+        """Width of the row's bar in percent: progress to target, else share of the total."""
+        value = self.progress if self.progress is not None else self.share
+        return max(0.0, min(100.0, value))
+
+
+@dataclass
+class Dashboard:
+    program_year: ProgramYear
+    previous_year: ProgramYear | None
+    filters: Filters
+    participants: int
+    target: int | None
+    by_worker_type: list[Row]
+    budget: YearFigures
+    committed_selection: int
+    by_status: dict[str, int]
+    renewals_due: int
+    renewals_done: int
+    segments: list[Row]
+    kecamatan: list[Row]
+    kelurahan: list[Row]
+    dtks: list[Row]
+    desil: list[Row]
+    sex: list[Row]
+    age: list[Row]
+    heirs: list[Row]
+    school_age_any: list[Row]
+    school_levels: list[Row]
+    trend: dict[str, dict[int, list[int]]]
+    computed_at: datetime.datetime
+
+    @property
+    def progress(self) -> float | None:
+        return 100 * self.participants / self.target if self.target else None
+
+
+def _where(filters: Filters, kelurahan_ids: list[int] | None) -> tuple[str, list]:
+    conditions, params = [], []
+    if filters.worker_type:
+        conditions.append("worker_type = %s")
+        params.append(filters.worker_type)
+    if filters.segment:
+        conditions.append("segment_id = %s")
+        params.append(filters.segment.pk)
+    if filters.kelurahan:
+        conditions.append("kelurahan_id = %s")
+        params.append(filters.kelurahan.pk)
+    if kelurahan_ids is not None:
+        conditions.append(f"kelurahan_id IN ({', '.join(['%s'] * len(kelurahan_ids))})")
+        params.extend(kelurahan_ids)
+    return "".join(f" AND {c}" for c in conditions), params
+
+
+def _source(year_ids: list[int]) -> tuple[str, str, list]:
+    """(WITH prefix, relation name, params) of the cells to aggregate."""
+    if use_summary_tables():
+        return "", T_CUBE, []
+    placeholders = ", ".join(["%s"] * len(year_ids))
+    facts = fact_select_sql(connection.vendor, f"e.program_year_id IN ({placeholders})")
+    cells = cells_sql(connection.vendor, "facts")
+    return f"WITH facts AS ({facts}), cells AS ({cells}) ", "cells", list(year_ids)
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _quota_targets(program_year: ProgramYear) -> dict[tuple, int]:
+    return {
+        (q.worker_type, q.segment_id, q.kecamatan_id): q.target
+        for q in QuotaTarget.objects.filter(program_year=program_year)
+    }
+
+
+def _target(
+    quotas: dict[tuple, int], types: list[str], segment_id=None, kecamatan_id=None
+) -> int | None:
+    """The sum of the quotas for ``types`` in one scope, or None unless every type has one."""
+    values = [quotas.get((t, segment_id, kecamatan_id)) for t in types]
+    return None if any(v is None for v in values) else sum(values)
+
+
+def _budget(program_year: ProgramYear, committed: int) -> YearFigures:
+    """The year's money as ``enrollment.selectors.year_figures`` defines it.
+
+    Live aggregation calls it directly; with the summary tables the committed sum comes from
+    the cube (kept equal to ``year_committed`` by the triggers, which tests check).
+    """
+    if not use_summary_tables():
+        return year_figures(program_year)
+    realised = (
+        PremiumInvoice.objects.filter(program_year=program_year, paid_on__isnull=False).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or 0
+    )
+    committed = int(committed)
+    return YearFigures(
+        allocated=program_year.budget,
+        committed=committed,
+        realised=realised,
+        remaining=program_year.budget - committed,
+        by_status={},
+    )
+
+
+def _rows(values: dict[str, int], labels: list[tuple[str, str]], total: int) -> list[Row]:
+    return [
+        Row(key=key, label=str(label), participants=values.get(key, 0), share_of=total)
+        for key, label in labels
+    ]
+
+
+def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None) -> Dashboard:
+    """All figures of the dashboard for ``program_year`` within ``filters``."""
+    from .labels import (
+        AGE_LABELS,
+        DESIL_LABELS,
+        DTKS_LABELS,
+        SCHOOL_LEVEL_LABELS,
+        SEX_LABELS,
+        YES_NO_HEIRS,
+        YES_NO_SCHOOL,
+    )
+
+    filters = filters or Filters()
+    previous = ProgramYear.objects.filter(year=program_year.year - 1).first()
+    year_ids = [program_year.pk] + ([previous.pk] if previous else [])
+    kelurahan_all = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
+    kelurahan_ids = (
+        [k.pk for k in kelurahan_all if k.kecamatan_id == filters.kecamatan.pk]
+        if filters.kecamatan
+        else None
+    )
+    where, where_params = _where(filters, kelurahan_ids)
+    prefix, source, source_params = _source(year_ids)
+    year_in = ", ".join(["%s"] * len(year_ids))
+    trend_dims = ", ".join(f"'{d}'" for d in (*TREND_DIMS, "renewed"))
+
+    # 1. Every dimension, by status and worker type (the previous year: trend and renewals).
+    cells = _fetch(
+        f"""{prefix}SELECT program_year_id, dim, value, status, worker_type,
+                SUM(n), SUM(amount)
+            FROM {source}
+            WHERE program_year_id IN ({year_in})
+              AND (program_year_id = %s OR dim IN ({trend_dims})){where}
+            GROUP BY program_year_id, dim, value, status, worker_type""",
+        [*source_params, *year_ids, program_year.pk, *where_params],
+    )
+    # 2. Participants and active enrollments per segment and kelurahan.
+    participant_in = ", ".join(f"'{s}'" for s in PARTICIPANT_STATUSES)
+    places = _fetch(
+        f"""{prefix}SELECT segment_id, kelurahan_id, worker_type,
+                SUM(CASE WHEN status IN ({participant_in}) THEN n ELSE 0 END),
+                SUM(CASE WHEN status = %s THEN n ELSE 0 END)
+            FROM {source}
+            WHERE program_year_id = %s AND dim = 'total'{where}
+            GROUP BY segment_id, kelurahan_id, worker_type""",
+        [*source_params, EnrollmentStatus.ACTIVE.value, program_year.pk, *where_params],
+    )
+    if use_summary_tables():
+        year_committed_total = _fetch(
+            f"SELECT COALESCE(SUM(amount), 0) FROM {T_CUBE}"
+            " WHERE program_year_id = %s AND dim = 'total'",
+            [program_year.pk],
+        )[0][0]
+    else:
+        year_committed_total = 0
+
+    current: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_status: dict[str, int] = {s: 0 for s in EnrollmentStatus.values}
+    by_type: dict[str, int] = defaultdict(int)
+    committed_selection = 0
+    trend: dict[str, dict[int, list[int]]] = {d: {} for d in TREND_DIMS}
+    renewals_due = renewals_done = 0
+    for year_id, dim, value, status, worker_type, n, amount in cells:
+        n, amount = int(n or 0), int(amount or 0)
+        is_current = year_id == program_year.pk
+        if dim in TREND_DIMS:
+            bucket = trend[dim].setdefault(int(value), [0, 0])
+            bucket[0 if is_current else 1] += n
+            continue
+        if dim == "renewed":
+            # Renewals due this year: last year's active or ended participants.
+            if not is_current and status in RENEWAL_SOURCE_STATUSES:
+                renewals_due += n
+                renewals_done += n if value == "yes" else 0
+            if not is_current:
+                continue
+        if not is_current:
+            continue
+        if dim == "total":
+            by_status[status] += n
+            committed_selection += amount
+            if status in PARTICIPANT_STATUSES:
+                by_type[worker_type] += n
+        if status in PARTICIPANT_STATUSES:
+            current[dim][value] += n
+    participants = sum(by_type.values())
+
+    quotas = _quota_targets(program_year)
+    types = [filters.worker_type] if filters.worker_type else list(WorkerType.values)
+    region = filters.kecamatan or filters.kelurahan
+    if filters.kelurahan or (filters.segment and filters.kecamatan):
+        scope = None
+    elif filters.segment:
+        scope = {"segment_id": filters.segment.pk}
+    elif filters.kecamatan:
+        scope = {"kecamatan_id": filters.kecamatan.pk}
+    else:
+        scope = {}
+    by_worker_type = [
+        Row(
+            key=t,
+            label=str(WorkerType(t).label),
+            participants=by_type.get(t, 0),
+            target=None if scope is None else _target(quotas, [t], **scope),
+            share_of=participants,
+        )
+        for t in types
+    ]
+    target = None if scope is None else _target(quotas, types, **scope)
+
+    per_segment: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    per_kelurahan: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for segment_id, kelurahan_id, _worker_type, n_part, n_active in places:
+        for bucket in (per_segment[segment_id], per_kelurahan[kelurahan_id]):
+            bucket[0] += int(n_part or 0)
+            bucket[1] += int(n_active or 0)
+
+    segments = []
+    for segment in Segment.objects.order_by("sort_order", "name"):
+        n_part, n_active = per_segment.get(segment.pk, (0, 0))
+        if not n_part and not n_active and not segment.is_active:
+            continue
+        segments.append(
+            Row(
+                key=str(segment.pk),
+                label=segment.name,
+                participants=n_part,
+                active=n_active,
+                target=None if region else _target(quotas, types, segment_id=segment.pk),
+                share_of=participants,
+            )
+        )
+    kelurahan_rows = []
+    per_kecamatan: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    kecamatan_by_id = {}
+    for kel in kelurahan_all:
+        if kelurahan_ids is not None and kel.pk not in kelurahan_ids:
+            continue
+        if filters.kelurahan and kel.pk != filters.kelurahan.pk:
+            continue
+        n_part, n_active = per_kelurahan.get(kel.pk, (0, 0))
+        per_kecamatan[kel.kecamatan_id][0] += n_part
+        per_kecamatan[kel.kecamatan_id][1] += n_active
+        kecamatan_by_id[kel.kecamatan_id] = kel.kecamatan
+        kelurahan_rows.append(
+            Row(
+                key=str(kel.pk),
+                label=kel.name,
+                participants=n_part,
+                active=n_active,
+                share_of=participants,
+                extra={"kecamatan": kel.kecamatan.name, "code": kel.code},
+            )
+        )
+    kecamatan_rows = [
+        Row(
+            key=str(kec.pk),
+            label=kec.name,
+            participants=per_kecamatan[kec.pk][0],
+            active=per_kecamatan[kec.pk][1],
+            target=(
+                None
+                if filters.segment or filters.kelurahan
+                else _target(quotas, types, kecamatan_id=kec.pk)
+            ),
+            share_of=participants,
+            extra={"code": kec.code},
+        )
+        for kec in sorted(kecamatan_by_id.values(), key=lambda k: k.code)
+    ]
+
+    heirs_total = sum(current["school_level"].values())
+    return Dashboard(
+        program_year=program_year,
+        previous_year=previous,
+        filters=filters,
+        participants=participants,
+        target=target,
+        by_worker_type=by_worker_type,
+        budget=_budget(program_year, year_committed_total),
+        committed_selection=committed_selection,
+        by_status=by_status,
+        renewals_due=renewals_due,
+        renewals_done=renewals_done,
+        segments=segments,
+        kecamatan=kecamatan_rows,
+        kelurahan=kelurahan_rows,
+        dtks=_rows(current["dtks"], DTKS_LABELS, participants),
+        desil=_rows(current["desil"], DESIL_LABELS, participants),
+        sex=_rows(current["sex"], SEX_LABELS, participants),
+        age=_rows(current["age"], AGE_LABELS, participants),
+        heirs=_rows(current["heirs"], YES_NO_HEIRS, participants),
+        school_age_any=_rows(current["school_any"], YES_NO_SCHOOL, participants),
+        school_levels=_rows(current["school_level"], SCHOOL_LEVEL_LABELS, heirs_total),
+        trend=trend,
+        computed_at=timezone.now(),
+    )
+
+
+def default_program_year() -> ProgramYear | None:
+    """This calendar year's program year, else the latest one."""
+    today = timezone.localdate()
+    return (
+        ProgramYear.objects.filter(year=today.year).first()
+        or ProgramYear.objects.order_by("-year").first()
+    )

@@ -1,0 +1,44 @@
+"""Maintenance of the PostgreSQL summary tables: rebuild and consistency check."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from .facts import CELL_KEY, FACT_COLUMNS, T_CUBE, T_FACT, cells_sql, fact_select_sql
+from .triggers import install_sql, rebuild_sql
+
+_KEY = ", ".join(CELL_KEY)
+
+
+def summary_rebuild() -> None:
+    """Reinstall the triggers (current rules and settings) and recompute both tables."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in [*install_sql(), *rebuild_sql()]:
+            cursor.execute(statement)
+
+
+def summary_differences(limit: int = 20) -> list[tuple]:
+    """Cells where the maintained cube differs from a fresh computation (empty = correct).
+
+    Also compares the fact table with freshly derived facts, reported as ``("fact", id)``.
+    """
+    vendor = connection.vendor
+    columns = ", ".join(FACT_COLUMNS)
+    fresh_cells = f"""
+        SELECT {_KEY}, dim, value, SUM(n) AS n, SUM(amount) AS amount
+        FROM ({cells_sql(vendor, f"({fact_select_sql(vendor, 'true')})")}) AS c
+        GROUP BY {_KEY}, dim, value"""
+    stored_cells = f"SELECT {_KEY}, dim, value, n, amount FROM {T_CUBE} WHERE n <> 0 OR amount <> 0"
+    fresh_facts = f"SELECT {columns} FROM ({fact_select_sql(vendor, 'true')}) AS f"
+    stored_facts = f"SELECT {columns} FROM {T_FACT}"
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for a, b, tag in (
+            (stored_cells, fresh_cells, "stored"),
+            (fresh_cells, stored_cells, "fresh"),
+            (stored_facts, fresh_facts, "stored fact"),
+            (fresh_facts, stored_facts, "fresh fact"),
+        ):
+            cursor.execute(f"({a}) EXCEPT ({b}) LIMIT {int(limit)}")
+            found += [(tag, *row) for row in cursor.fetchall()]
+    return found

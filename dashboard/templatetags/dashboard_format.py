@@ -1,0 +1,26 @@
+from django import template
+
+from dashboard import formatting
+
+register = template.Library()
+
+
+@register.filter
+def idn(value, decimals=0):
+    """Indonesian number: {{ 14087|idn }} → 14.087."""
+    return formatting.number(value, int(decimals))
+
+
+@register.filter
+def rupiah(value):
+    return formatting.rupiah(value)
+
+
+@register.filter
+def percent(value, decimals=1):
+    return formatting.percent(value, int(decimals))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "")
