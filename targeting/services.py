@@ -19,13 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
-from enrollment.services import (
-    _ensure_open,
-    _projected_cost,
-    _quota_matches,
-    enrollment_propose,
-    year_committed,
-)
+from enrollment.renewal import _projected_cost, _quota_matches
+from enrollment.services import enrollment_propose, ensure_year_open, year_committed
 from participants.models import Worker, WorkerType
 
 from .models import ProposalBatch, ProposalItem, TargetingRule
@@ -112,7 +107,7 @@ def proposals_from_priority(
         )
     # The lock every verification and renewal of the year queues on.
     program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
-    _ensure_open(program_year)
+    ensure_year_open(program_year)
     on = on or timezone.localdate()
     rule = rule_for(program_year)
     batch = ProposalBatch.objects.create(
