@@ -229,8 +229,11 @@ class Worker(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     # Staff never delete a worker: they deactivate the record with a reason. Only an
     # administrator may purge, and the audit trail keeps that deletion.
-    is_active = models.BooleanField(_("active"), default=True)
-    deactivation_reason = models.CharField(_("reason for deactivation"), max_length=255, blank=True)
+    # Database defaults too, so set-based inserts (COPY, seed data) need not name them.
+    is_active = models.BooleanField(_("active"), default=True, db_default=True)
+    deactivation_reason = models.CharField(
+        _("reason for deactivation"), max_length=255, blank=True, default="", db_default=""
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
