@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.contrib import admin, messages
 from django.db.models import DateField, QuerySet, Value
@@ -19,7 +20,7 @@ from siaga.pagination import EstimatedCountPaginator
 from targeting.admin_actions import DtksCheckDueFilter, download_dtks_request_list
 
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
-from .privacy import can_view_full_nik, shown_nik
+from .privacy import can_view_full_nik, mask_niks_in_text, shown_nik
 from .resources import WorkerImporter, WorkerResource
 from .services import stamp_author
 
@@ -178,6 +179,32 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHist
     resource_classes = [WorkerResource]
     export_formats = [XLSX, CSV]
     import_export_change_list_template = "admin/participants/worker/change_list.html"
+
+    # Exports carry personal data: their own permission, masked NIK/KK unless the user may see
+    # them, and one ExportLog row per file (UU 27/2022 record of processing).
+    def has_export_permission(self, request):
+        return request.user.has_perm("participants.export_personal_data")
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        kwargs = super().get_export_resource_kwargs(request, **kwargs)
+        return {**kwargs, "mask_identity_numbers": not can_view_full_nik(request.user)}
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        from targeting.models import ExportLog  # the shared export log
+
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        content = data if isinstance(data, bytes) else data.encode()
+        ExportLog.objects.create(
+            kind="worker_list",
+            purpose=gettext("Worker list export from the admin"),
+            selection=mask_niks_in_text(request.GET.urlencode() or request.POST.urlencode()),
+            row_count=queryset.count(),
+            file_name=self.get_export_filename(request, queryset, file_format),
+            file_sha256=hashlib.sha256(content).hexdigest(),
+            created_by=request.user,
+        )
+        return data
+
     list_display = [
         "masked_nik",
         "full_name",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 FULL_NIK_PERMISSION = "participants.view_full_nik"
@@ -24,3 +26,11 @@ def mask_identity_number(value: str) -> str:
 def shown_nik(value: str, user) -> str:
     """The NIK (or KK number) as this user may see it."""
     return value if can_view_full_nik(user) else mask_identity_number(value)
+
+
+_NIK_IN_TEXT = re.compile(r"\d{16}")
+
+
+def mask_niks_in_text(text: str) -> str:
+    """Mask every 16-digit number (a NIK search) in text that is logged or shown, e.g. filters."""
+    return _NIK_IN_TEXT.sub(lambda m: mask_identity_number(m.group()), text)

@@ -39,6 +39,7 @@ from importer.parsers import (
     text_parser,
 )
 from importer.reading import sheet_from_rows
+from participants.privacy import mask_identity_number
 
 from .models import Heir, Kelurahan, Relationship, Segment, Sex, Worker, WorkerType
 
@@ -464,8 +465,16 @@ class WorkerResource(resources.ModelResource):
     def dehydrate_birth_date(self, worker: Worker) -> str:
         return worker.birth_date.strftime("%d-%m-%Y")
 
+    def __init__(self, *, mask_identity_numbers: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Masked unless the exporting user may see full NIK/KK numbers (participants.privacy).
+        self.mask_identity_numbers = mask_identity_numbers
+
     def export_field(self, field, instance, **kwargs):
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        value = super().export_field(field, instance, **kwargs)
+        if self.mask_identity_numbers and field.attribute in ("nik", "kk_number"):
+            value = mask_identity_number(value)
+        return escape_formula(value)
 
 
 TEXT_TEMPLATE_FIELDS = {"nik", "kk_number", "phone", "heir_nik", "rt", "rw"}

@@ -85,7 +85,12 @@ class ValidationWarning:
         return str(self.message)
 
 
-def _validate_identity_number(value: object, *, label: str, code_prefix: str) -> str:
+# Created once: building a lazy translation per call showed up in import profiles.
+_LABELS = {"nik": _("NIK"), "kk": _("KK number")}
+
+
+def _validate_identity_number(value: object, *, code_prefix: str) -> str:
+    label = _LABELS[code_prefix]
     if not isinstance(value, str):
         # A number means a spreadsheet cell or caller lost the leading zeros / last digits.
         raise ValidationError(
@@ -132,7 +137,7 @@ def parse_nik(value: object) -> NikParts:
     Structure (Permendagri on NIK; DOMAIN.md): province (2) + regency/city (2) + district (2)
     + birth date DDMMYY with 40 added to the day for women + a serial that is never 0000.
     """
-    nik = _validate_identity_number(value, label=_("NIK"), code_prefix="nik")
+    nik = _validate_identity_number(value, code_prefix="nik")
     parts = NikParts(
         province=nik[0:2],
         regency=nik[2:4],
@@ -166,7 +171,7 @@ def validate_nik(value: object) -> None:
 
 def validate_kk_number(value: object) -> None:
     """Validate a family-card (KK) number: 16 digits starting with a real region code."""
-    _validate_identity_number(value, label=_("KK number"), code_prefix="kk")
+    _validate_identity_number(value, code_prefix="kk")
 
 
 def nik_warnings(

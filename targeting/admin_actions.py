@@ -3,8 +3,6 @@ action. Registered onto ``participants.admin.WorkerAdmin`` and ``DtksCheckAdmin`
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
@@ -16,11 +14,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import DtksStatus, shift_years
-from participants.privacy import mask_identity_number
+from participants.privacy import mask_niks_in_text
 
 from .exports import XLSX_TYPE, can_export_personal_data, dtks_request_export
 
-NIK_LIKE = re.compile(r"\d{16}")
 # A DTKS/DTSEN answer is re-checked after a year: the register is updated during the year.
 RECHECK_AFTER_YEARS = 1
 
@@ -59,7 +56,7 @@ class DtksCheckDueFilter(admin.SimpleListFilter):
 def describe_selection(request: HttpRequest, queryset: QuerySet) -> str:
     """What the exported rows were: the changelist's filters and the kind of selection."""
     # A search for a NIK would otherwise put that NIK into the log: mask it like the admin does.
-    filters = NIK_LIKE.sub(lambda m: mask_identity_number(m.group()), request.GET.urlencode())
+    filters = mask_niks_in_text(request.GET.urlencode())
     filters = filters or gettext("none")
     if request.POST.get("select_across") == "1":
         chosen = gettext("all rows matching the filters")
