@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "simple_history",
     "import_export",
+    "accounts.apps.AccountsConfig",
     "participants.apps.ParticipantsConfig",
     "importer.apps.ImporterConfig",
     "django_tasks",

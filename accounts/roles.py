@@ -1,0 +1,104 @@
+"""The office's roles as Django groups: what each kind of staff may see and do.
+
+Least privilege (UU 27/2022): Pimpinan see aggregate figures only; only roles whose work needs
+full NIKs get ``view_full_nik``; exporting personal data is its own permission.
+The README's role table is written from this mapping; ``sync_roles`` applies it.
+"""
+
+from __future__ import annotations
+
+OPERATOR = "Operator"
+VERIFIKATOR = "Verifikator"
+PIMPINAN = "Pimpinan"
+ADMINISTRATOR = "Administrator"
+
+_REGISTRY_READ = [
+    "participants.view_kecamatan",
+    "participants.view_kelurahan",
+    "participants.view_segment",
+    "participants.view_worker",
+    "participants.view_heir",
+]
+_PROGRAM_READ = [
+    "enrollment.view_programyear",
+    "enrollment.view_premiumrate",
+    "enrollment.view_quotatarget",
+    "enrollment.view_enrollment",
+    "enrollment.view_enrollmentevent",
+]
+
+ROLES: dict[str, list[str]] = {
+    # Field and desk staff: keep the registry, import candidate lists, propose enrollments.
+    OPERATOR: [
+        *_REGISTRY_READ,
+        "participants.add_worker",
+        "participants.change_worker",
+        "participants.add_heir",
+        "participants.change_heir",
+        "participants.view_full_nik",  # they type NIKs from KTP/KK copies
+        "importer.import_workers",
+        "importer.view_importjob",
+        *_PROGRAM_READ,
+        "enrollment.add_enrollment",  # propose (diusulkan)
+        "targeting.view_heirfollowup",
+        "targeting.import_heirs",
+        "targeting.view_targetingrule",
+        "targeting.view_proposalbatch",
+        "dashboard.view_dashboard",
+    ],
+    # Verification desk: verify/submit/terminate, quota override, BPJS files, DTKS checks.
+    VERIFIKATOR: [
+        *_REGISTRY_READ,
+        "participants.view_full_nik",
+        "participants.export_personal_data",  # BPJS registration file, DTKS request list
+        "importer.view_importjob",
+        *_PROGRAM_READ,
+        "enrollment.change_enrollment",
+        "enrollment.override_quota",
+        "enrollment.manage_bpjs_exchange",
+        "enrollment.view_premiuminvoice",
+        "enrollment.add_premiuminvoice",
+        "enrollment.change_premiuminvoice",
+        "enrollment.view_invoiceline",
+        "enrollment.view_claim",
+        "enrollment.add_claim",
+        "enrollment.change_claim",
+        "targeting.view_dtkscheck",
+        "targeting.import_dtks_results",
+        "targeting.view_heirfollowup",
+        "targeting.view_targetingrule",
+        "targeting.view_proposalbatch",
+        "targeting.view_exportlog",
+        "dashboard.view_dashboard",
+    ],
+    # Kepala Dinas, Wali Kota's office: the dashboard and its reports, no personal data.
+    PIMPINAN: ["dashboard.view_dashboard"],
+    # Every permission, including purging records (which the audit trail keeps).
+    ADMINISTRATOR: ["*"],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the groups and set exactly the permissions above (idempotent)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if perms == ["*"]:
+            group.permissions.set(Permission.objects.all())
+            continue
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
