@@ -80,10 +80,15 @@ ROLES: dict[str, list[str]] = {
 
 def sync_roles(apps) -> None:
     """Create the groups and set exactly the permissions above (idempotent)."""
+    from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after migrate; make sure they exist now.
     for app_config in apps.get_app_configs():
+        if apps is global_apps:
+            create_permissions(app_config, verbosity=0)
+            continue
+        # Historical app configs have no models module; create_permissions skips those.
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None

@@ -2,7 +2,7 @@ import pytest
 
 from tests.factories import UserFactory, WorkerFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 def test_staff_log_in_and_find_a_worker_by_nik(page, login):

@@ -1,11 +1,9 @@
 """Propose the top N: through enrollment's services, within quota and budget, rule recorded."""
 
 import datetime
-import importlib
 import threading
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.urls import reverse
@@ -166,21 +164,6 @@ concurrent = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL row locks and two real connections (DATABASE_URL=postgres://…)",
 )
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """Kelurahan, segments and the default rates, loaded by the data migrations' own code.
-
-    Transactional tests run last, after tests that flush the database (the backup test), so
-    the rows may be gone; ``serialized_rollback`` would clash with the content types that
-    flush recreated under new ids. Both loaders are idempotent (get_or_create).
-    """
-    for module in (
-        "participants.migrations.0002_reference_data",
-        "enrollment.migrations.0002_default_rates",
-    ):
-        importlib.import_module(module).load(apps, None)
 
 
 def race(count_each):
