@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+import simple_history
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -674,3 +675,9 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_claim_type_display()} · {self.enrollment.worker}"
+
+
+# Audit trail (django-simple-history): every change to money, quotas and coverage is kept with
+# who, when and the old and new values, and shown under "Riwayat" in the admin.
+for _audited in (ProgramYear, PremiumRate, QuotaTarget, Enrollment, PremiumInvoice, Claim):
+    simple_history.register(_audited, app="enrollment", excluded_fields=["updated_at"])

@@ -42,6 +42,7 @@ from importer.reading import sheet_from_rows
 from participants.privacy import mask_identity_number
 
 from .models import Heir, Kelurahan, Relationship, Segment, Sex, Worker, WorkerType
+from .services import history_record_bulk
 
 TEMPLATE_SHEET = "Data Pekerja"
 
@@ -369,6 +370,16 @@ class WorkerImporter(SpreadsheetImporter):
                 workers, [*fields_changed, "updated_by", "updated_at"], batch_size=1000
             )
         insert_rows(Heir, [{**h, "nik": h["nik"] or ""} for h in heirs])
+        # The audit trail: one history row per created or changed worker (set-based).
+        reason = _("Spreadsheet import")
+        history_record_bulk(
+            Worker, lookup="nik", values=[w["nik"] for w in new_workers], history_type="+",
+            user=user, reason=reason,
+        )  # fmt: skip
+        changed_ids = [w.pk for group in updates.values() for w in group]
+        history_record_bulk(
+            Worker, lookup="id", values=changed_ids, history_type="~", user=user, reason=reason
+        )
         return {
             "new": created,
             "updated": len({r.key for r in rows if r.status == UPDATED}),

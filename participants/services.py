@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from .models import Heir, Worker
 
@@ -50,3 +52,44 @@ def heir_create(*, worker: Worker, **fields: Any) -> Heir:
     heir.full_clean()
     heir.save()
     return heir
+
+
+def history_record_bulk(
+    model: type[models.Model],
+    *,
+    lookup: str,
+    values: Iterable[Any],
+    history_type: str,
+    user: AbstractBaseUser | None,
+    reason: str,
+    chunk_size: int = 5000,
+) -> int:
+    """Write audit-trail rows for records a bulk operation created or changed, in SQL.
+
+    Set-based writes (the importer's COPY, bulk_update) bypass django-simple-history's signals;
+    this copies the current rows into the history table with one INSERT … SELECT per chunk, so
+    every imported worker still has a "who, when, what" entry and later diffs have a baseline.
+    ``history_type`` is "+" (created) or "~" (changed).
+    """
+    history = model.history.model
+    tracked = [f for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
+    quote = connection.ops.quote_name
+    columns = [quote(f.column) for f in tracked]
+    source_column = quote(model._meta.get_field(lookup).column)
+    values = list(values)
+    user_id = getattr(user, "pk", None)
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk_size):
+            chunk = values[start : start + chunk_size]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}, "
+                f"{quote('history_date')}, {quote('history_type')}, "
+                f"{quote('history_user_id')}, {quote('history_change_reason')}) "
+                f"SELECT {', '.join(columns)}, %s, %s, %s, %s "
+                f"FROM {quote(model._meta.db_table)} WHERE {source_column} IN ({placeholders})",
+                [timezone.now(), history_type, user_id, reason[:100], *chunk],
+            )
+            written += cursor.rowcount
+    return written

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .. import bpjs, claims, selectors, services
 from ..forms import (
@@ -35,7 +36,7 @@ from .common import (
 
 
 @admin.register(PremiumInvoice)
-class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, admin.ModelAdmin):
+class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
     list_display = [
         "program_year",
         "month",
@@ -142,7 +143,7 @@ class InvoiceLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(SimpleHistoryAdmin):
     form = ClaimForm
     list_display = ["enrollment", "claim_type", "event_date", "fatal", "status", "benefit_display"]
     list_select_related = ["enrollment__worker", "enrollment__program_year"]

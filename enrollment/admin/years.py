@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .. import bpjs, renewal, selectors, services
 from ..forms import (
@@ -68,7 +69,7 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(ProgramYear)
-class ProgramYearAdmin(ClosedYearReadOnlyMixin, admin.ModelAdmin):
+class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
     inlines = [PremiumRateInline, QuotaTargetInline]

@@ -96,3 +96,18 @@ def test_every_change_is_audited_with_who_and_the_old_and_new_values(admin_clien
     assert ("updated_by", None, superuser.pk) in changes
     history_page = admin_client.get(reverse("admin:participants_worker_history", args=[worker.pk]))
     assert history_page.status_code == 200
+
+
+def test_imported_workers_get_an_audit_trail_entry(superuser):
+    from pathlib import Path
+
+    from importer.engine import apply_plan, build_plan
+    from participants.resources import WorkerImporter
+
+    data = (Path(__file__).parents[1] / "fixtures" / "spreadsheets" / "clean.xlsx").read_bytes()
+    importer = WorkerImporter()
+    apply_plan(importer, build_plan(importer, data, "clean.xlsx"), user=superuser)
+    worker = Worker.objects.get(full_name="Budi Santoso")
+    entry = worker.history.get()
+    assert (entry.history_type, entry.history_user, entry.nik) == ("+", superuser, worker.nik)
+    assert Worker.history.filter(history_type="+").count() == Worker.objects.count() == 4
