@@ -46,6 +46,9 @@ def parse_args() -> argparse.Namespace:
         ),
     )
     parser.add_argument("--no-record", action="store_true", help="Do not edit docs/benchmarks.md.")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="Recompute the dashboard summary before timing."
+    )
     return parser.parse_args()
 
 
@@ -205,6 +208,10 @@ def main() -> None:
             call_command("seed_demo", workers=args.workers)
         else:
             seed(args.workers)
+    elif args.rebuild:
+        from dashboard.summary import summary_rebuild
+
+        summary_rebuild()
     workers = Worker.objects.count()
     enrollments = Enrollment.objects.count()
 
@@ -285,6 +292,7 @@ def main() -> None:
             300,
         ),
     ]
+    load = os.getloadavg()
     results = []
     for label, fn, floor_fn, limit in rows:
         median, p95 = timed(fn, args.runs)
@@ -295,7 +303,9 @@ def main() -> None:
     header = (
         f"{workers:,} workers, {enrollments:,} enrollments; PostgreSQL "
         f"{connection.cursor().connection.server_version // 10000}, {os.cpu_count()} CPU, "
-        f"Python {platform.python_version()}; {args.runs} runs each, in-process Django test client."
+        f"Python {platform.python_version()}; {args.runs} runs each, in-process Django test client;"
+        f" load average before the runs {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
+        " (other work on the machine inflates every figure)."
     )
     lines = [
         "| Request | median ms | p95 ms | floor median ms | target ms | ok |",

@@ -22,7 +22,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from enrollment.models import Enrollment, EnrollmentEvent, EnrollmentStatus, ProgramYear
+from enrollment.models import (
+    QUOTA_STATUSES,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+    ProgramYear,
+)
 from participants.models import ENROLLED_SCHOOL_LEVELS, Heir, Relationship, SchoolLevel, Worker
 
 REFERENCE_MONTH_DAY = "07-01"
@@ -209,12 +215,23 @@ def fact_select_sql(vendor: str, where: str) -> str:
     """
 
 
-def _dims(d: _Dialect) -> list[tuple[str, str, str, str]]:
-    """(dim, value expression, count expression, condition) per breakdown, over facts ``f``."""
+# Only the "total" cells keep the enrollment status; the other cells hold one status group,
+# which keeps the cube small: breakdowns count participants only, the trend counts every
+# enrollment, renewals count last year's active and ended ones.
+PARTICIPANT_GROUP = "participant"
+ALL_GROUP = "all"
+RENEWAL_GROUP = "renewal"
+_PARTICIPANT_IN = _quoted(s.value for s in QUOTA_STATUSES)
+_RENEWAL_IN = _quoted([EnrollmentStatus.ACTIVE.value, EnrollmentStatus.ENDED.value])
+
+
+def _dims(d: _Dialect) -> list[tuple[str, str, str, str, str]]:
+    """(dim, status expression, value expression, count expression, condition) per
+    breakdown, over facts ``f``."""
     yes_no = "CASE WHEN {} THEN 'yes' ELSE 'no' END"
     any_school = " + ".join(f"f.{c}" for c in HEIR_COLUMNS)
-    dims = [
-        ("total", "''", "1", ""),
+    participant = (f"'{PARTICIPANT_GROUP}'", f"f.status IN ({_PARTICIPANT_IN})")
+    breakdowns = [
         ("dtks", "f.dtks_status", "1", ""),
         ("desil", "CAST(f.desil AS TEXT)", "1", ""),
         ("sex", "f.sex", "1", ""),
@@ -222,29 +239,52 @@ def _dims(d: _Dialect) -> list[tuple[str, str, str, str]]:
         ("heirs", yes_no.format(d.true("f.has_heirs")), "1", ""),
         ("school_any", yes_no.format(f"({any_school}) > 0"), "1", ""),
     ]
-    dims += [
+    breakdowns += [
         ("school_level", f"'{level or 'unknown'}'", f"f.{column}", f"f.{column} > 0")
         for level, column in HEIR_LEVELS
     ]
+    dims = [("total", "f.status", "''", "1", "")]
+    for dim, value, count, condition in breakdowns:
+        where = " AND ".join(c for c in (participant[1], condition) if c)
+        dims.append((dim, participant[0], value, count, where))
     dims += [
-        ("verified", "CAST(f.verified_month AS TEXT)", "1", "f.verified_month IS NOT NULL"),
-        ("activated", "CAST(f.activated_month AS TEXT)", "1", "f.activated_month IS NOT NULL"),
-        ("renewed", yes_no.format(d.true("f.renewed")), "1", ""),
+        (
+            "verified",
+            f"'{ALL_GROUP}'",
+            "CAST(f.verified_month AS TEXT)",
+            "1",
+            "f.verified_month IS NOT NULL",
+        ),
+        (
+            "activated",
+            f"'{ALL_GROUP}'",
+            "CAST(f.activated_month AS TEXT)",
+            "1",
+            "f.activated_month IS NOT NULL",
+        ),
+        (
+            "renewed",
+            f"'{RENEWAL_GROUP}'",
+            yes_no.format(d.true("f.renewed")),
+            "1",
+            f"f.status IN ({_RENEWAL_IN})",
+        ),
     ]
     return dims
 
 
 def cells_sql(vendor: str, facts: str) -> str:
     """Unpivot the fact rows of relation ``facts`` into cells: the ``CELL_KEY`` columns plus
-    ``dim``, ``value``, ``n`` and ``amount`` (committed rupiah, on ``total`` cells only)."""
+    ``dim``, ``value``, ``n`` and ``amount`` (committed rupiah, on ``total`` cells only).
+    ``status`` is the enrollment status on ``total`` cells and a status group elsewhere."""
     d = _Dialect(vendor)
-    key = ", ".join(f"f.{c}" for c in CELL_KEY)
+    key = ", ".join(f"f.{c}" if c != "status" else "{status} AS status" for c in CELL_KEY)
     parts = []
-    for dim, value, count, condition in _dims(d):
+    for dim, status, value, count, condition in _dims(d):
         amount = "f.committed_amount" if dim == "total" else "0"
         where = f" WHERE {condition}" if condition else ""
         parts.append(
-            f"SELECT {key}, '{dim}' AS dim, {value} AS value, {count} AS n, {amount} AS amount"
-            f" FROM {facts} f{where}"
+            f"SELECT {key.format(status=status)}, '{dim}' AS dim, {value} AS value,"
+            f" {count} AS n, {amount} AS amount FROM {facts} f{where}"
         )
     return "\nUNION ALL\n".join(parts)

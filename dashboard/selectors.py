@@ -35,7 +35,6 @@ from participants.models import Kecamatan, Kelurahan, Segment, WorkerType
 from .facts import T_CUBE, cells_sql, fact_select_sql
 
 PARTICIPANT_STATUSES = tuple(s.value for s in QUOTA_STATUSES)
-RENEWAL_SOURCE_STATUSES = (EnrollmentStatus.ACTIVE.value, EnrollmentStatus.ENDED.value)
 TREND_DIMS = ("verified", "activated")
 
 
@@ -279,11 +278,10 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             continue
         if dim == "renewed":
             # Renewals due this year: last year's active or ended participants.
-            if not is_current and status in RENEWAL_SOURCE_STATUSES:
+            if not is_current:
                 renewals_due += n
                 renewals_done += n if value == "yes" else 0
-            if not is_current:
-                continue
+            continue
         if not is_current:
             continue
         if dim == "total":
@@ -291,7 +289,7 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             committed_selection += amount
             if status in PARTICIPANT_STATUSES:
                 by_type[worker_type] += n
-        if status in PARTICIPANT_STATUSES:
+        else:  # breakdown cells hold participants only (see dashboard.facts._dims)
             current[dim][value] += n
     participants = sum(by_type.values())
 
