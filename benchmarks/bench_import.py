@@ -194,8 +194,11 @@ def run_siaga(path: Path) -> tuple[float, dict]:
 
     start = time.perf_counter()
     importer = WorkerImporter()
-    staged = import_stage(importer=importer, data=path.read_bytes(), file_name=path.name, user=None)
-    outcome = import_confirm(importer=importer, job=staged.job, user=None, skip_invalid=False)
+    # Preview and confirm are two requests in the admin: nothing but the job survives between.
+    job = import_stage(
+        importer=importer, data=path.read_bytes(), file_name=path.name, user=None
+    ).job
+    outcome = import_confirm(importer=importer, job=job, user=None, skip_invalid=False)
     elapsed = time.perf_counter() - start
     job = outcome.job
     return elapsed, {"status": job.status, "new": job.rows_new, "invalid": job.rows_invalid}
@@ -239,9 +242,11 @@ def big_child(path: Path) -> None:
 
     django.setup()
     reset_registry()
+    cpu_start = time.process_time()
     seconds, info = run_siaga(path)
+    cpu = time.process_time() - cpu_start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, **info}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_kb / 1024, **info}))
     reset_registry()
 
 
@@ -276,17 +281,21 @@ def main() -> None:
         path = OUT / f"workers-{args.rows}.xlsx"
         if not path.exists():
             generate(path, args.rows, kelurahan, segments)
-        results = {}
+        results: dict[str, float] = {}
+        cpu_results: dict[str, float] = {}
         for name, runner in (("floor", run_floor), ("siaga", run_siaga), ("stock", run_stock)):
             if name == "stock" and args.skip_stock:
                 continue
             for _attempt in range(1 if name == "stock" else args.repeat):
                 reset_registry()
+                cpu_start = time.process_time()
                 seconds, info = runner(path)
-                results[name] = min(seconds, results.get(name, seconds))
-                print(f"  {name}: {seconds:.2f} s {info}", file=sys.stderr)
+                cpu = time.process_time() - cpu_start
+                if seconds < results.get(name, float("inf")):
+                    results[name], cpu_results[name] = seconds, cpu
+                print(f"  {name}: {seconds:.2f} s (cpu {cpu:.2f} s) {info}", file=sys.stderr)
         reset_registry()
-        print_table(args.rows, path, results, connection.vendor)
+        print_table(args.rows, path, results, cpu_results, connection.vendor)
         if args.big_rows:
             big = OUT / f"workers-{args.big_rows}.xlsx"
             if not big.exists():
@@ -296,13 +305,16 @@ def main() -> None:
                 env["DATABASE_URL"] = _database_url_for(test_name)
             child = subprocess.run(
                 [sys.executable, __file__, "--big-child", str(big)],
-                env=env, capture_output=True, text=True, check=True,
+                env=env, capture_output=True, text=True,
             )  # fmt: skip
+            if child.returncode:
+                sys.exit(f"The {args.big_rows:,}-row run failed:\n{child.stderr}")
             figures = json.loads(child.stdout.strip().splitlines()[-1])
             print(
                 f"\n{args.big_rows:,} rows ({big.stat().st_size / 1e6:.1f} MB xlsx), siaga preview "
-                f"+ confirm in a fresh process: {figures['seconds']:.1f} s, peak RSS "
-                f"{figures['peak_mb']:.0f} MB (targets: <= 30 s, <= 600 MB)"
+                f"+ confirm in a fresh process: {figures['seconds']:.1f} s wall, "
+                f"{figures['cpu']:.1f} s cpu, peak RSS {figures['peak_mb']:.0f} MB "
+                f"(targets: <= 30 s, <= 600 MB)"
             )
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
@@ -315,22 +327,25 @@ def _database_url_for(test_name: str) -> str:
     return urlunsplit(parts._replace(path="/" + test_name))
 
 
-def print_table(rows: int, path: Path, results: dict[str, float], vendor: str) -> None:
+def print_table(
+    rows: int, path: Path, results: dict[str, float], cpu: dict[str, float], vendor: str
+) -> None:
     floor = results["floor"]
     siaga = results["siaga"]
     print(
         f"\nWorker import, {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB xlsx, {vendor}, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"| {'flow':<6} | {'seconds':>8} | {'rows/s':>8} | {'x floor':>7} | {'x siaga':>7} |")
-    print(f"|{'-' * 8}|{'-' * 10}:|{'-' * 10}:|{'-' * 9}:|{'-' * 9}:|")
+    print("| flow  | wall s | cpu s (this process) | rows/s | x floor | x siaga |")
+    print("|-------|-------:|---------------------:|-------:|--------:|--------:|")
     for name in ("stock", "siaga", "floor"):
         if name not in results:
             continue
         seconds = results[name]
         print(
-            f"| {name:<6} | {seconds:>8.2f} | {rows / seconds:>8,.0f} | {seconds / floor:>7.1f} "
-            f"| {seconds / siaga:>7.1f} |"
+            f"| {name:<5} | {seconds:6.2f} | {cpu[name]:20.2f} | {rows / seconds:6,.0f} "
+            f"| {seconds / floor:7.1f} | {seconds / siaga:7.1f} |"
         )
     if "stock" in results:
         print(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -239,7 +239,7 @@ def read_bpjs_activation_file(path: str | Path) -> ActivationFile:
         ]
         if missing:
             result.errors.append(
-                (1, _t("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
+                (1, gettext("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
             )
             return result
     for number, row in table:
@@ -250,7 +250,7 @@ def read_bpjs_activation_file(path: str | Path) -> ActivationFile:
             result.errors.append(
                 (
                     number,
-                    _t(
+                    gettext(
                         "NIK is stored as a number, so Excel may have changed its last digits. "
                         "Format the NIK column as Text and type the NIK again."
                     ),
@@ -259,7 +259,7 @@ def read_bpjs_activation_file(path: str | Path) -> ActivationFile:
             continue
         if isinstance(kpj_cell, float) or (isinstance(kpj_cell, int) and len(str(kpj_cell)) != 11):
             result.errors.append(
-                (number, _t("KPJ is stored as a number; format the KPJ column as Text."))
+                (number, gettext("KPJ is stored as a number; format the KPJ column as Text."))
             )
             continue
         start = parse_date_cell(start_cell)
@@ -267,7 +267,7 @@ def read_bpjs_activation_file(path: str | Path) -> ActivationFile:
             result.errors.append(
                 (
                     number,
-                    _t("Coverage start %(value)s is not a date (use DD-MM-YYYY).")
+                    gettext("Coverage start %(value)s is not a date (use DD-MM-YYYY).")
                     % {"value": start_cell},
                 )
             )
@@ -291,14 +291,17 @@ def read_invoice_lines_file(path: str | Path) -> ActivationFile:
         nik_cell = _pick(row, NIK_HEADERS)
         if isinstance(nik_cell, int | float):
             result.errors.append(
-                (number, _t("NIK is stored as a number; format the NIK column as Text."))
+                (number, gettext("NIK is stored as a number; format the NIK column as Text."))
             )
             continue
         amount_cell = _pick(row, amount_headers)
         amount = parse_amount_cell(amount_cell)
         if amount is None:
             result.errors.append(
-                (number, _t("Amount %(value)s is not a whole number.") % {"value": amount_cell})
+                (
+                    number,
+                    gettext("Amount %(value)s is not a whole number.") % {"value": amount_cell},
+                )
             )
             continue
         result.rows.append(

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import WorkerType
 
+from .claims import claim_check
 from .models import Claim, ClaimType, Enrollment, ProgramYear, TerminationReason
-from .services import claim_check, enrollment_eligibility
+from .services import enrollment_eligibility
 
 
 class EnrollmentProposeForm(forms.ModelForm):

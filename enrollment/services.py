@@ -19,18 +19,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
-from participants.services import worker_update
 from participants.validators import parse_nik
 
 from .models import (
     QUOTA_STATUSES,
-    Claim,
-    ClaimStatus,
-    ClaimType,
     Enrollment,
     EnrollmentEvent,
     EnrollmentStatus,
@@ -117,7 +113,7 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "deceased",
-                _t("The worker died on %(date)s.")
+                gettext("The worker died on %(date)s.")
                 % {"date": worker.death_date.strftime("%d-%m-%Y")},
             )
         )
@@ -127,7 +123,7 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "age_out_of_range",
-                _t("Age %(age)d on %(date)s is outside the program's range %(min)d-%(max)d.")
+                gettext("Age %(age)d on %(date)s is outside the program's range %(min)d-%(max)d.")
                 % {
                     "age": age,
                     "date": start.strftime("%d-%m-%Y"),
@@ -139,7 +135,7 @@ def enrollment_eligibility(
 
     if not worker.kelurahan.code.startswith(_city_kelurahan_prefix()):
         result.errors.append(
-            Finding("not_resident", _t("The worker's kelurahan is not in Kota Madiun."))
+            Finding("not_resident", gettext("The worker's kelurahan is not in Kota Madiun."))
         )
 
     others = Enrollment.objects.filter(worker=worker, program_year=program_year)
@@ -149,7 +145,7 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "already_enrolled",
-                _t("The worker already has an enrollment in %(year)s.")
+                gettext("The worker already has an enrollment in %(year)s.")
                 % {"year": program_year.year},
             )
         )
@@ -158,7 +154,9 @@ def enrollment_eligibility(
         result.errors.append(
             Finding(
                 "employer_covered",
-                _t("An employer already covers this worker, so the city cannot pay BPU cover."),
+                gettext(
+                    "An employer already covers this worker, so the city cannot pay BPU cover."
+                ),
             )
         )
 
@@ -167,7 +165,7 @@ def enrollment_eligibility(
         result.warnings.append(Finding(warning.code, str(warning.message)))
     if not worker.heirs.exists():
         result.warnings.append(
-            Finding("no_heirs", _t("No heirs are recorded: JKM benefits need an heir."))
+            Finding("no_heirs", gettext("No heirs are recorded: JKM benefits need an heir."))
         )
     return result
 
@@ -175,13 +173,13 @@ def enrollment_eligibility(
 # --- lifecycle helpers -------------------------------------------------------------------------
 
 
-def _user_or_none(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def user_or_none(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
     if user is not None and not user.is_authenticated:
         return None
     return user
 
 
-def _ensure_open(program_year: ProgramYear) -> None:
+def ensure_year_open(program_year: ProgramYear) -> None:
     if program_year.is_closed:
         raise ValidationError(
             _("Program year %(year)s is closed and can no longer change."),
@@ -199,7 +197,7 @@ def _lock(enrollment: Enrollment) -> Enrollment:
 
 
 def _check_move(enrollment: Enrollment, to_status: str) -> None:
-    _ensure_open(enrollment.program_year)
+    ensure_year_open(enrollment.program_year)
     if to_status not in TRANSITIONS[enrollment.status]:
         raise ValidationError(
             _("An enrollment that is %(current)s cannot become %(target)s."),
@@ -231,7 +229,7 @@ def _move(
         from_status=from_status,
         to_status=to_status,
         at=now,
-        by=_user_or_none(user),
+        by=user_or_none(user),
         reason=reason,
     )
     return enrollment
@@ -309,7 +307,7 @@ def enrollment_propose(
     renewed_from: Enrollment | None = None,
 ) -> Enrollment:
     """Propose ``worker`` for ``program_year`` (status diusulkan) if they are eligible."""
-    _ensure_open(program_year)
+    ensure_year_open(program_year)
     start = coverage_start or program_year.coverage_start
     eligibility = enrollment_eligibility(
         worker=worker, program_year=program_year, coverage_start=start
@@ -329,7 +327,7 @@ def enrollment_propose(
         declared_wage=worker.monthly_income if is_pu else 0,
         coverage_start=start,
         coverage_end=coverage_end or program_year.coverage_end,
-        created_by=_user_or_none(user),
+        created_by=user_or_none(user),
         renewed_from=renewed_from,
     )
     if not (program_year.first_day <= enrollment.coverage_start <= enrollment.coverage_end):
@@ -577,10 +575,10 @@ def enrollment_activate_from_bpjs(
     for row in rows:
         nik = str(row.get("nik") or "").strip()
         if not nik:
-            report.unmatched.append((row, _t("The row has no NIK.")))
+            report.unmatched.append((row, gettext("The row has no NIK.")))
             continue
         if nik in seen:
-            report.unmatched.append((row, _t("The NIK appears twice in the file.")))
+            report.unmatched.append((row, gettext("The NIK appears twice in the file.")))
             continue
         seen.add(nik)
         enrollment = (
@@ -590,24 +588,24 @@ def enrollment_activate_from_bpjs(
         )
         if enrollment is None:
             report.unmatched.append(
-                (row, _t("No enrollment in %(year)s for this NIK.") % {"year": year.year})
+                (row, gettext("No enrollment in %(year)s for this NIK.") % {"year": year.year})
             )
             continue
         if enrollment.status == S.ACTIVE and enrollment.kpj_number == str(row.get("kpj") or ""):
-            report.unmatched.append((row, _t("Already active with this KPJ number.")))
+            report.unmatched.append((row, gettext("Already active with this KPJ number.")))
             continue
         if enrollment.status != S.SUBMITTED:
             report.unmatched.append(
                 (
                     row,
-                    _t("The enrollment is %(status)s, not submitted to BPJS.")
+                    gettext("The enrollment is %(status)s, not submitted to BPJS.")
                     % {"status": S(enrollment.status).label},
                 )
             )
             continue
         start = row.get("coverage_start")
         if not isinstance(start, datetime.date):
-            report.unmatched.append((row, _t("The coverage start is not a date.")))
+            report.unmatched.append((row, gettext("The coverage start is not a date.")))
             continue
         try:
             enrollment_activate(
@@ -615,227 +613,12 @@ def enrollment_activate_from_bpjs(
                 kpj_number=str(row.get("kpj") or ""),
                 coverage_start=start,
                 user=user,
-                reason=_t("BPJS registration file"),
+                reason=gettext("BPJS registration file"),
             )
         except ValidationError as exc:
             report.unmatched.append((row, "; ".join(exc.messages)))
             continue
         report.matched.append((row, enrollment))
-    return report
-
-
-# --- claims ------------------------------------------------------------------------------------
-
-
-def claim_check(*, enrollment: Enrollment, claim_type: str, event_date: datetime.date) -> None:
-    """Refuse a claim the enrollment did not cover (shared by the admin form and the service)."""
-    if claim_type not in ClaimType.values:
-        raise ValidationError(_("Choose JKK or JKM."), code="claim_type")
-    if not enrollment.kpj_number or enrollment.status not in (S.ACTIVE, S.ENDED, S.TERMINATED):
-        raise ValidationError(
-            _("Only an enrollment that became active (has a KPJ number) can have claims."),
-            code="claim_not_active",
-        )
-    if not enrollment.coverage_start <= event_date <= enrollment.coverage_end:
-        raise ValidationError(
-            _("%(date)s is outside the coverage %(start)s - %(end)s."),
-            code="claim_outside_coverage",
-            params={
-                "date": event_date.strftime("%d-%m-%Y"),
-                "start": enrollment.coverage_start.strftime("%d-%m-%Y"),
-                "end": enrollment.coverage_end.strftime("%d-%m-%Y"),
-            },
-        )
-    if event_date > timezone.localdate():
-        raise ValidationError(_("The event date is in the future."), code="claim_future")
-
-
-@transaction.atomic
-def claim_record(
-    *,
-    enrollment: Enrollment,
-    claim_type: str,
-    event_date: datetime.date,
-    user: AbstractBaseUser | None,
-    fatal: bool = False,
-    status: str = ClaimStatus.REPORTED,
-    benefit_amount: int = 0,
-    notes: str = "",
-) -> Claim:
-    """Record a JKK/JKM event. A death (every JKM claim, a fatal JKK one) marks the worker
-    deceased from ``event_date`` and terminates their enrollments (reason meninggal)."""
-    claim_check(enrollment=enrollment, claim_type=claim_type, event_date=event_date)
-    fatal = fatal or claim_type == ClaimType.JKM
-    claim = Claim(
-        enrollment=enrollment,
-        claim_type=claim_type,
-        event_date=event_date,
-        fatal=fatal,
-        status=status,
-        benefit_amount=benefit_amount,
-        notes=notes,
-        created_by=_user_or_none(user),
-    )
-    claim.full_clean()
-    claim.save()
-    if fatal:
-        worker = enrollment.worker
-        if worker.death_date is None or worker.death_date > event_date:
-            worker_update(worker=worker, user=user, data={"death_date": event_date})
-        note = _t("Death recorded with claim %(claim)s.") % {"claim": claim.pk}
-        open_statuses = [s for s, targets in TRANSITIONS.items() if S.TERMINATED in targets]
-        for other in Enrollment.objects.filter(
-            worker=worker, status__in=open_statuses
-        ).select_related("program_year"):
-            if other.program_year.is_closed:
-                continue
-            enrollment_terminate(
-                enrollment=other,
-                termination_reason=TerminationReason.DECEASED,
-                effective_date=event_date,
-                user=user,
-                reason=note,
-            )
-    return claim
-
-
-# --- renewal -----------------------------------------------------------------------------------
-
-
-@dataclass
-class RenewalReport:
-    dry_run: bool
-    created: list[Worker] = field(default_factory=list)
-    already: list[Worker] = field(default_factory=list)
-    not_renewed: list[tuple[Worker, str]] = field(default_factory=list)
-
-
-def _projected_cost(enrollment_like: Enrollment, program_year: ProgramYear, rates: dict) -> int:
-    key = (enrollment_like.worker_type, enrollment_like.risk_class)
-    if key not in rates:
-        rates[key] = rate_for(
-            program_year=program_year,
-            worker_type=enrollment_like.worker_type,
-            risk_class=enrollment_like.risk_class,
-        )
-    monthly = monthly_premium(rate=rates[key], wage=enrollment_like.declared_wage)
-    return coverage_cost(
-        monthly=monthly,
-        start=enrollment_like.coverage_start,
-        end=enrollment_like.coverage_end,
-        program_year=program_year,
-    )
-
-
-def _quota_matches(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
-    if quota.worker_type != worker_type:
-        return False
-    if quota.segment_id:
-        return quota.segment_id == worker.segment_id
-    if quota.kecamatan_id:
-        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
-    return True
-
-
-@transaction.atomic
-def enrollments_renew(
-    *,
-    from_year: ProgramYear,
-    to_year: ProgramYear,
-    user: AbstractBaseUser | None,
-    dry_run: bool = False,
-) -> RenewalReport:
-    """Propose next year's cover for this year's participants ("satu tahun berkelanjutan").
-
-    Takes the active (and run-out) enrollments of ``from_year``, skips workers already in
-    ``to_year`` (so a second run creates nothing), checks eligibility with the same rule as a
-    new proposal, and stops at ``to_year``'s quotas and budget, counting what is already
-    committed or proposed there. Workers are taken in registry order (oldest first).
-    """
-    to_year = ProgramYear.objects.select_for_update().get(pk=to_year.pk)
-    _ensure_open(to_year)
-    if to_year.year <= from_year.year:
-        raise ValidationError(_("Renew into a later year."), code="renew_backwards")
-    report = RenewalReport(dry_run=dry_run)
-
-    existing = set(
-        Enrollment.objects.filter(program_year=to_year).values_list("worker_id", flat=True)
-    )
-    quotas = list(QuotaTarget.objects.filter(program_year=to_year))
-    pending = list(
-        Enrollment.objects.filter(
-            program_year=to_year, status__in=[S.PROPOSED, *QUOTA_STATUSES]
-        ).select_related("worker__kelurahan")
-    )
-    used = {
-        q.pk: sum(1 for e in pending if _quota_matches(q, e.worker, e.worker_type)) for q in quotas
-    }
-    rates: dict = {}
-    budget_used = year_committed(to_year)
-    for e in pending:
-        if e.status == S.PROPOSED:
-            try:
-                budget_used += _projected_cost(e, to_year, rates)
-            except ValidationError:
-                continue
-
-    sources = (
-        Enrollment.objects.filter(program_year=from_year, status__in=[S.ACTIVE, S.ENDED])
-        .select_related("worker", "worker__kelurahan", "worker__segment")
-        .order_by("worker_id")
-    )
-    for source in sources.iterator(chunk_size=2000):
-        worker = source.worker
-        if worker.pk in existing:
-            report.already.append(worker)
-            continue
-        eligibility = enrollment_eligibility(worker=worker, program_year=to_year)
-        if not eligibility.is_eligible:
-            report.not_renewed.append((worker, "; ".join(str(f) for f in eligibility.errors)))
-            continue
-        is_pu = worker.worker_type == WorkerType.PU
-        candidate = Enrollment(
-            worker=worker,
-            program_year=to_year,
-            worker_type=worker.worker_type,
-            risk_class=(source.risk_class or "") if is_pu else "",
-            declared_wage=worker.monthly_income if is_pu else 0,
-            coverage_start=to_year.coverage_start,
-            coverage_end=to_year.coverage_end,
-        )
-        if is_pu and not candidate.risk_class:
-            report.not_renewed.append((worker, _t("A wage earner needs a risk class.")))
-            continue
-        try:
-            cost = _projected_cost(candidate, to_year, rates)
-        except ValidationError as exc:
-            report.not_renewed.append((worker, "; ".join(exc.messages)))
-            continue
-        matching = [q for q in quotas if _quota_matches(q, worker, worker.worker_type)]
-        full = [q for q in matching if used[q.pk] >= q.target]
-        if full:
-            report.not_renewed.append(
-                (worker, _t("The quota %(quota)s is full.") % {"quota": full[0]})
-            )
-            continue
-        if budget_used + cost > to_year.budget:
-            report.not_renewed.append(
-                (worker, _t("The %(year)s budget is used up.") % {"year": to_year.year})
-            )
-            continue
-        if not dry_run:
-            enrollment_propose(
-                worker=worker,
-                program_year=to_year,
-                user=user,
-                risk_class=candidate.risk_class,
-                reason=_t("Renewal from %(year)s") % {"year": from_year.year},
-                renewed_from=source,
-            )
-        for q in matching:
-            used[q.pk] += 1
-        budget_used += cost
-        report.created.append(worker)
     return report
 
 
@@ -846,7 +629,7 @@ def enrollments_renew(
 def program_year_copy_rates(*, program_year: ProgramYear, source: ProgramYear) -> int:
     """Give a new year the previous year's rates (staff then check them against the latest
     regulation); rates the year already has are kept. Returns how many were copied."""
-    _ensure_open(program_year)
+    ensure_year_open(program_year)
     have = set(program_year.rates.values_list("worker_type", "risk_class"))
     copied = 0
     for rate in source.rates.all():
@@ -866,7 +649,7 @@ def invoice_lines_replace(
 ) -> tuple[int, list[tuple[Mapping[str, Any], str]]]:
     """Replace an invoice's participant list with ``rows`` (nik, kpj, amount), matching each
     NIK to the year's enrollment. Returns (lines stored, rows refused with the reason)."""
-    _ensure_open(invoice.program_year)
+    ensure_year_open(invoice.program_year)
     refused: list[tuple[Mapping[str, Any], str]] = []
     by_nik = dict(
         Enrollment.objects.filter(program_year=invoice.program_year).values_list(
@@ -882,7 +665,7 @@ def invoice_lines_replace(
             refused.append((row, "; ".join(exc.messages)))
             continue
         if nik in lines:
-            refused.append((row, _t("The NIK appears twice in the file.")))
+            refused.append((row, gettext("The NIK appears twice in the file.")))
             continue
         lines[nik] = InvoiceLine(
             invoice=invoice,

@@ -50,6 +50,8 @@ from .services import (
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_PAGE_SIZE = 50
 WORKER_GRACE_SECONDS = 10
+# What the preview shows of a new row (fields an importer does not have are skipped).
+PREVIEW_NEW_FIELDS = ("full_name", "birth_date", "sex", "worker_type", "phone")
 
 
 @admin.register(ImportJob)
@@ -265,9 +267,7 @@ class StagedImportMixin(ImportMixin):
         changes = [(label(f), old, new) for f, (old, new) in planned.changes.items()]
         if planned.status == NEW:
             changes = [
-                (label(f), None, v)
-                for f, v in planned.data.items()
-                if f in ("full_name", "kelurahan", "segment")
+                (label(f), None, v) for f, v in planned.data.items() if f in PREVIEW_NEW_FIELDS
             ]
         return {"planned": planned, "changes": changes, "name": planned.data.get("full_name", "")}
 

@@ -18,6 +18,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 BATCH_SIZE = 2000
+COPY_BATCH_ROWS = 10_000
 
 
 def _copy_text(value: Any) -> str:
@@ -63,15 +64,14 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
         return len(rows)
     constants = _constant_values(model, fields)
     names = [f.attname for f in fields]
-    buffer = io.StringIO()
-    write = buffer.write
-    for row in rows:
-        write("\t".join([_copy_text(row.get(n, constants[n])) for n in names]))
-        write("\n")
-    buffer.seek(0)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
     # copy_expert is psycopg2's own call: wrap it so failures are Django DatabaseErrors.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+        for start in range(0, len(rows), COPY_BATCH_ROWS):  # bounded buffers, bounded memory
+            lines = [
+                "\t".join([_copy_text(row.get(n, constants[n])) for n in names])
+                for row in rows[start : start + COPY_BATCH_ROWS]
+            ]
+            cursor.copy_expert(sql, io.BytesIO(("\n".join(lines) + "\n").encode()))
     return len(rows)

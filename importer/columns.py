@@ -150,11 +150,14 @@ class ColumnSpec:
             cells = list(cells[:width])
             if all(is_empty(c) for c in cells):
                 continue  # empty rows (often trailing) are not data
-            cells.extend([""] * (width - len(cells)))
+            if len(cells) < width:
+                cells.extend([""] * (width - len(cells)))
             record = Record(number, {}, [], cells)
+            values = record.values
             for column, position, header in fields:
                 value = cells[position]
-                if is_empty(value):
+                # Inline "is empty": this loop runs once per cell of the file.
+                if value is None or value == "" or (value.__class__ is str and value.isspace()):
                     if column.required:
                         record.add_error(
                             header,
@@ -163,7 +166,7 @@ class ColumnSpec:
                         )
                     continue
                 try:
-                    record.values[column.field] = column.parser(value)
+                    values[column.field] = column.parser(value)
                 except CellError as exc:
                     record.add_error(header, exc.code, exc.message)
             yield record

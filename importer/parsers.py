@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
@@ -62,10 +63,16 @@ def clean_text(value: Cell) -> str:
     A single leading apostrophe is dropped: spreadsheet programs use it to force text, and
     Siaga's own exports write it in front of formula-looking text.
     """
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = _SPACES.sub(" ", str(value)).strip()
-    if text.startswith("'"):
+    if value.__class__ is str:
+        text = value.strip()
+        # Most cells are already clean: only run the regex when there is something to fix.
+        if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\xa0" in text:
+            text = _SPACES.sub(" ", text)
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = _SPACES.sub(" ", str(value)).strip()
+    if text[:1] == "'":
         text = text[1:].lstrip()
     return text
 
@@ -254,6 +261,20 @@ def parse_date(value: Cell) -> datetime.date:
     )
 
 
+_YEAR_CACHE: list[float] = [0, 0.0]  # [year, valid until (monotonic seconds)]
+
+
+def _this_year() -> int:
+    """The current year, refreshed every minute: date.today() per row showed in profiles.
+
+    A stale value is never too high, so a birth date before it cannot be in the future.
+    """
+    now = time.monotonic()
+    if now > _YEAR_CACHE[1]:
+        _YEAR_CACHE[:] = [datetime.date.today().year, now + 60]
+    return int(_YEAR_CACHE[0])
+
+
 def parse_birth_date(value: Cell) -> datetime.date:
     day = parse_date(value)
     if day.year < OLDEST_BIRTH_YEAR:
@@ -262,7 +283,7 @@ def parse_birth_date(value: Cell) -> datetime.date:
             % {"date": day.strftime("%d-%m-%Y"), "year": OLDEST_BIRTH_YEAR},
             code="birth_date_too_old",
         )
-    if day > datetime.date.today():
+    if day.year >= _this_year() and day > datetime.date.today():
         raise CellError(
             _("Date of birth %(date)s is in the future.") % {"date": day.strftime("%d-%m-%Y")},
             code="birth_date_future",
@@ -327,6 +348,8 @@ def parse_rupiah(value: Cell) -> int:
 def parse_rt_rw(value: Cell) -> str:
     """RT/RW as three digits ("1", "01", "RT 001" -> "001")."""
     text = clean_text(value)
+    if text.isascii() and text.isdigit() and len(text) <= 3:
+        return text.zfill(3)
     compact = re.sub(r"^(rt|rw)\.?", "", text.lower()).strip()
     if not compact.isdigit() or int(compact) > 999:
         raise CellError(

@@ -30,7 +30,6 @@ from importer.exports import escape_formula
 from importer.parsers import (
     choice_parser,
     parse_birth_date,
-    parse_date,
     parse_kk,
     parse_nik,
     parse_phone,
@@ -102,7 +101,7 @@ WORKER_COLUMNS = ColumnSpec(
                                     expected=["Suami", "Istri", "Anak", "Ayah", "Ibu",
                                               "Saudara", "Lainnya"])),
         Column("heir_birth_date", "Tgl Lahir Ahli Waris", ("Tanggal Lahir Ahli Waris",),
-               parser=parse_date),
+               parser=parse_birth_date),
         Column("heir_nik", "NIK Ahli Waris", parser=parse_nik),
     ]
 )  # fmt: skip
@@ -265,20 +264,21 @@ class WorkerImporter(SpreadsheetImporter):
         given = [f for f in HEIR_FIELDS if f in values]
         if not given:
             return None
-        for required in ("heir_name", "heir_relationship"):
-            if required not in values and required in layout.positions:
-                header = layout.header_of(required)
-                record.add_error(
-                    header,
-                    "heir_incomplete",
-                    _("%(column)s must be filled in.") % {"column": header},
-                )
-            elif required not in layout.positions:
-                record.add_error(
-                    "",
-                    "heir_incomplete",
-                    _("An heir needs both Nama Ahli Waris and Hubungan Ahli Waris columns."),
-                )
+        if not all(f in layout.positions for f in ("heir_name", "heir_relationship")):
+            record.add_error(
+                "",
+                "heir_incomplete",
+                _("An heir needs both Nama Ahli Waris and Hubungan Ahli Waris columns."),
+            )
+        else:
+            for required in ("heir_name", "heir_relationship"):
+                if required not in values:
+                    header = layout.header_of(required)
+                    record.add_error(
+                        header,
+                        "heir_incomplete",
+                        _("%(column)s must be filled in.") % {"column": header},
+                    )
         nik = values.get("heir_nik", "")
         if nik and nik == values.get("nik"):
             record.add_error(

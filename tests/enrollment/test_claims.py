@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from enrollment import selectors, services
+from enrollment import claims, selectors
 from enrollment.models import ClaimType, EnrollmentStatus, TerminationReason
 from participants.models import Relationship
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
@@ -18,7 +18,7 @@ def test_jkm_claim_marks_the_worker_deceased_and_terminates(year, staff):
     enrollment = advance(EnrollmentFactory(program_year=year), S.ACTIVE)
     next_year = ProgramYearFactory(year=2025)
     later = EnrollmentFactory(program_year=next_year, worker=enrollment.worker)
-    claim = services.claim_record(
+    claim = claims.claim_record(
         enrollment=enrollment,
         claim_type=ClaimType.JKM,
         event_date=datetime.date(2024, 1, 8),
@@ -38,7 +38,7 @@ def test_jkm_claim_marks_the_worker_deceased_and_terminates(year, staff):
 
 def test_non_fatal_jkk_claim_changes_nothing_else(year, staff):
     enrollment = advance(EnrollmentFactory(program_year=year), S.ACTIVE)
-    services.claim_record(
+    claims.claim_record(
         enrollment=enrollment,
         claim_type=ClaimType.JKK,
         event_date=datetime.date(2024, 1, 3),
@@ -52,7 +52,7 @@ def test_non_fatal_jkk_claim_changes_nothing_else(year, staff):
 def test_claim_outside_coverage_or_before_activation_is_refused(year, staff):
     proposed = EnrollmentFactory(program_year=year)
     with pytest.raises(ValidationError) as exc:
-        services.claim_record(
+        claims.claim_record(
             enrollment=proposed,
             claim_type=ClaimType.JKK,
             event_date=datetime.date(2024, 1, 3),
@@ -61,7 +61,7 @@ def test_claim_outside_coverage_or_before_activation_is_refused(year, staff):
     assert exc.value.code == "claim_not_active"
     active = advance(EnrollmentFactory(program_year=year), S.ACTIVE)
     with pytest.raises(ValidationError) as exc:
-        services.claim_record(
+        claims.claim_record(
             enrollment=active,
             claim_type=ClaimType.JKK,
             event_date=datetime.date(2023, 12, 31),
@@ -76,7 +76,7 @@ def test_scholarship_follow_up_lists_school_age_children(year, staff):
     pupil = HeirFactory(worker=worker, birth_date=datetime.date(2014, 3, 1))
     HeirFactory(worker=worker, birth_date=datetime.date(1995, 3, 1))  # 28: not school age
     spouse = HeirFactory(worker=worker, relationship=Relationship.SPOUSE, birth_date=None)
-    services.claim_record(
+    claims.claim_record(
         enrollment=enrollment,
         claim_type=ClaimType.JKM,
         event_date=datetime.date(2024, 1, 5),

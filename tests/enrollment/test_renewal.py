@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from enrollment import services
+from enrollment import renewal, services
 from enrollment.models import Enrollment, EnrollmentStatus
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory, QuotaTargetFactory
 from tests.enrollment.helpers import advance
@@ -31,14 +31,14 @@ def active_in(year, **worker_fields):
 def test_renewal_proposes_active_participants_once(years, staff):
     y2024, y2025 = years
     first, second = active_in(y2024), active_in(y2024)
-    report = services.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+    report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     assert {w.pk for w in report.created} == {first.worker_id, second.worker_id}
     renewed = Enrollment.objects.get(program_year=y2025, worker=first.worker)
     assert renewed.status == S.PROPOSED
     assert renewed.renewed_from == first
     assert renewed.coverage_start == datetime.date(2025, 1, 1)
 
-    again = services.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+    again = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     assert again.created == []
     assert len(again.already) == 2
     assert Enrollment.objects.filter(program_year=y2025).count() == 2
@@ -54,7 +54,7 @@ def test_renewal_skips_the_ineligible_with_the_reason(years, staff):
     terminated = EnrollmentFactory(program_year=y2024)
     services.enrollment_reject(enrollment=terminated, user=staff, reason="ganda")
 
-    report = services.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+    report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     assert [w.pk for w in report.created] == [old.worker_id]
     reasons = {w.pk: why for w, why in report.not_renewed}
     assert set(reasons) == {gone.worker_id, too_old.worker_id}
@@ -66,7 +66,7 @@ def test_renewal_stops_at_the_next_years_quota_and_budget(staff):
     y2025 = ProgramYearFactory(year=2025, budget=2 * 201_600)
     QuotaTargetFactory(program_year=y2025, target=3)
     enrollments = [active_in(y2024) for _ in range(4)]
-    report = services.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+    report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     assert [w.pk for w in report.created] == [e.worker_id for e in enrollments[:2]]
     assert len(report.not_renewed) == 2
     assert all("2025" in why for _w, why in report.not_renewed)
@@ -77,7 +77,7 @@ def test_renewal_counts_existing_proposals_against_the_quota(years, staff):
     QuotaTargetFactory(program_year=y2025, target=1)
     EnrollmentFactory(program_year=y2025)  # already proposed for 2025
     active_in(y2024)
-    report = services.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+    report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     assert report.created == []
     assert len(report.not_renewed) == 1
 

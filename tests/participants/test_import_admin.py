@@ -52,7 +52,7 @@ def importer_client(client):
 
 def test_it_shows_the_import_button_and_template_link_to_those_allowed(importer_client):
     page = importer_client.get(CHANGELIST_URL).content.decode()
-    assert IMPORT_URL in page
+    assert f'<a href="{IMPORT_URL}" class="import_link">Impor</a>' in page
     assert reverse("admin:participants_worker_import_template") in page
 
 
@@ -267,3 +267,7 @@ def test_exports_escape_formula_looking_text():
     row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert row["Alamat"] == '\'=HYPERLINK("http://x")'
     assert row["No HP"] == "+6281234567890"
+
+
+def test_the_export_page_opens(admin_client):
+    assert admin_client.get(reverse("admin:participants_worker_export")).status_code == 200

@@ -140,6 +140,10 @@ def test_invalid_rows_are_reported_where_staff_see_them(capsys):
     } <= found
     duplicate = next(e for e in report["errors"] if e["code"] == "duplicate_in_file")
     assert duplicate["message"] == "NIK 3577011204850021 sudah ada di baris 3 pada berkas ini."
+    formula = next(e for e in report["errors"] if e["code"] == "formula")
+    assert formula["message"] == (
+        "Teks tidak boleh diawali =: spreadsheet akan menjalankannya sebagai rumus."
+    )
     assert (report["rows"], report["new"], report["invalid"]) == (6, 1, 5)
 
 
@@ -215,3 +219,23 @@ def test_a_user_without_the_permission_cannot_import(capsys):
         call_command("import_workers", str(FILES / "clean.xlsx"), "--user", "magang")
     assert error.value.returncode == 3
     assert not Worker.objects.exists()
+
+
+def test_heir_cells_need_name_and_relationship(capsys, tmp_path):
+    path = tmp_path / "heirs.csv"
+    path.write_text(
+        "NIK,Nama,Tgl Lahir,JK,Kelurahan,Jenis Pekerja,Kategori,Nama Ahli Waris,"
+        "Hubungan Ahli Waris,Tgl Lahir Ahli Waris,NIK Ahli Waris\n"
+        "3577011204850001,Budi,12-04-1985,L,Klegen,BPU,PKL,,,01-01-2015,\n"
+        "3577011204850002,Agus,12-04-1985,L,Klegen,BPU,PKL,Sri,Istri,01-01-2999,\n"
+        "3577011204850003,Joko,12-04-1985,L,Klegen,BPU,PKL,Tono,Anak,,3577011204850003\n"
+    )
+    code, report = run(path, capsys=capsys)
+    found = {(e["row"], e["column"], e["code"]) for e in report["errors"]}
+    assert found == {
+        (2, "Nama Ahli Waris", "heir_incomplete"),
+        (2, "Hubungan Ahli Waris", "heir_incomplete"),
+        (3, "Tgl Lahir Ahli Waris", "birth_date_future"),
+        (4, "NIK Ahli Waris", "heir_own_nik"),
+    }
+    assert code == 1

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.models import ProgramYear
-from enrollment.services import enrollments_renew
+from enrollment.renewal import enrollments_renew
 
 
 def masked(nik: str) -> str:

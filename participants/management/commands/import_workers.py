@@ -123,7 +123,9 @@ class Command(BaseCommand):
             )
             % report
         )
-        if report.get("message"):
+        if report.get("message") and report["message"] not in (
+            e["message"] for e in report["errors"]
+        ):
             self.stderr.write(report["message"])
         if report.get("written"):
             self.stdout.write(self.style.SUCCESS(_("Imported.")))

@@ -1,0 +1,3 @@
+"""Admin for the enrollment app, one module per area; importing registers them."""
+
+from . import enrollments, payments, years  # noqa: F401

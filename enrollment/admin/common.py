@@ -1,0 +1,90 @@
+"""Helpers shared by the enrollment admin modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
+
+from ..models import (
+    Enrollment,
+    ProgramYear,
+)
+
+MAX_FAILURES_LISTED = 30
+BPJS_PERMISSION = "enrollment.manage_bpjs_exchange"
+
+
+def rupiah(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return "Rp " + f"{value:,}".replace(",", ".")
+
+
+def report_bulk(
+    request: HttpRequest,
+    queryset: QuerySet[Enrollment],
+    action: Callable[[Enrollment], object],
+    *,
+    done_message: str,
+) -> None:
+    """Run ``action`` on each enrollment (each in its own transaction) and tell staff how many
+    succeeded and why each of the others did not."""
+    succeeded = 0
+    failures: list[str] = []
+    for enrollment in queryset.select_related("worker").order_by("pk"):
+        try:
+            action(enrollment)
+        except ValidationError as exc:
+            who = f"{enrollment.worker.nik} {enrollment.worker.full_name}"
+            failures.append(f"{who}: {'; '.join(exc.messages)}")
+        else:
+            succeeded += 1
+    messages.success(request, done_message % {"count": succeeded})
+    if failures:
+        messages.error(
+            request,
+            format_html(
+                "{}<ul>{}</ul>",
+                ngettext(
+                    "%(count)d enrollment was not changed:",
+                    "%(count)d enrollments were not changed:",
+                    len(failures),
+                )
+                % {"count": len(failures)},
+                format_html_join("", "<li>{}</li>", ((f,) for f in failures[:MAX_FAILURES_LISTED])),
+            ),
+        )
+
+
+class ClosedYearReadOnlyMixin:
+    """A closed program year, its rates and quotas can be looked at, never changed."""
+
+    def _year_of(self, obj) -> ProgramYear | None:
+        if obj is None:
+            return None
+        return obj if isinstance(obj, ProgramYear) else getattr(obj, "program_year", None)
+
+    def has_change_permission(self, request, obj=None):
+        year = self._year_of(obj)
+        if year is not None and year.is_closed:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        # ModelAdmin passes no object; an inline passes its parent (the year).
+        year = self._year_of(args[0] if args else None)
+        if year is not None and year.is_closed:
+            return False
+        return super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        year = self._year_of(obj)
+        if year is not None and year.is_closed:
+            return False
+        return super().has_delete_permission(request, obj)

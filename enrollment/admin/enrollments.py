@@ -1,0 +1,352 @@
+"""Enrollments: lists, the add form, bulk actions with reasons."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from siaga.pagination import EstimatedCountPaginator
+
+from .. import services
+from ..forms import (
+    EnrollmentProposeForm,
+    OverrideForm,
+    ReasonForm,
+    TerminateForm,
+)
+from ..models import (
+    Claim,
+    Enrollment,
+    EnrollmentEvent,
+)
+from .common import (
+    report_bulk,
+    rupiah,
+)
+
+
+class EnrollmentEventInline(admin.TabularInline):
+    model = EnrollmentEvent
+    extra = 0
+    fields = ["at", "from_status", "to_status", "by", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    extra = 0
+    fields = ["claim_type", "event_date", "fatal", "status", "benefit_amount"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "nik",
+        "full_name",
+        "program_year",
+        "worker_type",
+        "status",
+        "monthly_premium_display",
+        "coverage_start",
+        "coverage_end",
+        "kpj_number",
+    ]
+    list_select_related = ["worker", "program_year"]
+    list_filter = [
+        "program_year",
+        "status",
+        "worker_type",
+        "termination_reason",
+        "quota_override",
+        "worker__kelurahan__kecamatan",
+        "worker__segment",
+    ]
+    search_fields = ["worker__nik", "kpj_number", "worker__full_name"]
+    search_help_text = _("NIK (16 digits, or its first digits), KPJ number (11 digits) or name.")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    raw_id_fields = ["worker"]
+    inlines = [EnrollmentEventInline, ClaimInline]
+    actions = [
+        "verify_selected",
+        "verify_beyond_quota",
+        "submit_selected",
+        "terminate_selected",
+        "reject_selected",
+    ]
+    readonly_fields = [
+        "worker",
+        "program_year",
+        "worker_type",
+        "risk_class",
+        "declared_wage",
+        "status",
+        "monthly_premium",
+        "committed_amount",
+        "coverage_start",
+        "coverage_end",
+        "kpj_number",
+        "termination_reason",
+        "status_note",
+        "status_changed_at",
+        "quota_override",
+        "quota_override_reason",
+        "quota_override_by",
+        "renewed_from",
+        "created_at",
+        "created_by",
+        "eligibility_display",
+    ]
+    fieldsets = [
+        (None, {"fields": ["worker", "program_year", "eligibility_display"]}),
+        (
+            _("Status"),
+            {
+                "fields": [
+                    "status",
+                    "status_note",
+                    "status_changed_at",
+                    "termination_reason",
+                    "kpj_number",
+                ]
+            },
+        ),
+        (
+            _("Premium and coverage"),
+            {
+                "fields": [
+                    ("worker_type", "risk_class", "declared_wage"),
+                    ("monthly_premium", "committed_amount"),
+                    ("coverage_start", "coverage_end"),
+                ]
+            },
+        ),
+        (
+            _("Quota override"),
+            {
+                "classes": ["collapse"],
+                "fields": ["quota_override", "quota_override_reason", "quota_override_by"],
+            },
+        ),
+        (
+            _("Record"),
+            {"classes": ["collapse"], "fields": ["renewed_from", "created_at", "created_by"]},
+        ),
+    ]
+
+    @admin.display(description=_("NIK"), ordering="worker__nik")
+    def nik(self, enrollment: Enrollment) -> str:
+        return enrollment.worker.nik
+
+    @admin.display(description=_("name"), ordering="worker__full_name")
+    def full_name(self, enrollment: Enrollment) -> str:
+        return enrollment.worker.full_name
+
+    @admin.display(description=_("monthly premium"), ordering="monthly_premium")
+    def monthly_premium_display(self, enrollment: Enrollment) -> str:
+        return rupiah(enrollment.monthly_premium)
+
+    @admin.display(description=_("eligibility"))
+    def eligibility_display(self, enrollment: Enrollment) -> str:
+        if enrollment.pk is None:
+            return "-"
+        result = services.enrollment_eligibility(
+            worker=enrollment.worker,
+            program_year=enrollment.program_year,
+            worker_type=enrollment.worker_type,
+            coverage_start=enrollment.coverage_start,
+            exclude=enrollment,
+        )
+        lines = [("✖", str(f)) for f in result.errors] + [("⚠", str(f)) for f in result.warnings]
+        if not lines:
+            return gettext("Eligible, no warnings.")
+        return format_html_join("", "<div>{} {}</div>", lines)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().replace(" ", "")
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            if len(term) == 16:
+                return queryset.filter(worker__nik=term), False
+            if len(term) == 11:
+                return queryset.filter(kpj_number=term), False
+            return queryset.filter(worker__nik__startswith=term), False
+        return queryset.filter(worker__full_name__icontains=search_term.strip()), False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (
+                    None,
+                    {
+                        "fields": [
+                            "worker",
+                            "program_year",
+                            "risk_class",
+                            ("coverage_start", "coverage_end"),
+                            "reason",
+                        ]
+                    },
+                )
+            ]
+        return self.fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = EnrollmentProposeForm
+            kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_form(self, request, form, change):
+        if change:
+            return super().save_form(request, form, change)
+        data = form.cleaned_data
+        return services.enrollment_propose(
+            worker=data["worker"],
+            program_year=data["program_year"],
+            user=request.user,
+            risk_class=data.get("risk_class") or "",
+            coverage_start=data.get("coverage_start"),
+            coverage_end=data.get("coverage_end"),
+            reason=data.get("reason", ""),
+        )
+
+    def save_model(self, request, obj, form, change):
+        # New enrollments are saved by enrollment_propose in save_form; nothing is editable.
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # An enrollment is history: it is terminated or rejected, never deleted.
+        return False
+
+    # Actions ----------------------------------------------------------------------------------
+
+    @admin.action(description=_("Verify selected enrollments"), permissions=["change"])
+    def verify_selected(self, request, queryset):
+        report_bulk(
+            request,
+            queryset,
+            lambda e: services.enrollment_verify(enrollment=e, user=request.user),
+            done_message=gettext("%(count)d enrollments verified."),
+        )
+
+    @admin.action(
+        description=_("Verify beyond the quota (supervisor, with reason)"),
+        permissions=["override_quota"],
+    )
+    def verify_beyond_quota(self, request, queryset):
+        return self._with_form(
+            request,
+            queryset,
+            OverrideForm,
+            "verify_beyond_quota",
+            lambda e, data: services.enrollment_verify(
+                enrollment=e, user=request.user, override_quota_reason=data["reason"]
+            ),
+            gettext("%(count)d enrollments verified."),
+        )
+
+    def has_override_quota_permission(self, request) -> bool:
+        return request.user.has_perm("enrollment.override_quota")
+
+    @admin.action(description=_("Mark selected as submitted to BPJS"), permissions=["change"])
+    def submit_selected(self, request, queryset):
+        report_bulk(
+            request,
+            queryset,
+            lambda e: services.enrollment_submit(enrollment=e, user=request.user),
+            done_message=gettext("%(count)d enrollments marked as submitted."),
+        )
+
+    @admin.action(description=_("Terminate selected (with reason)"), permissions=["change"])
+    def terminate_selected(self, request, queryset):
+        return self._with_form(
+            request,
+            queryset,
+            TerminateForm,
+            "terminate_selected",
+            lambda e, data: services.enrollment_terminate(
+                enrollment=e,
+                termination_reason=data["termination_reason"],
+                effective_date=data["effective_date"],
+                user=request.user,
+                reason=data["reason"],
+            ),
+            gettext("%(count)d enrollments terminated."),
+        )
+
+    @admin.action(description=_("Reject selected (with reason)"), permissions=["change"])
+    def reject_selected(self, request, queryset):
+        return self._with_form(
+            request,
+            queryset,
+            ReasonForm,
+            "reject_selected",
+            lambda e, data: services.enrollment_reject(
+                enrollment=e, user=request.user, reason=data["reason"]
+            ),
+            gettext("%(count)d enrollments rejected."),
+        )
+
+    def _with_form(self, request, queryset, form_class, action_name, apply, done_message):
+        """An action with an intermediate page asking for the reason (and other details)."""
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                report_bulk(
+                    request,
+                    queryset,
+                    lambda e: apply(e, form.cleaned_data),
+                    done_message=done_message,
+                )
+                return HttpResponseRedirect(request.get_full_path())
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Give a reason"),
+            "form": form,
+            "queryset": queryset.select_related("worker")[:200],
+            "count": queryset.count(),
+            "action_name": action_name,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/enrollment/action_reason.html", context)

@@ -1,0 +1,219 @@
+"""Premium invoices, reconciliation, claims and the scholarship list."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .. import bpjs, claims, selectors, services
+from ..forms import (
+    ClaimForm,
+    UploadForm,
+)
+from ..models import (
+    Claim,
+    InvoiceLine,
+    PremiumInvoice,
+)
+from .common import (
+    MAX_FAILURES_LISTED,
+    ClosedYearReadOnlyMixin,
+    rupiah,
+)
+
+
+@admin.register(PremiumInvoice)
+class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "program_year",
+        "month",
+        "participants_billed",
+        "amount_display",
+        "paid_on",
+        "line_count",
+    ]
+    list_filter = ["program_year", "paid_on"]
+    list_select_related = ["program_year"]
+    change_form_template = "admin/enrollment/premiuminvoice/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_lines=Count("lines"))
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, invoice: PremiumInvoice) -> str:
+        return rupiah(invoice.amount)
+
+    @admin.display(description=_("participant lines"), ordering="n_lines")
+    def line_count(self, invoice: PremiumInvoice) -> int:
+        return invoice.n_lines
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/reconciliation/",
+                self.admin_site.admin_view(self.reconciliation_view),
+                name="enrollment_premiuminvoice_reconciliation",
+            ),
+            path(
+                "<int:pk>/lines/",
+                self.admin_site.admin_view(self.lines_upload_view),
+                name="enrollment_premiuminvoice_lines",
+            ),
+        ] + super().get_urls()
+
+    def reconciliation_view(self, request, pk):
+        invoice = get_object_or_404(PremiumInvoice.objects.select_related("program_year"), pk=pk)
+        if not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        result = selectors.invoice_reconciliation(invoice)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": invoice,
+            "title": gettext("Reconciliation · %(invoice)s") % {"invoice": invoice},
+            "billed_not_active": result.billed_not_active[:1000],
+            "billed_not_active_count": result.billed_not_active.count(),
+            "active_not_billed": result.active_not_billed[:1000],
+            "active_not_billed_count": result.active_not_billed.count(),
+        }
+        return TemplateResponse(request, "admin/enrollment/reconciliation.html", context)
+
+    def lines_upload_view(self, request, pk):
+        invoice = get_object_or_404(PremiumInvoice.objects.select_related("program_year"), pk=pk)
+        if not self.has_change_permission(request, invoice):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": invoice,
+            "title": gettext("Participant list of invoice %(invoice)s") % {"invoice": invoice},
+            "form": form,
+        }
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = os.path.splitext(upload.name)[1].lower()
+            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+                handle.flush()
+                parsed = bpjs.read_invoice_lines_file(handle.name)
+            stored, refused = services.invoice_lines_replace(invoice=invoice, rows=parsed.rows)
+            problems = [(row.get("row"), why) for row, why in refused] + parsed.errors
+            messages.success(
+                request, gettext("%(count)d participant lines stored.") % {"count": stored}
+            )
+            for number, why in problems[:MAX_FAILURES_LISTED]:
+                messages.warning(
+                    request, gettext("Row %(row)s: %(why)s") % {"row": number, "why": why}
+                )
+            return HttpResponseRedirect(
+                reverse("admin:enrollment_premiuminvoice_reconciliation", args=[invoice.pk])
+            )
+        return TemplateResponse(request, "admin/enrollment/upload.html", context)
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "nik", "kpj_number", "amount", "enrollment"]
+    list_select_related = ["invoice__program_year", "enrollment"]
+    list_filter = ["invoice__program_year", "invoice"]
+    search_fields = ["nik", "kpj_number"]
+    raw_id_fields = ["enrollment", "invoice"]
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(nik=term) | queryset.filter(kpj_number=term), False
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    form = ClaimForm
+    list_display = ["enrollment", "claim_type", "event_date", "fatal", "status", "benefit_display"]
+    list_select_related = ["enrollment__worker", "enrollment__program_year"]
+    list_filter = ["claim_type", "status", "fatal"]
+    search_fields = ["enrollment__worker__nik"]
+    raw_id_fields = ["enrollment"]
+    change_list_template = "admin/enrollment/claim/change_list.html"
+
+    @admin.display(description=_("benefit"), ordering="benefit_amount")
+    def benefit_display(self, claim: Claim) -> str:
+        return rupiah(claim.benefit_amount)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["enrollment", "claim_type", "event_date", "fatal", "created_at", "created_by"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(enrollment__worker__nik=term), False
+
+    def save_form(self, request, form, change):
+        if change:
+            return super().save_form(request, form, change)
+        data = form.cleaned_data
+        return claims.claim_record(
+            enrollment=data["enrollment"],
+            claim_type=data["claim_type"],
+            event_date=data["event_date"],
+            fatal=data.get("fatal", False),
+            status=data["status"],
+            benefit_amount=data.get("benefit_amount") or 0,
+            notes=data.get("notes", ""),
+            user=request.user,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "scholarship/",
+                self.admin_site.admin_view(self.scholarship_view),
+                name="enrollment_claim_scholarship",
+            )
+        ] + super().get_urls()
+
+    def scholarship_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            day = parse_date(request.GET.get("on", "")) or timezone.localdate()
+        except ValueError:
+            day = timezone.localdate()
+        workers = selectors.scholarship_followup(day)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Heirs of deceased participants (JKM scholarship follow-up)"),
+            "workers": workers[:500],
+            "day": day,
+        }
+        return TemplateResponse(request, "admin/enrollment/scholarship.html", context)

@@ -1,0 +1,81 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from enrollment import renewal, selectors, services
+from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
+from participants.models import Worker, WorkerType
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(workers: int) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--workers", str(workers), "--year", "2024", stdout=out)
+    return out.getvalue()
+
+
+def test_small_run_scales_the_published_figures():
+    output = seed(1500)  # a tenth of the default
+    assert "Seeded 1,500 workers" in output
+    year = ProgramYear.objects.get(year=2024)
+    active = Enrollment.objects.filter(program_year=year, status=EnrollmentStatus.ACTIVE)
+    assert active.filter(worker_type=WorkerType.PU).count() == 775
+    assert active.filter(worker_type=WorkerType.BPU).count() == 634
+    quotas = {q.worker_type: q.target for q in year.quotas.all()}
+    assert quotas == {WorkerType.PU: 782, WorkerType.BPU: 859}
+    assert ProgramYear.objects.get(year=2023).is_closed
+
+    figures = selectors.year_figures(year)
+    assert 0 < figures.realised < figures.committed <= figures.allocated
+    for use in selectors.quota_usage(year):
+        assert use.used <= use.quota.target
+    # Every worker the seed marks deceased has a terminated enrollment and a JKM claim.
+    deceased = Worker.objects.filter(death_date__isnull=False)
+    assert deceased.exists()
+    assert not deceased.filter(
+        enrollments__status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.PROPOSED]
+    ).exists()
+
+
+class Rollback(Exception):
+    pass
+
+
+def seeded_sample() -> list[tuple]:
+    """Seed 300 workers, read a sample, and undo the seed."""
+    try:
+        with transaction.atomic():
+            seed(300)
+            sample = list(
+                Worker.objects.order_by("pk").values_list("nik", "full_name", "birth_date")
+            )
+            sample += list(
+                Enrollment.objects.order_by("pk").values_list("status", "committed_amount")
+            )
+            raise Rollback
+    except Rollback:
+        return sample
+
+
+def test_is_deterministic():
+    assert seeded_sample() == seeded_sample()
+
+
+def test_seeded_rows_behave_like_real_ones():
+    seed(300)
+    year = ProgramYear.objects.get(year=2024)
+    report = renewal.enrollments_renew(
+        from_year=year, to_year=ProgramYear.objects.get(year=2025), user=None, dry_run=True
+    )
+    assert report.created
+    proposed = Enrollment.objects.filter(program_year=year, status=EnrollmentStatus.PROPOSED)
+    services.enrollment_verify(enrollment=proposed.first(), user=None)
+
+
+def test_refuses_a_database_that_already_has_workers():
+    seed(100)
+    with pytest.raises(CommandError):
+        seed(100)
