@@ -19,17 +19,43 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
-from enrollment.services import (
-    _ensure_open,
-    _projected_cost,
-    _quota_matches,
-    enrollment_propose,
-    year_committed,
-)
+from enrollment.premiums import coverage_cost, monthly_premium, rate_for
+from enrollment.services import enrollment_propose, ensure_year_open, year_committed
 from participants.models import Worker, WorkerType
 
 from .models import ProposalBatch, ProposalItem, TargetingRule
 from .selectors import explain, ranked_candidates, rule_for
+
+
+def projected_cost(enrollment: Enrollment, program_year: ProgramYear, rates: dict) -> int:
+    """What an (unsaved or proposed) enrollment will cost the year once verified, priced by
+    enrollment's premium functions; ``rates`` caches the year's rate rows."""
+    key = (enrollment.worker_type, enrollment.risk_class)
+    if key not in rates:
+        rates[key] = rate_for(
+            program_year=program_year,
+            worker_type=enrollment.worker_type,
+            risk_class=enrollment.risk_class,
+        )
+    monthly = monthly_premium(rate=rates[key], wage=enrollment.declared_wage)
+    return coverage_cost(
+        monthly=monthly,
+        start=enrollment.coverage_start,
+        end=enrollment.coverage_end,
+        program_year=program_year,
+    )
+
+
+def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
+    """Whether ``quota`` counts a worker of ``worker_type``: the Python twin of
+    ``enrollment.services.applicable_quotas`` (its type overall, its segment, its kecamatan)."""
+    if quota.worker_type != worker_type:
+        return False
+    if quota.segment_id:
+        return quota.segment_id == worker.segment_id
+    if quota.kecamatan_id:
+        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
+    return True
 
 
 @dataclass
@@ -52,7 +78,7 @@ class _Room:
             ).select_related("worker__kelurahan")
         )
         self.used = {
-            q.pk: sum(1 for e in pending if _quota_matches(q, e.worker, e.worker_type))
+            q.pk: sum(1 for e in pending if quota_counts(q, e.worker, e.worker_type))
             for q in self.quotas
         }
         self.rates: dict = {}
@@ -60,7 +86,7 @@ class _Room:
         for e in pending:
             if e.status == EnrollmentStatus.PROPOSED:
                 try:
-                    self.spent += _projected_cost(e, program_year, self.rates)
+                    self.spent += projected_cost(e, program_year, self.rates)
                 except ValidationError:
                     continue
 
@@ -73,7 +99,7 @@ class _Room:
 
     def refusal(self, worker: Worker, cost: int) -> str:
         for q in self.quotas:
-            if _quota_matches(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
+            if quota_counts(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
                 return gettext("The quota %(quota)s is full.") % {"quota": q}
         if self.spent + cost > self.program_year.budget:
             return gettext("The %(year)s budget is used up.") % {"year": self.program_year.year}
@@ -81,7 +107,7 @@ class _Room:
 
     def take(self, worker: Worker, cost: int) -> None:
         for q in self.quotas:
-            if _quota_matches(q, worker, worker.worker_type):
+            if quota_counts(q, worker, worker.worker_type):
                 self.used[q.pk] += 1
         self.spent += cost
 
@@ -112,7 +138,7 @@ def proposals_from_priority(
         )
     # The lock every verification and renewal of the year queues on.
     program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
-    _ensure_open(program_year)
+    ensure_year_open(program_year)
     on = on or timezone.localdate()
     rule = rule_for(program_year)
     batch = ProposalBatch.objects.create(
@@ -146,7 +172,7 @@ def proposals_from_priority(
             coverage_end=program_year.coverage_end,
         )
         try:
-            cost = _projected_cost(probe, program_year, room.rates)
+            cost = projected_cost(probe, program_year, room.rates)
         except ValidationError as exc:
             outcome.skipped.append((worker, "; ".join(exc.messages)))
             continue
