@@ -97,13 +97,14 @@ class _Room:
                 return q
         return None
 
-    def refusal(self, worker: Worker, cost: int) -> str:
+    def quota_refusal(self, worker: Worker) -> str:
         for q in self.quotas:
             if quota_counts(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
                 return gettext("The quota %(quota)s is full.") % {"quota": q}
-        if self.spent + cost > self.program_year.budget:
-            return gettext("The %(year)s budget is used up.") % {"year": self.program_year.year}
         return ""
+
+    def fits_budget(self, cost: int) -> bool:
+        return self.spent + cost <= self.program_year.budget
 
     def take(self, worker: Worker, cost: int) -> None:
         for q in self.quotas:
@@ -124,9 +125,10 @@ def proposals_from_priority(
 ) -> ProposalOutcome:
     """Propose the ``count`` best-ranked candidates of ``worker_type`` who still fit.
 
-    Candidates are taken in rank order; one whose quota (segment or kecamatan) is full, who
-    would overrun the budget, or whom the eligibility rule refuses is skipped with the reason.
-    Stops when ``count`` are proposed, the type's overall quota is full, or the list ends.
+    Candidates are taken in rank order; one whose segment or kecamatan quota is full, or whom
+    the eligibility rule refuses, is skipped with the reason. Stops when ``count`` are
+    proposed, the type's overall quota is full, the next candidate would overrun the budget
+    (a cheaper one further down does not jump the queue), or the list ends.
     The rule's weights are recorded on the batch; each proposal keeps its rank, score and
     explanation.
     """
@@ -174,12 +176,16 @@ def proposals_from_priority(
         try:
             cost = projected_cost(probe, program_year, room.rates)
         except ValidationError as exc:
-            outcome.skipped.append((worker, "; ".join(exc.messages)))
-            continue
-        reason = room.refusal(worker, cost)
+            stopped = "; ".join(exc.messages)  # no rate for the year: nobody else fits either
+            break
+        reason = room.quota_refusal(worker)
         if reason:
             outcome.skipped.append((worker, reason))
             continue
+        if not room.fits_budget(cost):
+            # Rank order holds: a cheaper candidate further down does not jump the queue.
+            stopped = gettext("The %(year)s budget is used up.") % {"year": program_year.year}
+            break
         try:
             enrollment = enrollment_propose(
                 worker=worker,
