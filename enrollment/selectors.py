@@ -101,15 +101,17 @@ class Reconciliation:
 def invoice_reconciliation(invoice: PremiumInvoice) -> Reconciliation:
     """Who BPJS billed without active cover, and who was covered but not billed, that month."""
     covered = covered_in_month(invoice.program_year, invoice.month)
-    billed_niks = InvoiceLine.objects.filter(invoice=invoice).values("nik")
+    # NOT EXISTS (an anti-join) rather than NOT IN: PostgreSQL plans it as a hash anti-join
+    # however many participants the invoice has.
     billed_not_active = (
         InvoiceLine.objects.filter(invoice=invoice)
-        .exclude(nik__in=covered.values("worker__nik"))
+        .exclude(Exists(covered.filter(worker__nik=OuterRef("nik"))))
         .select_related("enrollment")
         .order_by("nik")
     )
+    billed = InvoiceLine.objects.filter(invoice=invoice, nik=OuterRef("worker__nik"))
     active_not_billed = (
-        covered.exclude(worker__nik__in=billed_niks)
+        covered.exclude(Exists(billed))
         .select_related("worker", "worker__kelurahan")
         .order_by("worker__nik")
     )

@@ -72,6 +72,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
         "kpj_number",
     ]
     list_select_related = ["worker", "program_year"]
+    # Newest first by primary key: the index serves it without sorting millions of rows.
+    ordering = ["-pk"]
     list_filter = [
         "program_year",
         "status",
