@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -143,6 +144,31 @@ DTKS_COLUMNS = ColumnSpec(
 DTKS_FIELDS = ("dtks_status", "dtks_desil", "dtks_checked_on", "dtks_source")
 
 
+def _history_from_rows(ids: list[int], *, user_id: int | None, when: Any, reason: str) -> None:
+    """Copy the workers' current rows into django-simple-history's table, in SQL.
+
+    The same entries ``bulk_history_create`` makes ("~" = changed, who, when, why), but as one
+    ``INSERT … SELECT`` per chunk: building 20,000 historical objects in Python took 13 s.
+    """
+    historical = Worker.history.model
+    columns = [
+        f.column for f in historical._meta.concrete_fields if not f.name.startswith("history_")
+    ]
+    quote = connection.ops.quote_name
+    copied = ", ".join(quote(c) for c in columns)
+    extra = ["history_date", "history_type", "history_user_id", "history_change_reason"]
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"INSERT INTO {quote(historical._meta.db_table)} "
+        f"({copied}, {', '.join(quote(c) for c in extra)}) "
+        f"SELECT {copied}, %s, %s, %s, %s FROM {quote(Worker._meta.db_table)} "
+        f"WHERE {quote('id')} IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        when = connection.ops.adapt_datetimefield_value(when)
+        cursor.execute(sql, [when, "~", user_id, reason, *ids])
+
+
 class DtksResultImporter(SpreadsheetImporter):
     """Dinas Sosial's answer to a check request: sets status, desil, date and source.
 
@@ -211,26 +237,29 @@ class DtksResultImporter(SpreadsheetImporter):
         )
 
     def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
-        by_id = {r.data["id"]: r.data for r in rows if r.status == UPDATED}
+        # A result file holds a handful of distinct answers (status × desil): one UPDATE per
+        # answer and chunk of ids, instead of a CASE per row (bulk_update is slow at 20,000).
+        by_answer: dict[tuple[Any, ...], list[int]] = {}
+        for planned in rows:
+            if planned.status == UPDATED:
+                answer = tuple(planned.data[f] for f in DTKS_FIELDS)
+                by_answer.setdefault(answer, []).append(planned.data["id"])
         now = timezone.now()
-        workers = []
-        for chunk in _chunks(sorted(by_id)):
-            for worker in Worker.objects.filter(pk__in=chunk):
-                for name in DTKS_FIELDS:
-                    setattr(worker, name, by_id[worker.pk][name])
-                worker.updated_by = user
-                worker.updated_at = now
-                workers.append(worker)
-        # With history: the audit trail shows each worker's previous DTKS result.
-        bulk_update_with_history(
-            workers,
-            Worker,
-            [*DTKS_FIELDS, "updated_by", "updated_at"],
-            batch_size=1000,
-            default_user=user,
-            default_change_reason=_("DTKS check result import"),
-        )
-        return {"updated": len(workers)}
+        user_id = getattr(user, "pk", None)
+        updated = 0
+        for answer, ids in by_answer.items():
+            values = dict(zip(DTKS_FIELDS, answer, strict=True))
+            for chunk in _chunks(ids):
+                updated += Worker.objects.filter(pk__in=chunk).update(
+                    **values, updated_by_id=user_id, updated_at=now
+                )
+        # The audit trail gets one entry per worker, as a change in the admin would.
+        changed = [i for ids in by_answer.values() for i in ids]
+        for chunk in _chunks(changed):
+            _history_from_rows(
+                chunk, user_id=user_id, when=now, reason=_("DTKS check result import")
+            )
+        return {"updated": updated}
 
     def template_bytes(self) -> bytes:
         return _template(DTKS_COLUMNS, "Hasil Cek DTKS", {"nik"})

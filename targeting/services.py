@@ -19,12 +19,43 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
-from enrollment.renewal import _projected_cost, _quota_matches
+from enrollment.premiums import coverage_cost, monthly_premium, rate_for
 from enrollment.services import enrollment_propose, ensure_year_open, year_committed
 from participants.models import Worker, WorkerType
 
 from .models import ProposalBatch, ProposalItem, TargetingRule
 from .selectors import explain, ranked_candidates, rule_for
+
+
+def projected_cost(enrollment: Enrollment, program_year: ProgramYear, rates: dict) -> int:
+    """What an (unsaved or proposed) enrollment will cost the year once verified, priced by
+    enrollment's premium functions; ``rates`` caches the year's rate rows."""
+    key = (enrollment.worker_type, enrollment.risk_class)
+    if key not in rates:
+        rates[key] = rate_for(
+            program_year=program_year,
+            worker_type=enrollment.worker_type,
+            risk_class=enrollment.risk_class,
+        )
+    monthly = monthly_premium(rate=rates[key], wage=enrollment.declared_wage)
+    return coverage_cost(
+        monthly=monthly,
+        start=enrollment.coverage_start,
+        end=enrollment.coverage_end,
+        program_year=program_year,
+    )
+
+
+def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
+    """Whether ``quota`` counts a worker of ``worker_type``: the Python twin of
+    ``enrollment.services.applicable_quotas`` (its type overall, its segment, its kecamatan)."""
+    if quota.worker_type != worker_type:
+        return False
+    if quota.segment_id:
+        return quota.segment_id == worker.segment_id
+    if quota.kecamatan_id:
+        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
+    return True
 
 
 @dataclass
@@ -47,7 +78,7 @@ class _Room:
             ).select_related("worker__kelurahan")
         )
         self.used = {
-            q.pk: sum(1 for e in pending if _quota_matches(q, e.worker, e.worker_type))
+            q.pk: sum(1 for e in pending if quota_counts(q, e.worker, e.worker_type))
             for q in self.quotas
         }
         self.rates: dict = {}
@@ -55,7 +86,7 @@ class _Room:
         for e in pending:
             if e.status == EnrollmentStatus.PROPOSED:
                 try:
-                    self.spent += _projected_cost(e, program_year, self.rates)
+                    self.spent += projected_cost(e, program_year, self.rates)
                 except ValidationError:
                     continue
 
@@ -66,17 +97,18 @@ class _Room:
                 return q
         return None
 
-    def refusal(self, worker: Worker, cost: int) -> str:
+    def quota_refusal(self, worker: Worker) -> str:
         for q in self.quotas:
-            if _quota_matches(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
+            if quota_counts(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
                 return gettext("The quota %(quota)s is full.") % {"quota": q}
-        if self.spent + cost > self.program_year.budget:
-            return gettext("The %(year)s budget is used up.") % {"year": self.program_year.year}
         return ""
+
+    def fits_budget(self, cost: int) -> bool:
+        return self.spent + cost <= self.program_year.budget
 
     def take(self, worker: Worker, cost: int) -> None:
         for q in self.quotas:
-            if _quota_matches(q, worker, worker.worker_type):
+            if quota_counts(q, worker, worker.worker_type):
                 self.used[q.pk] += 1
         self.spent += cost
 
@@ -93,9 +125,10 @@ def proposals_from_priority(
 ) -> ProposalOutcome:
     """Propose the ``count`` best-ranked candidates of ``worker_type`` who still fit.
 
-    Candidates are taken in rank order; one whose quota (segment or kecamatan) is full, who
-    would overrun the budget, or whom the eligibility rule refuses is skipped with the reason.
-    Stops when ``count`` are proposed, the type's overall quota is full, or the list ends.
+    Candidates are taken in rank order; one whose segment or kecamatan quota is full, or whom
+    the eligibility rule refuses, is skipped with the reason. Stops when ``count`` are
+    proposed, the type's overall quota is full, the next candidate would overrun the budget
+    (a cheaper one further down does not jump the queue), or the list ends.
     The rule's weights are recorded on the batch; each proposal keeps its rank, score and
     explanation.
     """
@@ -141,14 +174,18 @@ def proposals_from_priority(
             coverage_end=program_year.coverage_end,
         )
         try:
-            cost = _projected_cost(probe, program_year, room.rates)
+            cost = projected_cost(probe, program_year, room.rates)
         except ValidationError as exc:
-            outcome.skipped.append((worker, "; ".join(exc.messages)))
-            continue
-        reason = room.refusal(worker, cost)
+            stopped = "; ".join(exc.messages)  # no rate for the year: nobody else fits either
+            break
+        reason = room.quota_refusal(worker)
         if reason:
             outcome.skipped.append((worker, reason))
             continue
+        if not room.fits_budget(cost):
+            # Rank order holds: a cheaper candidate further down does not jump the queue.
+            stopped = gettext("The %(year)s budget is used up.") % {"year": program_year.year}
+            break
         try:
             enrollment = enrollment_propose(
                 worker=worker,

@@ -182,6 +182,10 @@ def test_admin_upload_preview_and_confirm(client):
     assert worker.dtks_status == DtksStatus.REGISTERED
     assert worker.dtks_checked_on == datetime.date(2024, 1, 10)
     assert worker.updated_by.username == "petugas"
+    entry = worker.history.first()
+    assert (entry.history_user.username, entry.dtks_status) == ("petugas", DtksStatus.REGISTERED)
+    assert entry.history_date.date() == datetime.date(2024, 1, 15)
+    assert worker.history.count() == 2  # created, then the DTKS result
 
 
 def test_admin_upload_needs_the_check_date_and_source(client):

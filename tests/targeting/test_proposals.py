@@ -99,8 +99,23 @@ def test_it_stops_at_the_budget_counting_the_cost_of_pending_proposals():
     )
 
     assert len(outcome.proposed) == 2
-    assert len(outcome.skipped) == 3  # each refused for the budget, nothing proposed beyond it
+    assert outcome.batch.stopped_because == "Anggaran 2024 sudah habis."
     assert Enrollment.objects.filter(program_year=year).count() == 3
+
+
+@pytest.mark.django_db
+def test_a_cheaper_candidate_further_down_does_not_jump_the_queue():
+    year = ProgramYearFactory(year=2024, budget=BPU_YEAR_COST + 1000)
+    in_dtks(1, worker_type=WorkerType.PU, monthly_income=50_000_000)  # ranked first, too dear
+    cheap = WorkerFactory(worker_type=WorkerType.PU, monthly_income=1_000_000)  # would fit
+
+    outcome = proposals_from_priority(
+        program_year=year, worker_type=WorkerType.PU, count=1, user=None, risk_class="tinggi"
+    )
+
+    assert outcome.proposed == []
+    assert not cheap.enrollments.exists()
+    assert "Anggaran" in outcome.batch.stopped_because
 
 
 @pytest.mark.django_db
