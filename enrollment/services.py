@@ -118,6 +118,15 @@ def enrollment_eligibility(
             )
         )
 
+    if not worker.is_active:
+        result.errors.append(
+            Finding(
+                "deactivated",
+                gettext("The worker's record is deactivated: %(reason)s")
+                % {"reason": worker.deactivation_reason},
+            )
+        )
+
     age = worker.age_on(start)
     if not program_year.min_age <= age <= program_year.max_age:
         result.errors.append(

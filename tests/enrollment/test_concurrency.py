@@ -16,8 +16,9 @@ from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory, Qu
 from tests.factories import UserFactory
 
 pytestmark = [
-    # serialized_rollback restores the reference data (kelurahan, rates) the flush removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Transactional tests flush the database: reference_data reloads kelurahan, rates and roles.
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL row locks and two real connections (DATABASE_URL=postgres://…)",

@@ -242,6 +242,13 @@ def test_deceased_worker_is_not_eligible(year):
     assert "deceased" in {e.code for e in eligibility(worker, year).errors}
 
 
+def test_deactivated_worker_is_not_eligible(year):
+    worker = WorkerFactory(is_active=False, deactivation_reason="Data ganda")
+    errors = eligibility(worker, year).errors
+    assert "deactivated" in {e.code for e in errors}
+    assert any("Data ganda" in e.message for e in errors)
+
+
 @pytest.mark.parametrize(
     ("birth_date", "eligible"),
     [

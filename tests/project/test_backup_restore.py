@@ -11,6 +11,7 @@ from tests.factories import HeirFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="backups are PostgreSQL's"),
     pytest.mark.skipif(not shutil.which("pg_dump"), reason="pg_dump is not installed"),
 ]
