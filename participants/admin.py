@@ -214,7 +214,7 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHist
     list_filter = [
         "worker_type",
         "segment",
-        ("kelurahan__kecamatan", admin.RelatedOnlyFieldListFilter),
+        "kelurahan__kecamatan",
         "kelurahan",
         "dtks_status",
         DtksCheckDueFilter,
