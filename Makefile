@@ -35,7 +35,7 @@ run: migrate
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .
