@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -46,6 +48,25 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _refuse_zip_bomb(archive: zipfile.ZipFile, file_name: str) -> None:
+    """Refuse an archive that would unpack to far more than any real candidate list.
+
+    xlsx and ods are zip files; a hostile one can hold a sheet that inflates to gigabytes.
+    The sizes in the zip directory are checked before anything is decompressed.
+    """
+    unpacked = sum(info.file_size for info in archive.infolist())
+    packed = max(1, sum(info.compress_size for info in archive.infolist()))
+    if unpacked > settings.SIAGA_IMPORT_MAX_UNPACKED_BYTES or unpacked / packed > 1000:
+        raise FileRejected(
+            _(
+                "The file %(name)s would unpack to %(size)s, far more than a candidate list; "
+                "it is refused. Save the list again from the spreadsheet program."
+            )
+            % {"name": file_name, "size": filesizeformat(unpacked)},
+            code="zip_bomb",
+        )
+
+
 def detect_kind(data: bytes, file_name: str) -> str:
     """Return "xlsx", "xls", "ods" or "csv" from the content; refuse anything else."""
     suffix = Path(file_name).suffix.lower()
@@ -60,6 +81,7 @@ def detect_kind(data: bytes, file_name: str) -> str:
     if data.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                _refuse_zip_bomb(archive, file_name)
                 names = set(archive.namelist())
                 if "xl/workbook.xml" in names:
                     return "xlsx"
@@ -77,6 +99,16 @@ def detect_kind(data: bytes, file_name: str) -> str:
             code="wrong_type",
         )
     if data.startswith(OLE2_MAGIC):
+        # An xlsx saved with a password is an OLE2 container holding the encrypted package.
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise FileRejected(
+                _(
+                    "The file %(name)s is protected with a password. Open it, remove the "
+                    "password (File → Info → Protect Workbook) and save it again."
+                )
+                % {"name": file_name},
+                code="password_protected",
+            )
         return "xls"
     if suffix != ".csv":
         head = data[:512].lstrip().lower()

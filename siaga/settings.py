@@ -218,6 +218,11 @@ SIAGA_ESTIMATED_COUNT_THRESHOLD = env.int("SIAGA_ESTIMATED_COUNT_THRESHOLD", def
 # Spreadsheet imports (docs/import.md). Larger files are refused with a message; 20 MB holds
 # well over 100,000 worker rows as xlsx.
 SIAGA_IMPORT_MAX_BYTES = env.int("SIAGA_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# xlsx/ods are zip archives: refuse one that would unpack beyond this (a 100,000-row list
+# unpacks to about 60 MB).
+SIAGA_IMPORT_MAX_UNPACKED_BYTES = env.int(
+    "SIAGA_IMPORT_MAX_UNPACKED_BYTES", default=400 * 1024 * 1024
+)
 # Private folder for rows checked at preview time, deleted on confirm/cancel (personal data).
 SIAGA_IMPORT_STAGING_DIR = env.path(
     "SIAGA_IMPORT_STAGING_DIR",
