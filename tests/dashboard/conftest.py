@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 
-from enrollment import services
+from enrollment import claims, renewal, services
 from enrollment.models import ClaimType, EnrollmentStatus, TerminationReason
 from participants.models import (
     DtksStatus,
@@ -162,7 +162,7 @@ def build_program(count: int = 36, seed: int = 7) -> dict:
             user=staff,
         )
     with at(datetime.date(2024, 7, 10)):
-        services.claim_record(
+        claims.claim_record(
             enrollment=e2024[workers[5].pk],
             claim_type=ClaimType.JKM,
             event_date=datetime.date(2024, 7, 2),
@@ -183,7 +183,7 @@ def build_program(count: int = 36, seed: int = 7) -> dict:
     # 2025: renewal of the ended 2024 participants (the small PU quota stops some), new
     # proposals, a supervisor override past the full BPU quota, a mid-year termination.
     with at(datetime.date(2025, 1, 3)):
-        report = services.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+        report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     renewed = list(y2025.enrollments.select_related("worker").order_by("pk"))
     for i, enrollment in enumerate(renewed):
         day = datetime.date(2025, 1 + i % 4, 5 + i % 15)
