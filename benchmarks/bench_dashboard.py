@@ -205,7 +205,10 @@ def main() -> None:
     if args.reseed or workers != args.workers:
         print(f"Generating {args.workers:,} workers …")
         if args.seed_demo:
-            call_command("seed_demo", workers=args.workers)
+            from dashboard.summary import summary_deferred
+
+            with summary_deferred():
+                call_command("seed_demo", workers=args.workers)
         else:
             seed(args.workers)
     elif args.rebuild:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import connection, transaction
 
 from .facts import CELL_KEY, FACT_COLUMNS, T_CUBE, T_FACT, cells_sql, fact_select_sql
-from .triggers import install_sql, rebuild_sql
+from .triggers import DEFER_SETTING, install_sql, rebuild_sql
 
 _KEY = ", ".join(CELL_KEY)
 
@@ -15,6 +18,28 @@ def summary_rebuild() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in [*install_sql(), *rebuild_sql()]:
             cursor.execute(statement)
+
+
+@contextmanager
+def summary_deferred() -> Iterator[None]:
+    """Skip the per-statement refreshes inside the block and rebuild once at its end.
+
+    For bulk loads (demo data, a very large import): a refresh costs about a millisecond per
+    affected worker, so reloading a million rows statement by statement would take hours;
+    the rebuild takes minutes. Runs in one transaction, so readers never see the stale
+    summary. Elsewhere than PostgreSQL it only opens the transaction.
+    """
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [DEFER_SETTING])
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [DEFER_SETTING])
+            for statement in rebuild_sql():
+                cursor.execute(statement)
 
 
 def summary_differences(limit: int = 20) -> list[tuple]:

@@ -25,6 +25,7 @@ from .facts import (
 )
 
 VENDOR = "postgresql"
+DEFER_SETTING = "siaga.dashboard_deferred"
 _KEY = ", ".join(CELL_KEY)
 _CONFLICT = "(program_year_id, dim, status, worker_type, segment_id, kelurahan_id, value)"
 
@@ -52,15 +53,25 @@ BEGIN
     END IF;
     -- Serialise refreshes of the same worker: a concurrent refresh waits here, then sees
     -- the first one's committed facts instead of inserting duplicates.
-    PERFORM 1 FROM {T_WORKER} WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
-    WITH old AS (DELETE FROM {T_FACT} WHERE worker_id = ANY(ids) RETURNING *)
-    {_upsert_cells("old", "-")};
-    WITH new AS (
-        INSERT INTO {T_FACT} ({columns})
-        {fact_select_sql(VENDOR, "e.worker_id = ANY(ids)")}
-        RETURNING *
-    )
-    {_upsert_cells("new", "")};
+    -- "IN (SELECT unnest(ids))" plans as a join; "= ANY(ids)" would test every row against
+    -- the whole array, quadratic for a bulk insert of many thousand rows.
+    PERFORM 1 FROM {T_WORKER} WHERE id IN (SELECT unnest(ids)) ORDER BY id FOR NO KEY UPDATE;
+    -- EXECUTE plans each refresh afresh: a plan cached while the tables were small (the
+    -- first rows of a bulk load) would keep scanning them whole as they grow.
+    EXECUTE $q$
+        WITH old AS (
+            DELETE FROM {T_FACT} WHERE worker_id IN (SELECT unnest($1::bigint[])) RETURNING *
+        )
+        {_upsert_cells("old", "-")}
+    $q$ USING ids;
+    EXECUTE $q$
+        WITH new AS (
+            INSERT INTO {T_FACT} ({columns})
+            {fact_select_sql(VENDOR, "e.worker_id IN (SELECT unnest($1::bigint[]))")}
+            RETURNING *
+        )
+        {_upsert_cells("new", "")}
+    $q$ USING ids;
 END
 $fn$;
 """
@@ -74,6 +85,10 @@ def _trigger_function(name: str, workers_of: str) -> str:
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
+    -- A bulk load inside dashboard.summary.summary_deferred() rebuilds once at the end.
+    IF current_setting('{DEFER_SETTING}', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
         PERFORM dashboard_refresh_workers(ARRAY({new}));
     ELSIF TG_OP = 'UPDATE' THEN

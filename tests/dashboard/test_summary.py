@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from dashboard.selectors import dashboard_figures
-from dashboard.summary import summary_differences, summary_rebuild
+from dashboard.summary import summary_deferred, summary_differences, summary_rebuild
 from enrollment import services
 from participants.models import DtksStatus, Kelurahan, Relationship, Segment
 from participants.services import worker_update
@@ -75,3 +75,13 @@ def test_rebuild_and_check_commands(program, capsys):
     assert summary_differences() == []
     call_command("dashboard_rebuild", "--check")
     assert "matches" in capsys.readouterr().out
+
+
+def test_a_deferred_bulk_load_is_summarised_once_at_the_end(program):
+    worker = program["workers"][2]
+    with summary_deferred():
+        HeirFactory(
+            worker=worker, relationship=Relationship.CHILD, birth_date=None, school_level="smp"
+        )
+        assert summary_differences() != []  # not refreshed statement by statement
+    assert summary_differences() == []
