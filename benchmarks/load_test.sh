@@ -26,7 +26,7 @@ psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE ${DB}"
 $PY manage.py migrate -v0
 $PY manage.py seed_demo --workers "$WORKERS" >/dev/null
 $PY manage.py collectstatic --no-input -v0
-cookies=$($PY manage.py shell -c "
+cookies=$($PY manage.py shell --no-imports -c "
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
@@ -51,7 +51,7 @@ GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS ${DB} WITH (FORCE)"' EXIT
 for _ in $(seq 30); do curl -s -o /dev/null "http://127.0.0.1:$PORT/dashboard/login/" && break; sleep 1; done
 
-YEAR=$($PY manage.py shell -c "from enrollment.models import ProgramYear; print(ProgramYear.objects.order_by('-year').filter(enrollments__isnull=False).values_list('year', flat=True).first())")
+YEAR=$($PY manage.py shell --no-imports -c "from enrollment.models import ProgramYear; print(ProgramYear.objects.order_by('-year').filter(enrollments__isnull=False).values_list('year', flat=True).first())")
 run() {  # label, session, path
     echo "### $1  (GET $3, ${CONNECTIONS} connections, ${SECONDS_EACH}s)"
     wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency --timeout 10s \
