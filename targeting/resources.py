@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,6 +33,7 @@ from importer.parsers import (
 )
 from participants.models import DtksStatus, Heir, SchoolLevel, Worker
 from participants.resources import RELATIONSHIP_LABELS
+from participants.services import history_record_bulk
 
 CHUNK = 900  # NIKs per IN (...) query: below SQLite's 999-parameter floor.
 
@@ -144,31 +144,6 @@ DTKS_COLUMNS = ColumnSpec(
 DTKS_FIELDS = ("dtks_status", "dtks_desil", "dtks_checked_on", "dtks_source")
 
 
-def _history_from_rows(ids: list[int], *, user_id: int | None, when: Any, reason: str) -> None:
-    """Copy the workers' current rows into django-simple-history's table, in SQL.
-
-    The same entries ``bulk_history_create`` makes ("~" = changed, who, when, why), but as one
-    ``INSERT … SELECT`` per chunk: building 20,000 historical objects in Python took 13 s.
-    """
-    historical = Worker.history.model
-    columns = [
-        f.column for f in historical._meta.concrete_fields if not f.name.startswith("history_")
-    ]
-    quote = connection.ops.quote_name
-    copied = ", ".join(quote(c) for c in columns)
-    extra = ["history_date", "history_type", "history_user_id", "history_change_reason"]
-    placeholders = ", ".join(["%s"] * len(ids))
-    sql = (
-        f"INSERT INTO {quote(historical._meta.db_table)} "
-        f"({copied}, {', '.join(quote(c) for c in extra)}) "
-        f"SELECT {copied}, %s, %s, %s, %s FROM {quote(Worker._meta.db_table)} "
-        f"WHERE {quote('id')} IN ({placeholders})"
-    )
-    with connection.cursor() as cursor:
-        when = connection.ops.adapt_datetimefield_value(when)
-        cursor.execute(sql, [when, "~", user_id, reason, *ids])
-
-
 class DtksResultImporter(SpreadsheetImporter):
     """Dinas Sosial's answer to a check request: sets status, desil, date and source.
 
@@ -254,11 +229,14 @@ class DtksResultImporter(SpreadsheetImporter):
                     **values, updated_by_id=user_id, updated_at=now
                 )
         # The audit trail gets one entry per worker, as a change in the admin would.
-        changed = [i for ids in by_answer.values() for i in ids]
-        for chunk in _chunks(changed):
-            _history_from_rows(
-                chunk, user_id=user_id, when=now, reason=_("DTKS check result import")
-            )
+        history_record_bulk(
+            Worker,
+            lookup="id",
+            values=[i for ids in by_answer.values() for i in ids],
+            history_type="~",
+            user=user,
+            reason=_("DTKS check result import"),
+        )
         return {"updated": updated}
 
     def template_bytes(self) -> bytes:
