@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
 
-from .models import QUOTA_STATUSES, Enrollment, ProgramYear, QuotaTarget
+from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
-from .premiums import coverage_cost, monthly_premium, rate_for
-from .services import enrollment_eligibility, enrollment_propose, ensure_year_open, year_committed
+from .services import YearRoom, enrollment_eligibility, enrollment_propose, ensure_year_open
 
 
 @dataclass
@@ -24,33 +23,6 @@ class RenewalReport:
     created: list[Worker] = field(default_factory=list)
     already: list[Worker] = field(default_factory=list)
     not_renewed: list[tuple[Worker, str]] = field(default_factory=list)
-
-
-def _projected_cost(enrollment_like: Enrollment, program_year: ProgramYear, rates: dict) -> int:
-    key = (enrollment_like.worker_type, enrollment_like.risk_class)
-    if key not in rates:
-        rates[key] = rate_for(
-            program_year=program_year,
-            worker_type=enrollment_like.worker_type,
-            risk_class=enrollment_like.risk_class,
-        )
-    monthly = monthly_premium(rate=rates[key], wage=enrollment_like.declared_wage)
-    return coverage_cost(
-        monthly=monthly,
-        start=enrollment_like.coverage_start,
-        end=enrollment_like.coverage_end,
-        program_year=program_year,
-    )
-
-
-def _quota_matches(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
-    if quota.worker_type != worker_type:
-        return False
-    if quota.segment_id:
-        return quota.segment_id == worker.segment_id
-    if quota.kecamatan_id:
-        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
-    return True
 
 
 @transaction.atomic
@@ -77,23 +49,7 @@ def enrollments_renew(
     existing = set(
         Enrollment.objects.filter(program_year=to_year).values_list("worker_id", flat=True)
     )
-    quotas = list(QuotaTarget.objects.filter(program_year=to_year))
-    pending = list(
-        Enrollment.objects.filter(
-            program_year=to_year, status__in=[S.PROPOSED, *QUOTA_STATUSES]
-        ).select_related("worker__kelurahan")
-    )
-    used = {
-        q.pk: sum(1 for e in pending if _quota_matches(q, e.worker, e.worker_type)) for q in quotas
-    }
-    rates: dict = {}
-    budget_used = year_committed(to_year)
-    for e in pending:
-        if e.status == S.PROPOSED:
-            try:
-                budget_used += _projected_cost(e, to_year, rates)
-            except ValidationError:
-                continue
+    room = YearRoom(to_year)
 
     sources = (
         Enrollment.objects.filter(program_year=from_year, status__in=[S.ACTIVE, S.ENDED])
@@ -110,34 +66,18 @@ def enrollments_renew(
             report.not_renewed.append((worker, "; ".join(str(f) for f in eligibility.errors)))
             continue
         is_pu = worker.worker_type == WorkerType.PU
-        candidate = Enrollment(
-            worker=worker,
-            program_year=to_year,
-            worker_type=worker.worker_type,
-            risk_class=(source.risk_class or "") if is_pu else "",
-            declared_wage=worker.monthly_income if is_pu else 0,
-            coverage_start=to_year.coverage_start,
-            coverage_end=to_year.coverage_end,
-        )
+        candidate = room.candidate(worker, risk_class=(source.risk_class or "") if is_pu else "")
         if is_pu and not candidate.risk_class:
             report.not_renewed.append((worker, gettext("A wage earner needs a risk class.")))
             continue
         try:
-            cost = _projected_cost(candidate, to_year, rates)
+            cost = room.cost(candidate)
         except ValidationError as exc:
             report.not_renewed.append((worker, "; ".join(exc.messages)))
             continue
-        matching = [q for q in quotas if _quota_matches(q, worker, worker.worker_type)]
-        full = [q for q in matching if used[q.pk] >= q.target]
-        if full:
-            report.not_renewed.append(
-                (worker, gettext("The quota %(quota)s is full.") % {"quota": full[0]})
-            )
-            continue
-        if budget_used + cost > to_year.budget:
-            report.not_renewed.append(
-                (worker, gettext("The %(year)s budget is used up.") % {"year": to_year.year})
-            )
+        refusal = room.quota_refusal(worker) or room.budget_refusal(cost)
+        if refusal:
+            report.not_renewed.append((worker, refusal))
             continue
         if not dry_run:
             enrollment_propose(
@@ -148,8 +88,6 @@ def enrollments_renew(
                 reason=gettext("Renewal from %(year)s") % {"year": from_year.year},
                 renewed_from=source,
             )
-        for q in matching:
-            used[q.pk] += 1
-        budget_used += cost
+        room.take(worker, cost)
         report.created.append(worker)
     return report

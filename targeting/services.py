@@ -2,8 +2,8 @@
 
 Proposals go through ``enrollment.services.enrollment_propose`` (the eligibility rule) under
 the same row lock on the program year that verification and renewal take, and stop at the
-year's quotas and budget counting what is already committed or proposed, the way renewal
-counts them.
+year's quotas and budget through ``enrollment.services.YearRoom``, the same count of what is
+already committed or proposed that renewal uses.
 """
 
 from __future__ import annotations
@@ -18,44 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
-from enrollment.premiums import coverage_cost, monthly_premium, rate_for
-from enrollment.services import enrollment_propose, ensure_year_open, year_committed
+from enrollment.models import Enrollment, ProgramYear
+from enrollment.services import YearRoom, enrollment_propose, ensure_year_open
 from participants.models import Worker, WorkerType
 
 from .models import ProposalBatch, ProposalItem, TargetingRule
 from .selectors import explain, ranked_candidates, rule_for
-
-
-def projected_cost(enrollment: Enrollment, program_year: ProgramYear, rates: dict) -> int:
-    """What an (unsaved or proposed) enrollment will cost the year once verified, priced by
-    enrollment's premium functions; ``rates`` caches the year's rate rows."""
-    key = (enrollment.worker_type, enrollment.risk_class)
-    if key not in rates:
-        rates[key] = rate_for(
-            program_year=program_year,
-            worker_type=enrollment.worker_type,
-            risk_class=enrollment.risk_class,
-        )
-    monthly = monthly_premium(rate=rates[key], wage=enrollment.declared_wage)
-    return coverage_cost(
-        monthly=monthly,
-        start=enrollment.coverage_start,
-        end=enrollment.coverage_end,
-        program_year=program_year,
-    )
-
-
-def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
-    """Whether ``quota`` counts a worker of ``worker_type``: the Python twin of
-    ``enrollment.services.applicable_quotas`` (its type overall, its segment, its kecamatan)."""
-    if quota.worker_type != worker_type:
-        return False
-    if quota.segment_id:
-        return quota.segment_id == worker.segment_id
-    if quota.kecamatan_id:
-        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
-    return True
 
 
 @dataclass
@@ -63,54 +31,6 @@ class ProposalOutcome:
     batch: ProposalBatch
     proposed: list[Enrollment] = field(default_factory=list)
     skipped: list[tuple[Worker, str]] = field(default_factory=list)
-
-
-class _Room:
-    """Places and rupiah left in a year, counting verified and proposed enrollments."""
-
-    def __init__(self, program_year: ProgramYear) -> None:
-        self.program_year = program_year
-        self.quotas = list(QuotaTarget.objects.filter(program_year=program_year))
-        pending = list(
-            Enrollment.objects.filter(
-                program_year=program_year,
-                status__in=[EnrollmentStatus.PROPOSED, *QUOTA_STATUSES],
-            ).select_related("worker__kelurahan")
-        )
-        self.used = {
-            q.pk: sum(1 for e in pending if quota_counts(q, e.worker, e.worker_type))
-            for q in self.quotas
-        }
-        self.rates: dict = {}
-        self.spent = year_committed(program_year)
-        for e in pending:
-            if e.status == EnrollmentStatus.PROPOSED:
-                try:
-                    self.spent += projected_cost(e, program_year, self.rates)
-                except ValidationError:
-                    continue
-
-    def type_full(self, worker_type: str) -> QuotaTarget | None:
-        for q in self.quotas:
-            overall = not q.segment_id and not q.kecamatan_id
-            if overall and q.worker_type == worker_type and self.used[q.pk] >= q.target:
-                return q
-        return None
-
-    def quota_refusal(self, worker: Worker) -> str:
-        for q in self.quotas:
-            if quota_counts(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
-                return gettext("The quota %(quota)s is full.") % {"quota": q}
-        return ""
-
-    def fits_budget(self, cost: int) -> bool:
-        return self.spent + cost <= self.program_year.budget
-
-    def take(self, worker: Worker, cost: int) -> None:
-        for q in self.quotas:
-            if quota_counts(q, worker, worker.worker_type):
-                self.used[q.pk] += 1
-        self.spent += cost
 
 
 @transaction.atomic
@@ -152,7 +72,7 @@ def proposals_from_priority(
         created_by=user if user is not None and user.is_authenticated else None,
     )
     outcome = ProposalOutcome(batch=batch)
-    room = _Room(program_year)
+    room = YearRoom(program_year)
     candidates = ranked_candidates(
         program_year=program_year, rule=rule, worker_type=worker_type, on=on
     )
@@ -164,17 +84,9 @@ def proposals_from_priority(
         if full is not None:
             stopped = gettext("The quota %(quota)s is full.") % {"quota": full}
             break
-        probe = Enrollment(
-            worker=worker,
-            program_year=program_year,
-            worker_type=worker.worker_type,
-            risk_class=risk_class if worker.worker_type == WorkerType.PU else "",
-            declared_wage=worker.monthly_income if worker.worker_type == WorkerType.PU else 0,
-            coverage_start=program_year.coverage_start,
-            coverage_end=program_year.coverage_end,
-        )
+        probe = room.candidate(worker, risk_class=risk_class)
         try:
-            cost = projected_cost(probe, program_year, room.rates)
+            cost = room.cost(probe)
         except ValidationError as exc:
             stopped = "; ".join(exc.messages)  # no rate for the year: nobody else fits either
             break
@@ -182,9 +94,9 @@ def proposals_from_priority(
         if reason:
             outcome.skipped.append((worker, reason))
             continue
-        if not room.fits_budget(cost):
+        stopped = room.budget_refusal(cost)
+        if stopped:
             # Rank order holds: a cheaper candidate further down does not jump the queue.
-            stopped = gettext("The %(year)s budget is used up.") % {"year": program_year.year}
             break
         try:
             enrollment = enrollment_propose(
