@@ -180,3 +180,23 @@ def test_recording_a_jkm_claim_marks_death_and_terminates(admin_client, year):
     assert enrollment.termination_reason == TerminationReason.DECEASED
     page = admin_client.get(reverse("admin:enrollment_claim_scholarship"))
     assert enrollment.worker.nik in page.content.decode()
+
+
+def test_reconciliation_masks_niks_without_the_full_nik_permission(client, year):
+    not_billed = advance(EnrollmentFactory(program_year=year), S.ACTIVE)
+    proposed = EnrollmentFactory(program_year=year)
+    invoice = PremiumInvoiceFactory(program_year=year, month=1, participants_billed=1)
+    InvoiceLine.objects.create(invoice=invoice, nik=proposed.worker.nik, amount=16_800)
+    staff = UserFactory(username="keuangan", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_premiuminvoice", "view_invoiceline"])
+    )
+    client.force_login(staff)
+    url = reverse("admin:enrollment_premiuminvoice_reconciliation", args=[invoice.pk])
+    text = client.get(url).content.decode()
+    for nik in (not_billed.worker.nik, proposed.worker.nik):
+        assert nik not in text
+        assert f"{nik[:4]}********{nik[-4:]}" in text
+    staff.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
+    client.force_login(staff)
+    assert not_billed.worker.nik in client.get(url).content.decode()
