@@ -11,14 +11,48 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 BATCH_SIZE = 2000
 COPY_BATCH_ROWS = 10_000
+# Values per lookup query: SQLite builds may cap bound parameters at 999; on PostgreSQL
+# the values travel as one array parameter, so the chunk only bounds the result size.
+SQLITE_CHUNK = 900
+POSTGRES_CHUNK = 50_000
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def filter_in(queryset: QuerySet, field: str, values: Sequence[Any]) -> Iterator[QuerySet]:
+    """``queryset`` narrowed to rows whose ``field`` is one of ``values``, one query per chunk.
+
+    On PostgreSQL the chunk goes as a single array parameter (``field = ANY(%s)``, an index
+    scan like ``IN``): Django's ``__in`` compiles one placeholder per value, which cost about
+    3 s of CPU per 100,000 NIKs in the worker import.
+    """
+    values = sorted(set(values))
+    if connection.vendor != "postgresql":
+        for chunk in chunks(values, SQLITE_CHUNK):
+            yield queryset.filter(**{f"{field}__in": chunk})
+        return
+    model_field = queryset.model._meta.get_field(field)
+    column = (
+        f"{connection.ops.quote_name(queryset.model._meta.db_table)}."
+        f"{connection.ops.quote_name(model_field.column)}"
+    )
+    for chunk in chunks(values, POSTGRES_CHUNK):
+        yield queryset.filter(
+            RawSQL(f"{column} = ANY(%s)", (list(chunk),), output_field=BooleanField())
+        )
 
 
 def _copy_text(value: Any) -> str:

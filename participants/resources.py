@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.results import Error, Result, RowResult
 
-from importer.bulk import insert_rows
+from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
 from importer.errors import FileRejected
@@ -140,16 +140,6 @@ def _lookup(objects: Any) -> dict[str, Any]:
     return table
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _chunk_size() -> int:
-    # SQLite builds may cap bound parameters at 999; PostgreSQL takes big IN lists happily.
-    return 900 if connection.vendor == "sqlite" else 5000
-
-
 def _shown(value: Any) -> Any:
     if hasattr(value, "strftime"):
         return value.strftime("%d-%m-%Y")
@@ -192,19 +182,17 @@ class WorkerImporter(SpreadsheetImporter):
         return planned
 
     def _existing_workers(self, records: list[Record]) -> dict[str, dict[str, Any]]:
-        niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
+        niks = [r.values["nik"] for r in records if "nik" in r.values]
         found: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(niks, _chunk_size()):
-            for row in Worker.objects.filter(nik__in=chunk).values("id", *COMPARED_FIELDS):
+        for queryset in filter_in(Worker.objects.all(), "nik", niks):
+            for row in queryset.values("id", *COMPARED_FIELDS):
                 found[row["nik"]] = row
         return found
 
     def _existing_heirs(self, worker_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = {}
-        for chunk in _chunks(worker_ids, _chunk_size()):
-            for heir in Heir.objects.filter(worker_id__in=chunk).values(
-                "worker_id", "name", "nik", "birth_date"
-            ):
+        for queryset in filter_in(Heir.objects.all(), "worker_id", worker_ids):
+            for heir in queryset.values("worker_id", "name", "nik", "birth_date"):
                 found.setdefault(heir["worker_id"], []).append(heir)
         return found
 
@@ -361,9 +349,8 @@ class WorkerImporter(SpreadsheetImporter):
                     heirs.append({"worker_id": worker_id, **heir})
         created = insert_rows(Worker, new_workers)
         if heirs_by_nik:
-            niks = sorted(heirs_by_nik)
-            for chunk in _chunks(niks, _chunk_size()):
-                for nik, worker_id in Worker.objects.filter(nik__in=chunk).values_list("nik", "id"):
+            for queryset in filter_in(Worker.objects.all(), "nik", list(heirs_by_nik)):
+                for nik, worker_id in queryset.values_list("nik", "id"):
                     heirs.append({"worker_id": worker_id, **heirs_by_nik[nik]})
         for fields_changed, workers in updates.items():
             Worker.objects.bulk_update(
