@@ -84,10 +84,10 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             "opts": self.opts,
             "original": invoice,
             "title": gettext("Reconciliation · %(invoice)s") % {"invoice": invoice},
-            "billed_not_active": result.billed_not_active[:1000],
-            "billed_not_active_count": result.billed_not_active.count(),
-            "active_not_billed": result.active_not_billed[:1000],
-            "active_not_billed_count": result.active_not_billed.count(),
+            "billed_not_active": result.billed_not_active,
+            "billed_not_active_count": result.billed_not_active_count,
+            "active_not_billed": result.active_not_billed,
+            "active_not_billed_count": result.active_not_billed_count,
         }
         return TemplateResponse(request, "admin/enrollment/reconciliation.html", context)
 
