@@ -273,9 +273,11 @@ class WorkerImporter(SpreadsheetImporter):
                 _("An heir needs both Nama Ahli Waris and Hubungan Ahli Waris columns."),
             )
         else:
+            refused = {e.column for e in record.errors}
             for required in ("heir_name", "heir_relationship"):
-                if required not in values:
-                    header = layout.header_of(required)
+                header = layout.header_of(required)
+                # A cell its parser refused (too long, a formula) is filled in: say that once.
+                if required not in values and header not in refused:
                     record.add_error(
                         header,
                         "heir_incomplete",
