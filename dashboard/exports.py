@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from enrollment.models import EnrollmentStatus
+from importer.exports import safe_cell
 
 from .labels import MONTH_LABELS
 from .selectors import Dashboard, Row
@@ -125,7 +126,9 @@ def as_xlsx(d: Dashboard) -> bytes:
         sheet = wb.create_sheet(title[:31])
         sheet.append([title, _("Participants"), _("Active"), _("Target"), _("Share (%)")])
         for row in rows:
-            sheet.append([row.label, row.participants, row.active, row.target, round(row.share, 1)])
+            # Segment and region names are typed by staff: defused like every export.
+            label = safe_cell(row.label)
+            sheet.append([label, row.participants, row.active, row.target, round(row.share, 1)])
         for cell in sheet[1]:
             cell.font = bold
         sheet.column_dimensions["A"].width = 34

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from importer.exports import safe_cell
 from participants.models import WorkerType
 
 from .models import Enrollment, EnrollmentStatus, PremiumRate, ProgramYear
@@ -49,14 +50,6 @@ EXPORT_COLUMNS: list[tuple[str, int]] = [
     ("IURAN PER BULAN", 12),
     ("ID SIAGA", 10),
 ]
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: object) -> str:
-    """Text a spreadsheet will show, never run: a leading ``'`` defuses =, +, -, @ (OWASP)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _bpu_income_bracket(rates: dict[str, PremiumRate]) -> int:
@@ -97,20 +90,20 @@ def export_submitted(program_year: ProgramYear, stream) -> int:
         sheet.append(
             [
                 count,
-                safe_text(worker.nik),
-                safe_text(worker.full_name.upper()),
-                safe_text(worker.birth_place.upper()),
+                safe_cell(worker.nik),
+                safe_cell(worker.full_name.upper()),
+                safe_cell(worker.birth_place.upper()),
                 worker.birth_date.strftime("%d-%m-%Y"),
                 worker.sex,
-                safe_text(worker.address.upper()),
-                safe_text(worker.rt),
-                safe_text(worker.rw),
-                safe_text(worker.kelurahan.name.upper()),
-                safe_text(worker.kelurahan.kecamatan.name.upper()),
+                safe_cell(worker.address.upper()),
+                safe_cell(worker.rt),
+                safe_cell(worker.rw),
+                safe_cell(worker.kelurahan.name.upper()),
+                safe_cell(worker.kelurahan.kecamatan.name.upper()),
                 CITY_NAME,
-                safe_text(worker.phone),
+                safe_cell(worker.phone),
                 enrollment.worker_type,
-                safe_text(worker.segment.name),
+                safe_cell(worker.segment.name),
                 enrollment.declared_wage if is_pu else bpu_bracket,
                 enrollment.get_risk_class_display() if is_pu else "",
                 "JKK, JKM",

@@ -3,7 +3,8 @@
 Text starting with ``=``, ``+``, ``-``, ``@`` (or a tab/carriage return) would be run as a
 formula by Excel, LibreOffice or WPS ("CSV injection"); every export prefixes it with an
 apostrophe, which spreadsheet programs show as plain text. Siaga's importer drops that
-apostrophe again when the file comes back.
+apostrophe again when the file comes back. ``safe_cell`` is the one function every export
+(worker list, BPJS registration, DTKS request, invalid rows, dashboard) passes text through.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from participants.validators import CONTROL_CHARACTERS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # "+6281234567890" or "-5" are numbers to a spreadsheet, not formulas; leave them readable.
@@ -30,6 +33,19 @@ def escape_formula(value: Any) -> Any:
         and not _PLAIN_NUMBER.fullmatch(value)
     ):
         return "'" + value
+    return value
+
+
+def safe_cell(value: Any) -> Any:
+    """A cell value a spreadsheet shows as text and never runs; other types pass unchanged.
+
+    Control characters that xlsx cannot hold (refused on input since, but possibly in older
+    records) become U+FFFD so the export still works and shows where something was dropped.
+    """
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            value = CONTROL_CHARACTERS.sub("\ufffd", value)
+        return escape_formula(value)
     return value
 
 
@@ -48,7 +64,7 @@ def write_xlsx(
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=escape_formula(header))
+        cell = WriteOnlyCell(sheet, value=safe_cell(header))
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -57,7 +73,7 @@ def write_xlsx(
         for index, value in enumerate(row):
             if isinstance(value, datetime.datetime):
                 value = value.replace(tzinfo=None)
-            cell = WriteOnlyCell(sheet, value=escape_formula(value))
+            cell = WriteOnlyCell(sheet, value=safe_cell(value))
             if index in text_columns and isinstance(value, str):
                 cell.number_format = "@"
             out.append(cell)

@@ -26,7 +26,7 @@ from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
 from importer.errors import FileRejected
-from importer.exports import escape_formula
+from importer.exports import safe_cell
 from importer.parsers import (
     choice_parser,
     parse_birth_date,
@@ -261,9 +261,11 @@ class WorkerImporter(SpreadsheetImporter):
                 _("An heir needs both Nama Ahli Waris and Hubungan Ahli Waris columns."),
             )
         else:
+            refused = {e.column for e in record.errors}
             for required in ("heir_name", "heir_relationship"):
-                if required not in values:
-                    header = layout.header_of(required)
+                header = layout.header_of(required)
+                # A cell its parser refused (too long, a formula) is filled in: say that once.
+                if required not in values and header not in refused:
                     record.add_error(
                         header,
                         "heir_incomplete",
@@ -472,7 +474,7 @@ class WorkerResource(resources.ModelResource):
         value = super().export_field(field, instance, **kwargs)
         if self.mask_identity_numbers and field.attribute in ("nik", "kk_number"):
             value = mask_identity_number(value)
-        return escape_formula(value)
+        return safe_cell(value)
 
 
 TEXT_TEMPLATE_FIELDS = {"nik", "kk_number", "phone", "heir_nik", "rt", "rw"}
@@ -535,7 +537,7 @@ def build_template() -> bytes:
         *(f"  {s.name}" for s in Segment.objects.filter(is_active=True)),
     ]
     for number, line in enumerate(lines, start=1):
-        help_sheet.cell(row=number, column=1, value=escape_formula(str(line)))
+        help_sheet.cell(row=number, column=1, value=safe_cell(str(line)))
     help_sheet["A1"].font = Font(bold=True)
     help_sheet.column_dimensions["A"].width = 100
     buffer = io.BytesIO()

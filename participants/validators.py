@@ -264,13 +264,28 @@ def normalize_phone(value: str) -> str:
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Control characters XML 1.0, and so an xlsx file, cannot hold (tab, newline and CR it can).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def validate_no_formula(value: str) -> None:
-    """Refuse text a spreadsheet would run as a formula when the data is exported again."""
+    """Refuse free text that would not come back from a spreadsheet as typed.
+
+    Names and addresses travel through xlsx files (BPJS registration, DTKS requests, worker
+    lists): text starting with =, +, - or @ would be run as a formula, and an invisible
+    control character (pasted from another program) cannot be written to xlsx at all.
+    """
     if value and value.lstrip()[:1] in FORMULA_PREFIXES:
         raise ValidationError(
             _("Text may not start with %(char)s: a spreadsheet would run it as a formula."),
             code="formula",
             params={"char": value.lstrip()[0]},
+        )
+    if value and CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            _(
+                "The text contains an invisible control character that spreadsheets cannot "
+                "hold; type the text again instead of pasting it."
+            ),
+            code="control_character",
         )

@@ -4,7 +4,7 @@ from openpyxl import load_workbook
 
 from importer.engine import PlannedRow
 from importer.errors import RowError
-from importer.exports import escape_formula, invalid_rows_xlsx, write_xlsx
+from importer.exports import escape_formula, invalid_rows_xlsx, safe_cell, write_xlsx
 
 
 def test_formula_looking_text_is_escaped():
@@ -17,6 +17,15 @@ def test_plain_numbers_and_other_values_are_left_alone():
     assert escape_formula("-5") == "-5"
     assert escape_formula("Budi") == "Budi"
     assert escape_formula(12) == 12
+
+
+def test_safe_cell_defuses_formulas_and_replaces_what_xlsx_cannot_hold():
+    assert safe_cell("=1+1") == "'=1+1"
+    assert safe_cell("Budi\x07Santoso") == "Budi\ufffdSantoso"
+    assert safe_cell("\x1b=1+1") == "\ufffd=1+1"  # no longer starts like a formula
+    assert safe_cell("Nu\u0301r 👩🏽‍🌾") == "Nu\u0301r 👩🏽‍🌾"
+    assert safe_cell(12) == 12
+    assert safe_cell(None) is None
 
 
 def test_written_workbooks_contain_no_formulas():

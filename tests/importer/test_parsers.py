@@ -148,6 +148,10 @@ class TestOtherValues:
     def test_formula_text_is_refused(self, text):
         assert error_code(safe_text_parser(100), text) == "formula"
 
+    @pytest.mark.parametrize("text", ["Budi\x07", "Budi\x1bSantoso", "Jl.\x0bSalak"])
+    def test_control_characters_are_refused(self, text):
+        assert error_code(safe_text_parser(100), text) == "control_character"
+
     def test_text_is_trimmed_and_limited(self):
         parse = safe_text_parser(6)
         assert parse("  Budi   S ") == "Budi S"

@@ -149,3 +149,19 @@ def test_text_a_spreadsheet_would_run_is_refused(value):
 def test_ordinary_text_passes_the_formula_check():
     validate_no_formula("Siti Aminah")
     validate_no_formula("Jl. Pahlawan No. 1 - Kartoharjo")
+    validate_no_formula("Nu\u0301r 👩🏽‍🌾 محمد\tAyu\nPutri")  # tab/newline: xlsx holds them
+
+
+@pytest.mark.parametrize("value", ["Budi\x07", "Budi\x1bSantoso", "\x0bBudi", "Budi\x00"])
+def test_control_characters_are_refused(value):
+    assert error_code(validate_no_formula, value) == "control_character"
+
+
+def test_the_refused_control_characters_are_those_xlsx_cannot_hold():
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from participants.validators import CONTROL_CHARACTERS
+
+    for code in range(0x80):
+        char = chr(code)
+        assert bool(CONTROL_CHARACTERS.match(char)) == bool(ILLEGAL_CHARACTERS_RE.match(char))
