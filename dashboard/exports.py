@@ -1,5 +1,6 @@
 """The dashboard's figures as plain data (JSON) and as an xlsx workbook (one sheet per
-breakdown). Both are built from ``dashboard.selectors.Dashboard`` so they match the page."""
+breakdown, plus the trend and the targeting figures). Both are built from
+``dashboard.selectors.Dashboard`` so they match the page."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from openpyxl.styles import Font
 
 from enrollment.models import EnrollmentStatus
 from importer.exports import safe_cell
+from participants.models import DtksStatus
 
 from .labels import MONTH_LABELS
-from .selectors import Dashboard, Row
+from .selectors import DESILS, Dashboard, Row, TargetingFigures
 
 
 def _row(row: Row) -> dict:
@@ -69,6 +71,45 @@ def month_label(month: int) -> str:
     return str(MONTH_LABELS[month - 1])
 
 
+def _targeting_row(t: TargetingFigures) -> dict:
+    data = {"key": t.key, "label": t.area}
+    if t.code:
+        data["code"] = t.code
+    if t.kecamatan:
+        data["kecamatan"] = t.kecamatan
+    shares = t.desil_shares
+    data.update(
+        {
+            "participants": t.participants,
+            "checked": t.checked,
+            "checked_share": float(t.checked_share),
+            "registered": t.registered,
+            "registered_share": float(t.registered_share),
+            "not_registered": t.not_registered,
+            "not_registered_share": float(t.not_registered_share),
+            "unchecked": t.unchecked,
+            "unchecked_share": float(t.unchecked_share),
+            "by_desil": {str(desil): n for desil, n in t.by_desil.items()},
+            "by_desil_share": {str(desil): float(shares[desil]) for desil in t.by_desil},
+            "with_school_age_heirs": t.with_school_age_heirs,
+            "school_age_heirs_share": float(t.school_age_heirs_share),
+        }
+    )
+    return data
+
+
+def targeting_dict(d: Dashboard) -> dict:
+    t = d.targeting
+    return {
+        "definition": "of the participants: DTKS/DTSEN check result, desil (1-10) and "
+        "participants with at least one school-age heir; shares in percent of participants",
+        "school_age_on": t.school_age_on.isoformat(),
+        "total": _targeting_row(t.total),
+        "kecamatan": [_targeting_row(r) for r in t.kecamatan],
+        "kelurahan": [_targeting_row(r) for r in t.kelurahan],
+    }
+
+
 def as_dict(d: Dashboard) -> dict:
     f = d.filters
     return {
@@ -95,6 +136,7 @@ def as_dict(d: Dashboard) -> dict:
         "renewals": {"due": d.renewals_due, "done": d.renewals_done},
         "breakdowns": {key: [_row(r) for r in rows] for key, _title, rows in breakdowns(d)},
         "trend": trend_rows(d),
+        "targeting": targeting_dict(d),
         "computed_at": d.computed_at.isoformat(),
     }
 
@@ -154,6 +196,47 @@ def as_xlsx(d: Dashboard) -> bytes:
         )
     for cell in trend[1]:
         cell.font = bold
+    _targeting_sheet(wb.create_sheet(_("Targeting")[:31]), d)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _targeting_sheet(sheet, d: Dashboard) -> None:
+    """One row per area (the selection, then each kecamatan and kelurahan): counts and
+    shares (% of the area's participants) of the DTKS check result, desil and heirs."""
+    checked_label = _("Checked against DTKS")
+    results = [
+        (checked_label, "checked"),
+        (str(DtksStatus.REGISTERED.label), "registered"),
+        (str(DtksStatus.NOT_REGISTERED.label), "not_registered"),
+        (str(DtksStatus.UNCHECKED.label), "unchecked"),
+    ]
+    heirs_label = _("With school-age heirs")
+    header = [_("Level"), _("Area"), _("District (kecamatan)"), _("Participants")]
+    for label, _attr in results:
+        header += [label, f"{label} (%)"]
+    header += [f"Desil {desil}" for desil in DESILS]
+    header += [f"Desil {desil} (%)" for desil in DESILS]
+    header += [heirs_label, f"{heirs_label} (%)"]
+    sheet.append(header)
+    t = d.targeting
+    levels = [
+        (_("Total"), [t.total]),
+        (_("District"), t.kecamatan),
+        (_("Urban village"), t.kelurahan),
+    ]
+    for level, rows in levels:
+        for row in rows:
+            line = [level, safe_cell(row.area), safe_cell(row.kecamatan) or None, row.participants]
+            for _label, attr in results:
+                line += [getattr(row, attr), float(getattr(row, f"{attr}_share"))]
+            shares = row.desil_shares
+            line += [row.by_desil[desil] for desil in DESILS]
+            line += [float(shares[desil]) for desil in DESILS]
+            line += [row.with_school_age_heirs, float(row.school_age_heirs_share)]
+            sheet.append(line)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["B"].width = 30
+    sheet.freeze_panes = "C2"

@@ -7,20 +7,26 @@ active, ended) — the same rule the quota check in ``enrollment.services.quota_
 Proposed, rejected and terminated enrollments are not participants; they appear in the
 pipeline only.
 
-Every figure comes from two aggregate queries over "cells" (``dashboard.facts``): on
+Every figure comes from aggregate queries over "cells" (``dashboard.facts``): on
 PostgreSQL the trigger-maintained ``dashboard_cubecell`` table, elsewhere the same cells
 computed live. Budget money reuses ``enrollment.selectors.year_figures`` semantics.
+
+The targeting figures (``targeting_breakdown``: DTKS check result, desil, school-age heirs per
+kecamatan and kelurahan) are the one implementation behind both this dashboard and
+``targeting.selectors.targeting_figures``.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enrollment.models import (
     QUOTA_STATUSES,
@@ -30,12 +36,14 @@ from enrollment.models import (
     QuotaTarget,
 )
 from enrollment.selectors import YearFigures, year_figures
-from participants.models import Kecamatan, Kelurahan, Segment, WorkerType
+from participants.models import DtksStatus, Kecamatan, Kelurahan, Segment, WorkerType
 
-from .facts import T_CUBE, cells_sql, fact_select_sql
+from .facts import REFERENCE_MONTH_DAY, T_CUBE, cells_sql, fact_select_sql
 
 PARTICIPANT_STATUSES = tuple(s.value for s in QUOTA_STATUSES)
 TREND_DIMS = ("verified", "activated")
+TARGETING_DIMS = ("dtks", "desil", "school_any")
+DESILS = range(1, 11)
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,72 @@ class Row:
         return max(0.0, min(100.0, value))
 
 
+def share(part: int, whole: int) -> Decimal:
+    """``part`` of ``whole`` as a percentage with one decimal, rounded half up like
+    ``dashboard.formatting`` (0 when there is no whole)."""
+    if not whole:
+        return Decimal("0.0")
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class TargetingFigures:
+    """Targeting ("tepat sasaran") figures of one area's participants: the DTKS/DTSEN check
+    result, the desil, and whether they have a school-age heir (see docs/targeting.md)."""
+
+    key: str
+    area: str
+    participants: int
+    registered: int
+    not_registered: int
+    unchecked: int
+    by_desil: dict[int, int]
+    with_school_age_heirs: int
+    code: str = ""
+    kecamatan: str = ""
+
+    @property
+    def checked(self) -> int:
+        return self.registered + self.not_registered
+
+    @property
+    def checked_share(self) -> Decimal:
+        return share(self.checked, self.participants)
+
+    @property
+    def registered_share(self) -> Decimal:
+        return share(self.registered, self.participants)
+
+    @property
+    def not_registered_share(self) -> Decimal:
+        return share(self.not_registered, self.participants)
+
+    @property
+    def unchecked_share(self) -> Decimal:
+        return share(self.unchecked, self.participants)
+
+    @property
+    def school_age_heirs_share(self) -> Decimal:
+        return share(self.with_school_age_heirs, self.participants)
+
+    @property
+    def desil_shares(self) -> dict[int, Decimal]:
+        return {d: share(n, self.participants) for d, n in self.by_desil.items()}
+
+    @property
+    def desil_rows(self) -> list[tuple[int, int, Decimal]]:
+        """(desil, participants, share of participants) for desil 1-10, for templates."""
+        return [(d, n, share(n, self.participants)) for d, n in sorted(self.by_desil.items())]
+
+
+@dataclass(frozen=True)
+class Targeting:
+    school_age_on: datetime.date
+    total: TargetingFigures
+    kecamatan: list[TargetingFigures]
+    kelurahan: list[TargetingFigures]
+
+
 @dataclass
 class Dashboard:
     program_year: ProgramYear
@@ -121,6 +195,7 @@ class Dashboard:
     school_age_any: list[Row]
     school_levels: list[Row]
     trend: dict[str, dict[int, list[int]]]
+    targeting: Targeting
     computed_at: datetime.datetime
 
     @property
@@ -143,6 +218,32 @@ def _where(filters: Filters, kelurahan_ids: list[int] | None) -> tuple[str, list
         conditions.append(f"kelurahan_id IN ({', '.join(['%s'] * len(kelurahan_ids))})")
         params.extend(kelurahan_ids)
     return "".join(f" AND {c}" for c in conditions), params
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """The kelurahan a selection covers (by code) and the SQL condition on cells."""
+
+    kelurahan: list[Kelurahan]
+    where: str
+    params: list
+
+
+def _selection(filters: Filters) -> _Selection:
+    kelurahan_all = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
+    kelurahan_ids = (
+        [k.pk for k in kelurahan_all if k.kecamatan_id == filters.kecamatan.pk]
+        if filters.kecamatan
+        else None
+    )
+    where, params = _where(filters, kelurahan_ids)
+    in_scope = [
+        k
+        for k in kelurahan_all
+        if (kelurahan_ids is None or k.pk in kelurahan_ids)
+        and (not filters.kelurahan or k.pk == filters.kelurahan.pk)
+    ]
+    return _Selection(kelurahan=in_scope, where=where, params=params)
 
 
 def _source(year_ids: list[int]) -> tuple[str, str, list]:
@@ -222,13 +323,8 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
     filters = filters or Filters()
     previous = ProgramYear.objects.filter(year=program_year.year - 1).first()
     year_ids = [program_year.pk] + ([previous.pk] if previous else [])
-    kelurahan_all = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
-    kelurahan_ids = (
-        [k.pk for k in kelurahan_all if k.kecamatan_id == filters.kecamatan.pk]
-        if filters.kecamatan
-        else None
-    )
-    where, where_params = _where(filters, kelurahan_ids)
+    selection = _selection(filters)
+    where, where_params = selection.where, selection.params
     prefix, source, source_params = _source(year_ids)
     year_in = ", ".join(["%s"] * len(year_ids))
     trend_dims = ", ".join(f"'{d}'" for d in (*TREND_DIMS, "renewed"))
@@ -341,11 +437,7 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
     kelurahan_rows = []
     per_kecamatan: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     kecamatan_by_id = {}
-    for kel in kelurahan_all:
-        if kelurahan_ids is not None and kel.pk not in kelurahan_ids:
-            continue
-        if filters.kelurahan and kel.pk != filters.kelurahan.pk:
-            continue
+    for kel in selection.kelurahan:
         n_part, n_active = per_kelurahan.get(kel.pk, (0, 0))
         per_kecamatan[kel.kecamatan_id][0] += n_part
         per_kecamatan[kel.kecamatan_id][1] += n_active
@@ -401,7 +493,74 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
         school_age_any=_rows(current["school_any"], YES_NO_SCHOOL, participants),
         school_levels=_rows(current["school_level"], SCHOOL_LEVEL_LABELS, heirs_total),
         trend=trend,
+        targeting=_targeting(program_year, selection),
         computed_at=timezone.now(),
+    )
+
+
+def targeting_breakdown(program_year: ProgramYear, filters: Filters | None = None) -> Targeting:
+    """Of ``program_year``'s participants within ``filters``: how many were checked against
+    DTKS/DTSEN and with what result, per desil, and how many have a school-age heir — for
+    the whole selection, per kecamatan and per kelurahan (every one in the selection, zeros
+    included). School age is taken on 1 July of the program year, like every dashboard figure.
+    """
+    return _targeting(program_year, _selection(filters or Filters()))
+
+
+def _targeting(program_year: ProgramYear, selection: _Selection) -> Targeting:
+    # One aggregate over the participant cells (at most 27 kelurahan x 16 values): the cube's
+    # dtks, desil and school_any dimensions are already kept per kelurahan.
+    prefix, source, source_params = _source([program_year.pk])
+    dims = ", ".join(f"'{d}'" for d in TARGETING_DIMS)
+    rows = _fetch(
+        f"""{prefix}SELECT kelurahan_id, dim, value, SUM(n)
+            FROM {source}
+            WHERE program_year_id = %s AND dim IN ({dims}){selection.where}
+            GROUP BY kelurahan_id, dim, value""",
+        [*source_params, program_year.pk, *selection.params],
+    )
+    per_kelurahan: dict[int, Counter] = defaultdict(Counter)
+    for kelurahan_id, dim, value, n in rows:
+        per_kelurahan[kelurahan_id][(dim, str(value))] += int(n or 0)
+
+    per_kecamatan: dict[int, Counter] = defaultdict(Counter)
+    kecamatan_by_id: dict[int, Kecamatan] = {}
+    kelurahan_rows = []
+    for kel in selection.kelurahan:
+        counts = per_kelurahan[kel.pk]
+        per_kecamatan[kel.kecamatan_id].update(counts)
+        kecamatan_by_id[kel.kecamatan_id] = kel.kecamatan
+        kelurahan_rows.append(
+            _targeting_figures(
+                str(kel.pk), kel.name, counts, code=kel.code, kecamatan=kel.kecamatan.name
+            )
+        )
+    kecamatan_rows = [
+        _targeting_figures(str(kec.pk), kec.name, per_kecamatan[kec.pk], code=kec.code)
+        for kec in sorted(kecamatan_by_id.values(), key=lambda k: k.code)
+    ]
+    total = sum(per_kecamatan.values(), Counter())
+    return Targeting(
+        school_age_on=datetime.date.fromisoformat(f"{program_year.year}-{REFERENCE_MONTH_DAY}"),
+        total=_targeting_figures("total", _("All participants in the selection"), total),
+        kecamatan=kecamatan_rows,
+        kelurahan=kelurahan_rows,
+    )
+
+
+def _targeting_figures(key: str, area: str, counts: Counter, **extra: str) -> TargetingFigures:
+    """Figures from the cells of one area; every participant has exactly one DTKS status."""
+    by_status = {s: counts[("dtks", s)] for s in DtksStatus.values}
+    return TargetingFigures(
+        key=key,
+        area=area,
+        participants=sum(by_status.values()),
+        registered=by_status[DtksStatus.REGISTERED],
+        not_registered=by_status[DtksStatus.NOT_REGISTERED],
+        unchecked=by_status[DtksStatus.UNCHECKED],
+        by_desil={d: counts[("desil", str(d))] for d in DESILS},
+        with_school_age_heirs=counts[("school_any", "yes")],
+        **extra,
     )
 
 

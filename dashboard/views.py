@@ -16,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
 from enrollment.models import EnrollmentStatus, ProgramYear
+from participants.models import DtksStatus
 
 from . import charts
 from .exports import as_dict, as_xlsx, breakdowns, month_label, trend_rows
@@ -65,6 +66,34 @@ def _program_year(request: HttpRequest, year: int | None) -> ProgramYear:
     if program_year is None:
         raise Http404(_("No program year has been set up yet."))
     return program_year
+
+
+def _targeting_context(d: Dashboard) -> dict:
+    total = d.targeting.total
+    title = _("Participants in DTKS per desil")
+    desil_rows = [(f"Desil {desil}", n, pct) for desil, n, pct in total.desil_rows]
+    return {
+        "targeting_lines": [
+            (_("Checked against DTKS"), total.checked, total.checked_share),
+            (DtksStatus.REGISTERED.label, total.registered, total.registered_share),
+            (DtksStatus.NOT_REGISTERED.label, total.not_registered, total.not_registered_share),
+            (DtksStatus.UNCHECKED.label, total.unchecked, total.unchecked_share),
+            (
+                _("With school-age heirs"),
+                total.with_school_age_heirs,
+                total.school_age_heirs_share,
+            ),
+        ],
+        "targeting_desil_rows": desil_rows,
+        "targeting_desil_chart": charts.bar_chart(
+            [(label, n) for label, n, _share in desil_rows], title=title
+        ),
+        "targeting_desil_title": title,
+        "targeting_areas": [
+            ("kecamatan", _("Per district (kecamatan)"), d.targeting.kecamatan),
+            ("kelurahan", _("Per urban village (kelurahan)"), d.targeting.kelurahan),
+        ],
+    }
 
 
 def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
@@ -153,6 +182,7 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
         "budget_used": (
             min(100.0, 100 * d.budget.committed / d.budget.allocated) if d.budget.allocated else 0.0
         ),
+        **_targeting_context(d),
     }
 
 

@@ -118,9 +118,18 @@ class StagedImportMixin(ImportMixin):
     """Replace django-import-export's import views with Siaga's staged, validated flow."""
 
     spreadsheet_importer_class: type[SpreadsheetImporter]
+    upload_form_class: type[UploadForm] = UploadForm
 
     def get_spreadsheet_importer(self) -> SpreadsheetImporter:
         return self.spreadsheet_importer_class()
+
+    def importer_from_upload(self, form: UploadForm) -> SpreadsheetImporter:
+        """The importer for a valid upload form; override when the form carries per-run
+        options (they are stored on the job, so the background path keeps them)."""
+        return self.get_spreadsheet_importer()
+
+    def importer_for_job(self, job: ImportJob) -> SpreadsheetImporter:
+        return self.spreadsheet_importer_class.from_options(job.options)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(self.get_spreadsheet_importer().permission)
@@ -184,7 +193,7 @@ class StagedImportMixin(ImportMixin):
         """Upload form (GET); read, validate and stage the file (POST)."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = self.upload_form_class(request.POST or None, request.FILES or None)
         file_error = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
@@ -194,7 +203,7 @@ class StagedImportMixin(ImportMixin):
             except FileRejected as exc:
                 file_error = exc.message
             else:
-                importer = self.get_spreadsheet_importer()
+                importer = self.importer_from_upload(form)
                 if len(data) > settings.SIAGA_IMPORT_BACKGROUND_BYTES:
                     job = import_enqueue(
                         importer=importer, data=data, file_name=upload.name, user=request.user
@@ -276,7 +285,7 @@ class StagedImportMixin(ImportMixin):
         if request.method != "POST":
             return HttpResponseRedirect(self._url("import"))
         job = self._own_job(request, int(request.POST.get("job", 0) or 0))
-        importer = self.get_spreadsheet_importer()
+        importer = self.importer_for_job(job)
         skip_invalid = bool(request.POST.get("skip_invalid"))
         if not job.is_open:
             messages.warning(

@@ -95,6 +95,15 @@ class SpreadsheetImporter:
     preferred_sheet: str | None = None
     permission: str = ""
 
+    def options(self) -> dict[str, Any]:
+        """This run's settings besides the file (JSON types), stored on the ``ImportJob`` so
+        a background task can rebuild the same importer with ``from_options``."""
+        return {}
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> SpreadsheetImporter:
+        return cls(**options)
+
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         raise NotImplementedError
 

@@ -67,6 +67,9 @@ class ImportJob(models.Model):
         _("uploaded file awaiting the worker"), max_length=255, blank=True
     )
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    # The importer's per-run settings (e.g. a DTKS result's check date and source), from
+    # ``SpreadsheetImporter.options``: the background worker rebuilds the importer with them.
+    options = models.JSONField(_("import options"), default=dict, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
 
     class Meta:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import staging
@@ -53,7 +54,19 @@ def _new_job(
         file_size=len(data),
         source=source,
         created_by=_user_or_none(user),
+        options=importer.options(),
     )
+
+
+def importer_path(importer: SpreadsheetImporter) -> str:
+    """The dotted path a background task gets to find the importer's class again."""
+    return f"{type(importer).__module__}.{type(importer).__qualname__}"
+
+
+def importer_for_job(path: str, job: ImportJob) -> SpreadsheetImporter:
+    """The importer ``job`` was started with: its class by dotted path, with the per-run
+    options stored on the job (a task gets only JSON arguments, not the importer)."""
+    return import_string(path).from_options(job.options)
 
 
 def _finish(job: ImportJob, status: str, message: str = "") -> ImportJob:
@@ -145,7 +158,7 @@ def import_enqueue(
     job.queued_at = timezone.now()
     job.upload_file = staging.write_upload(data)
     job.save()
-    path = f"{type(importer).__module__}.{type(importer).__qualname__}"
+    path = importer_path(importer)
     transaction.on_commit(lambda: stage_import.enqueue(job_id=job.pk, importer_path=path))
     return job
 
@@ -182,7 +195,7 @@ def import_confirm_later(
     job.progress = 0
     job.skip_invalid = skip_invalid
     job.save(update_fields=["status", "queued_at", "progress", "skip_invalid"])
-    path = f"{type(importer).__module__}.{type(importer).__qualname__}"
+    path = importer_path(importer)
     user_id = getattr(_user_or_none(user), "pk", None)
     transaction.on_commit(
         lambda: confirm_import.enqueue(

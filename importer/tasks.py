@@ -1,21 +1,24 @@
 """Background tasks (django-tasks with the database backend, run by ``manage.py db_worker``).
 
-Arguments are JSON-serialisable: the importer is named by its dotted path.
+Arguments are JSON-serialisable: the importer is named by its dotted path and rebuilt with
+the per-run options stored on its ``ImportJob`` (``services.importer_for_job``).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.utils.module_loading import import_string
 from django_tasks import task
 
 from .models import ImportJob, ImportStatus
-from .services import import_confirm, import_stage_queued
+from .services import import_confirm, import_stage_queued, importer_for_job
 
 
 @task()
 def stage_import(job_id: int, importer_path: str) -> str:
-    job = import_stage_queued(importer=import_string(importer_path)(), job_id=job_id)
+    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is None:
+        return "skipped"
+    job = import_stage_queued(importer=importer_for_job(importer_path, job), job_id=job_id)
     return job.status if job else "skipped"
 
 
@@ -28,6 +31,6 @@ def confirm_import(job_id: int, importer_path: str, user_id: int | None, skip_in
     job.status = ImportStatus.RUNNING
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     outcome = import_confirm(
-        importer=import_string(importer_path)(), job=job, user=user, skip_invalid=skip_invalid
+        importer=importer_for_job(importer_path, job), job=job, user=user, skip_invalid=skip_invalid
     )
     return outcome.job.status

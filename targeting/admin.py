@@ -18,9 +18,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from importer.admin import StagedImportMixin
-from importer.engine import check_size, max_upload_bytes
-from importer.errors import FileRejected
-from importer.services import import_stage
 from participants.admin import nik_search
 from participants.models import Heir, Relationship
 from participants.privacy import can_view_full_nik, shown_nik
@@ -83,6 +80,7 @@ class DtksCheckAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
     """Who has been checked against DTKS/DTSEN, the request list, and the result import."""
 
     spreadsheet_importer_class = DtksResultImporter
+    upload_form_class = DtksUploadForm
     import_export_change_list_template = "admin/targeting/dtkscheck/change_list.html"
     list_display = [
         "masked_nik",
@@ -119,35 +117,12 @@ class DtksCheckAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
             if name == "download_dtks_request_list"
         }
 
-    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """Upload the result with its check date and source; then the usual preview."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        form = DtksUploadForm(request.POST or None, request.FILES or None)
-        file_error = None
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["import_file"]
-            try:
-                check_size(upload.size)
-                data = upload.read()
-            except FileRejected as exc:
-                file_error = exc.message
-            else:
-                importer = DtksResultImporter(
-                    checked_on=form.cleaned_data["checked_on"],
-                    source=form.cleaned_data["source"],
-                )
-                outcome = import_stage(
-                    importer=importer, data=data, file_name=upload.name, user=request.user
-                )
-                if outcome.plan is not None:
-                    return HttpResponseRedirect(self._url("import_preview", outcome.job.pk))
-                file_error = outcome.job.message
-        context = self._context(
-            request, form=form, file_error=file_error, max_bytes=max_upload_bytes()
+    def importer_from_upload(self, form: DtksUploadForm) -> DtksResultImporter:
+        """The result file comes with its check date and source (kept on the job, so a long
+        file staged by the background worker gets them too)."""
+        return DtksResultImporter(
+            checked_on=form.cleaned_data["checked_on"], source=form.cleaned_data["source"]
         )
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self._templates("import_form.html"), context)
 
 
 class FollowUpFilter(admin.SimpleListFilter):

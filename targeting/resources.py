@@ -161,6 +161,20 @@ class DtksResultImporter(SpreadsheetImporter):
         self.checked_on = checked_on
         self.source = source.strip()[:150]
 
+    def options(self) -> dict[str, Any]:
+        return {
+            "checked_on": self.checked_on.isoformat() if self.checked_on else None,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> DtksResultImporter:
+        checked_on = options.get("checked_on")
+        return cls(
+            checked_on=datetime.date.fromisoformat(checked_on) if checked_on else None,
+            source=options.get("source", ""),
+        )
+
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         if self.checked_on is None or not self.source:
             raise ValueError("A DTKS import needs the check date and its source.")

@@ -1,5 +1,6 @@
 """Reads of the targeting workflow: the priority ranking, the heirs worklist and the figures
-officials ask for (DTKS coverage, school-age heirs) per year and area.
+officials ask for (DTKS coverage, school-age heirs) per year and area (computed by the
+dashboard, see ``targeting_figures``).
 
 The ranking is computed in SQL (one query, ordered and paginated by the database); each row
 carries the counts behind its score so ``explain`` can show the parts, which add up to it.
@@ -7,9 +8,9 @@ carries the counts behind its score so ``explain`` can show the parts, which add
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
@@ -29,7 +30,8 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enrollment.models import QUOTA_STATUSES, Enrollment, ProgramYear
+from dashboard.selectors import TargetingFigures, targeting_breakdown
+from enrollment.models import Enrollment, ProgramYear
 from participants.models import (
     DtksStatus,
     Heir,
@@ -287,103 +289,21 @@ def heirs_followup_by_kelurahan() -> list[FollowUpCount]:
 
 # --- figures for officials ---------------------------------------------------------------------
 
-AREA_FIELDS = {
-    "city": None,
-    "kecamatan": "kelurahan__kecamatan__name",
-    "kelurahan": "kelurahan__name",
-}
+AREAS = ("city", "kecamatan", "kelurahan")
 
 
-def share(part: int, whole: int) -> Decimal:
-    """``part`` of ``whole`` as a percentage with one decimal (0 when there is no whole)."""
-    if not whole:
-        return Decimal("0.0")
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class TargetingFigures:
-    area: str
-    participants: int
-    checked: int
-    registered: int
-    not_registered: int
-    unchecked: int
-    by_desil: dict[int, int]
-    with_school_age_heirs: int
-
-    @property
-    def checked_share(self) -> Decimal:
-        return share(self.checked, self.participants)
-
-    @property
-    def registered_share(self) -> Decimal:
-        return share(self.registered, self.participants)
-
-    @property
-    def school_age_heirs_share(self) -> Decimal:
-        return share(self.with_school_age_heirs, self.participants)
-
-
-def participants_of(program_year: ProgramYear | None) -> QuerySet[Worker]:
-    """A year's participants (enrollments holding a quota place), or, without a year, every
-    active worker in the registry."""
-    if program_year is None:
-        return Worker.objects.filter(is_active=True)
-    return Worker.objects.filter(
-        Exists(
-            Enrollment.objects.filter(
-                worker=OuterRef("pk"), program_year=program_year, status__in=QUOTA_STATUSES
-            )
-        )
-    )
-
-
-def targeting_figures(
-    *,
-    program_year: ProgramYear | None = None,
-    by: str = "city",
-    on: datetime.date | None = None,
-) -> list[TargetingFigures]:
+def targeting_figures(*, program_year: ProgramYear, by: str = "city") -> list[TargetingFigures]:
     """Share checked against DTKS (by result and desil) and share with school-age children,
-    for ``program_year``'s participants, per ``by`` = "city", "kecamatan" or "kelurahan".
+    of ``program_year``'s participants, per ``by`` = "city", "kecamatan" or "kelurahan".
 
-    School age is judged on ``on`` (default: the year's coverage start, or today).
+    The figures are the dashboard's (``dashboard.selectors.targeting_breakdown``, read from
+    the summary cube): participants are enrollments holding a quota place, school age is
+    taken on 1 July of the year. Areas without participants are left out.
     """
-    if by not in AREA_FIELDS:
+    if by not in AREAS:
         raise ValueError(f"Unknown area {by!r}")
-    if on is None:
-        on = program_year.coverage_start if program_year else timezone.localdate()
-    registered = Q(dtks_status=DtksStatus.REGISTERED)
-    aggregates = {
-        "participants": Count("pk"),
-        "checked": Count("pk", filter=~Q(dtks_status=DtksStatus.UNCHECKED)),
-        "registered": Count("pk", filter=registered),
-        "not_registered": Count("pk", filter=Q(dtks_status=DtksStatus.NOT_REGISTERED)),
-        "with_school_age_heirs": Count(
-            "pk",
-            filter=Q(Exists(Heir.objects.school_age_on(on).filter(worker=OuterRef("pk")))),
-        ),
-        **{f"desil_{d}": Count("pk", filter=registered & Q(dtks_desil=d)) for d in range(1, 11)},
-    }
-    field = AREA_FIELDS[by]
-    qs = participants_of(program_year).order_by()
-    if field is None:
-        rows = [{"area": _("Kota Madiun"), **qs.aggregate(**aggregates)}]
-    else:
-        rows = list(
-            qs.values(area=F(field)).annotate(**aggregates).order_by(field.replace("name", "code"))
-        )
-    return [
-        TargetingFigures(
-            area=row["area"],
-            participants=row["participants"],
-            checked=row["checked"],
-            registered=row["registered"],
-            not_registered=row["not_registered"],
-            unchecked=row["participants"] - row["checked"],
-            by_desil={d: row[f"desil_{d}"] for d in range(1, 11)},
-            with_school_age_heirs=row["with_school_age_heirs"],
-        )
-        for row in rows
-    ]
+    figures = targeting_breakdown(program_year)
+    if by == "city":
+        return [dataclasses.replace(figures.total, key="city", area=_("Kota Madiun"))]
+    rows = figures.kecamatan if by == "kecamatan" else figures.kelurahan
+    return [row for row in rows if row.participants]

@@ -93,7 +93,7 @@ def test_xlsx_has_one_sheet_per_breakdown(client, official, program):
     response = client.get("/dashboard/2025.xlsx", {"worker_type": "BPU"})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 13  # summary, 11 breakdowns, trend
+    assert len(book.sheetnames) == 14  # summary, 11 breakdowns, trend, targeting
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
     data = client.get("/dashboard/2025.json", {"worker_type": "BPU"}).json()
     assert summary["Peserta"] == data["participants"]

@@ -5,12 +5,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from importer import staging
 from importer.models import ImportJob, ImportStatus
@@ -18,6 +14,7 @@ from importer.services import import_stage_queued
 from participants.models import Worker
 from participants.resources import WorkerImporter
 from tests.factories import UserFactory
+from tests.importer.helpers import run_worker
 
 FILES = Path(__file__).parent.parent / "fixtures" / "spreadsheets"
 IMPORT_URL = reverse("admin:participants_worker_import")
@@ -38,21 +35,6 @@ def importer_client(client):
     user.user_permissions.add(Permission.objects.get(codename="import_workers"))
     client.force_login(user)
     return client
-
-
-def run_worker():
-    """Run the queued tasks as ``manage.py db_worker`` does.
-
-    On PostgreSQL the real worker closes the test's connection (its close_old_connections
-    sees autocommit off inside the test transaction), so there the queued rows are run the
-    way the worker runs them.
-    """
-    if connection.vendor == "sqlite":
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-        return
-    for result in DBTaskResult.objects.filter(status=TaskResultStatus.READY):
-        result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
-        DBTaskResult.objects.filter(pk=result.pk).update(status=TaskResultStatus.SUCCESSFUL)
 
 
 def url(name, job):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from importer.models import ImportJob, ImportStatus
 from participants.models import DtksStatus, Worker
 from tests.factories import WorkerFactory
+from tests.importer.helpers import run_worker
 from tests.targeting.conftest import user_with, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,45 @@ def test_admin_upload_needs_the_check_date_and_source(client):
 def test_staff_without_the_import_permission_cannot_upload(client):
     client.force_login(user_with("view_dtkscheck"))
     assert client.get(reverse("admin:targeting_dtkscheck_import")).status_code == 403
+
+
+def test_a_long_result_file_keeps_its_check_date_and_source_in_the_background(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Files above SIAGA_IMPORT_BACKGROUND_BYTES are checked and written by the task worker,
+    which rebuilds the importer from the job: the upload's date and source must survive."""
+    settings.SIAGA_IMPORT_BACKGROUND_BYTES = 0
+    client.force_login(user_with("view_dtkscheck", "import_dtks_results"))
+    worker = WorkerFactory()
+    content = xlsx([["NIK", "Status DTKS", "Desil"], [worker.nik, "Terdaftar", 3]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:targeting_dtkscheck_import"),
+            {
+                "import_file": SimpleUploadedFile("hasil.xlsx", content),
+                "checked_on": "10-01-2024",
+                "source": SOURCE,
+            },
+        )
+    job = ImportJob.objects.get()
+    progress = reverse("admin:targeting_dtkscheck_import_progress", args=[job.pk])
+    assert response["Location"] == progress
+    assert job.status == ImportStatus.QUEUED
+    assert job.options == {"checked_on": "2024-01-10", "source": SOURCE}
+
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.rows_updated, job.rows_invalid) == (ImportStatus.PREVIEWED, 1, 0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:targeting_dtkscheck_process_import"), {"job": job.pk})
+    assert response["Location"] == progress
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTED
+    worker.refresh_from_db()
+    assert (worker.dtks_status, worker.dtks_desil) == (DtksStatus.REGISTERED, 3)
+    assert worker.dtks_checked_on == datetime.date(2024, 1, 10)
+    assert worker.dtks_source == SOURCE

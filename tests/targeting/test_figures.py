@@ -1,10 +1,13 @@
-"""Figures for officials: DTKS coverage by result and desil, school-age heirs, per area."""
+"""Figures for officials: DTKS coverage by result and desil, school-age heirs, per area.
+
+School age is taken on 1 July of the program year, as on the dashboard."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
 
+from dashboard.selectors import dashboard_figures
 from enrollment.services import enrollment_verify
 from participants.models import DtksStatus, Kelurahan
 from targeting.selectors import targeting_figures
@@ -67,9 +70,15 @@ def test_per_kecamatan_and_kelurahan(year):
     assert set(by_kelurahan) == {"Taman", "Kartoharjo"}
 
 
-def test_without_a_year_the_whole_active_registry_counts():
-    WorkerFactory(**checked(DtksStatus.NOT_REGISTERED))
-    WorkerFactory()
-    WorkerFactory(is_active=False, deactivation_reason="Data ganda")
-    (city,) = targeting_figures()
-    assert (city.participants, city.checked, city.checked_share) == (2, 1, Decimal("50.0"))
+def test_figures_are_the_dashboards(year):
+    taman = Kelurahan.objects.get(name="Taman")
+    participant(year, kelurahan=taman, **checked(DtksStatus.NOT_REGISTERED))
+    participant(year)
+
+    (city,) = targeting_figures(program_year=year)
+    dashboard = dashboard_figures(year).targeting
+
+    assert (city.area, city.participants, city.checked) == ("Kota Madiun", 2, 1)
+    assert (city.checked, city.by_desil) == (dashboard.total.checked, dashboard.total.by_desil)
+    with pytest.raises(ValueError, match="area"):
+        targeting_figures(program_year=year, by="rt")
