@@ -14,7 +14,12 @@ from participants.models import Worker, WorkerType
 
 from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
-from .services import YearRoom, enrollment_eligibility, enrollment_propose, ensure_year_open
+from .services import (
+    YearRoom,
+    enrollment_eligibility,
+    enrollments_propose_bulk,
+    ensure_year_open,
+)
 
 
 @dataclass
@@ -39,6 +44,8 @@ def enrollments_renew(
     ``to_year`` (so a second run creates nothing), checks eligibility with the same rule as a
     new proposal, and stops at ``to_year``'s quotas and budget, counting what is already
     committed or proposed there. Workers are taken in registry order (oldest first).
+    The proposals are written together (``enrollments_propose_bulk``): the year's renewal is
+    the program's whole membership, 14,087 workers in 2024.
     """
     to_year = ProgramYear.objects.select_for_update().get(pk=to_year.pk)
     ensure_year_open(to_year)
@@ -50,18 +57,22 @@ def enrollments_renew(
         Enrollment.objects.filter(program_year=to_year).values_list("worker_id", flat=True)
     )
     room = YearRoom(to_year)
-
     sources = (
         Enrollment.objects.filter(program_year=from_year, status__in=[S.ACTIVE, S.ENDED])
         .select_related("worker", "worker__kelurahan", "worker__segment")
         .order_by("worker_id")
     )
+    reason = gettext("Renewal from %(year)s") % {"year": from_year.year}
+    proposals: list[Enrollment] = []
     for source in sources.iterator(chunk_size=2000):
         worker = source.worker
         if worker.pk in existing:
             report.already.append(worker)
             continue
-        eligibility = enrollment_eligibility(worker=worker, program_year=to_year)
+        # Heirs only add a warning, which renewal does not show: skip that query per worker.
+        eligibility = enrollment_eligibility(
+            worker=worker, program_year=to_year, enrolled=False, has_heirs=True
+        )
         if not eligibility.is_eligible:
             report.not_renewed.append((worker, "; ".join(str(f) for f in eligibility.errors)))
             continue
@@ -79,15 +90,11 @@ def enrollments_renew(
         if refusal:
             report.not_renewed.append((worker, refusal))
             continue
-        if not dry_run:
-            enrollment_propose(
-                worker=worker,
-                program_year=to_year,
-                user=user,
-                risk_class=candidate.risk_class,
-                reason=gettext("Renewal from %(year)s") % {"year": from_year.year},
-                renewed_from=source,
-            )
+        candidate.renewed_from = source
+        proposals.append(candidate)
+        existing.add(worker.pk)
         room.take(worker, cost)
         report.created.append(worker)
+    if not dry_run:
+        enrollments_propose_bulk(proposals, user=user, reason=reason)
     return report

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
+from participants.services import history_record_bulk
 from participants.validators import parse_nik
 
 from .models import (
@@ -39,6 +40,9 @@ from .models import (
 from .premiums import coverage_cost, monthly_premium, rate_for
 
 S = EnrollmentStatus
+# Rows per INSERT in bulk writes: each statement also refreshes the dashboard summary for
+# its workers once (a statement trigger), so fewer, larger statements are cheaper.
+BULK_BATCH = 10_000
 
 # The only moves the lifecycle allows (issue 4, point 2).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -93,12 +97,16 @@ def enrollment_eligibility(
     worker_type: str | None = None,
     coverage_start: datetime.date | None = None,
     exclude: Enrollment | None = None,
+    enrolled: bool | None = None,
+    has_heirs: bool | None = None,
 ) -> Eligibility:
     """Whether ``worker`` may be covered in ``program_year``: errors refuse, warnings inform.
 
     The one eligibility rule, used by proposal, verification, renewal and the admin page.
     Age: completed years on the coverage start within the year's ``min_age``..``max_age``
     (defaults 18..65, see docs/enrollment.md "Age rule").
+    ``enrolled`` (already has an enrollment in the year) and ``has_heirs`` may be passed by
+    bulk callers that read them for many workers at once; otherwise they are queried here.
     """
     result = Eligibility()
     worker_type = worker_type or worker.worker_type
@@ -147,10 +155,12 @@ def enrollment_eligibility(
             Finding("not_resident", gettext("The worker's kelurahan is not in Kota Madiun."))
         )
 
-    others = Enrollment.objects.filter(worker=worker, program_year=program_year)
-    if exclude is not None and exclude.pk:
-        others = others.exclude(pk=exclude.pk)
-    if others.exists():
+    if enrolled is None:
+        others = Enrollment.objects.filter(worker=worker, program_year=program_year)
+        if exclude is not None and exclude.pk:
+            others = others.exclude(pk=exclude.pk)
+        enrolled = others.exists()
+    if enrolled:
         result.errors.append(
             Finding(
                 "already_enrolled",
@@ -172,7 +182,9 @@ def enrollment_eligibility(
     # NIK/birth-date/sex mismatches and a NIK issued outside 35.77: staff look, nothing refused.
     for warning in worker.warnings():
         result.warnings.append(Finding(warning.code, str(warning.message)))
-    if not worker.heirs.exists():
+    if has_heirs is None:
+        has_heirs = worker.heirs.exists()
+    if not has_heirs:
         result.warnings.append(
             Finding("no_heirs", gettext("No heirs are recorded: JKM benefits need an heir."))
         )
@@ -460,6 +472,52 @@ def enrollment_propose(
         )
     enrollment.status = ""  # recorded as the "from" of the first history entry
     return _move(enrollment, S.PROPOSED, user=user, reason=reason)
+
+
+@transaction.atomic
+def enrollments_propose_bulk(
+    enrollments: list[Enrollment], *, user: AbstractBaseUser | None, reason: str = ""
+) -> list[Enrollment]:
+    """Record many proposals at once: the rows, status events and audit-trail entries that
+    ``enrollment_propose`` writes one by one, in a few set-based statements.
+
+    For bulk callers (renewal) that have already applied ``enrollment_eligibility`` to each
+    worker and built each enrollment inside its program year (``YearRoom.candidate``); the
+    database constraints (one enrollment per worker and year, money not negative) still hold.
+    """
+    if not enrollments:
+        return []
+    now = timezone.now()
+    by = user_or_none(user)
+    for enrollment in enrollments:
+        enrollment.status = S.PROPOSED
+        enrollment.status_note = reason
+        enrollment.status_changed_at = now
+        enrollment.created_by = by
+    created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
+    EnrollmentEvent.objects.bulk_create(
+        [
+            EnrollmentEvent(
+                enrollment=enrollment,
+                from_status="",
+                to_status=S.PROPOSED,
+                at=now,
+                by=by,
+                reason=reason,
+            )
+            for enrollment in created
+        ],
+        batch_size=BULK_BATCH,
+    )
+    history_record_bulk(
+        Enrollment,
+        lookup="id",
+        values=[enrollment.pk for enrollment in created],
+        history_type="+",
+        user=by,
+        reason=reason,
+    )
+    return created
 
 
 @transaction.atomic

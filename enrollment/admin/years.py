@@ -18,6 +18,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from participants.privacy import shown_nik
+
 from .. import bpjs, renewal, selectors, services
 from ..forms import (
     UploadForm,
@@ -256,7 +258,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                             "",
                             "<li>{} {}: {}</li>",
                             (
-                                (w.nik, w.full_name, why)
+                                (shown_nik(w.nik, request.user), w.full_name, why)
                                 for w, why in report.not_renewed[:MAX_FAILURES_LISTED]
                             ),
                         ),

@@ -106,3 +106,19 @@ def test_admin_action_renews(admin_client, years):
         {"action": "renew_into_next_year", "_selected_action": [y2024.pk]},
     )
     assert Enrollment.objects.filter(program_year__year=2025).count() == 1
+
+
+def test_renewal_records_each_proposal_like_a_single_one(years, staff):
+    """The bulk write leaves the same trail as enrollment_propose: event and audit row."""
+    y2024, y2025 = years
+    sources = [active_in(y2024) for _ in range(3)]
+    renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
+    for source in sources:
+        renewed = Enrollment.objects.get(program_year=y2025, worker=source.worker)
+        assert renewed.created_by == staff
+        assert renewed.status_note == "Perpanjangan dari 2024"
+        [event] = renewed.events.all()
+        assert (event.from_status, event.to_status, event.by) == ("", S.PROPOSED, staff)
+        [audit] = renewed.history.all()
+        assert (audit.history_type, audit.history_user) == ("+", staff)
+        assert audit.status == S.PROPOSED

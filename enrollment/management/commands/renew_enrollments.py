@@ -7,11 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enrollment.models import ProgramYear
 from enrollment.renewal import enrollments_renew
-
-
-def masked(nik: str) -> str:
-    """Enough of a NIK for staff to find the person, not enough to reuse it (UU 27/2022)."""
-    return f"{nik[:6]}******{nik[-4:]}" if len(nik) == 16 else "****"
+from participants.privacy import mask_identity_number
 
 
 class Command(BaseCommand):
@@ -44,4 +40,4 @@ class Command(BaseCommand):
             f"{len(report.not_renewed)} not renewed."
         )
         for worker, why in report.not_renewed:
-            self.stdout.write(f"  {masked(worker.nik)} {worker.full_name}: {why}")
+            self.stdout.write(f"  {mask_identity_number(worker.nik)} {worker.full_name}: {why}")
