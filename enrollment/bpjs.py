@@ -1,14 +1,13 @@
-"""Files exchanged with BPJS Ketenagakerjaan: the registration export and the activation file.
+"""Files exchanged with BPJS Ketenagakerjaan: the registration export and the invoice list.
 
-The export layout is documented in docs/enrollment.md ("BPJS export"). Reading is kept in
-``read_bpjs_activation_file`` / ``read_table`` so the shared importer can replace it later;
-``services.enrollment_activate_from_bpjs`` only sees parsed rows.
+The export layout is documented in docs/enrollment.md ("BPJS export"). BPJS's answer to the
+export (NIK, KPJ number, coverage start) is read by the importer engine: see
+``resources.BpjsActivationImporter``.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,16 +129,6 @@ def _normalise_header(value: object) -> str:
 
 NIK_HEADERS = {"nik", "no nik", "nomor nik", "nomor induk kependudukan"}
 KPJ_HEADERS = {"kpj", "no kpj", "nomor kpj", "no kartu", "nomor kartu", "kpj number"}
-START_HEADERS = {
-    "tanggal mulai kepesertaan",
-    "tgl mulai kepesertaan",
-    "tanggal kepesertaan",
-    "tgl kepesertaan",
-    "tanggal mulai",
-    "mulai kepesertaan",
-    "coverage start",
-    "coverage_start",
-}
 
 
 def read_table(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
@@ -175,20 +164,6 @@ def _pick(row: dict[str, Any], names: set[str]) -> Any:
     return None
 
 
-def parse_date_cell(value: object) -> datetime.date | None:
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = str(value or "").strip()
-    for fmt in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
-        try:
-            return datetime.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def parse_amount_cell(value: object) -> int | None:
     """Whole rupiah from a number cell or text like ``16.800`` / ``Rp 16,800``."""
     if isinstance(value, bool):
@@ -206,79 +181,14 @@ def _text_cell(value: object) -> str:
 
 
 @dataclass
-class ActivationFile:
+class ParsedFile:
     rows: list[dict[str, Any]] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read_bpjs_activation_file(path: str | Path) -> ActivationFile:
-    """Parse BPJS's answer (NIK, KPJ number, coverage start) from an xlsx or csv file.
-
-    Refuses NIKs stored as numbers (Excel keeps only 15 digits) and says how to fix the
-    sheet. Each good row is ``{"row": n, "nik": str, "kpj": str, "coverage_start": date}``.
-    """
-    result = ActivationFile()
-    table = read_table(path)
-    if table:
-        keys = set(table[0][1])
-        missing = [
-            label
-            for label, names in (
-                ("NIK", NIK_HEADERS),
-                ("KPJ", KPJ_HEADERS),
-                ("TANGGAL MULAI KEPESERTAAN", START_HEADERS),
-            )
-            if not keys & names
-        ]
-        if missing:
-            result.errors.append(
-                (1, gettext("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
-            )
-            return result
-    for number, row in table:
-        nik_cell = _pick(row, NIK_HEADERS)
-        kpj_cell = _pick(row, KPJ_HEADERS)
-        start_cell = _pick(row, START_HEADERS)
-        if isinstance(nik_cell, int | float):
-            result.errors.append(
-                (
-                    number,
-                    gettext(
-                        "NIK is stored as a number, so Excel may have changed its last digits. "
-                        "Format the NIK column as Text and type the NIK again."
-                    ),
-                )
-            )
-            continue
-        if isinstance(kpj_cell, float) or (isinstance(kpj_cell, int) and len(str(kpj_cell)) != 11):
-            result.errors.append(
-                (number, gettext("KPJ is stored as a number; format the KPJ column as Text."))
-            )
-            continue
-        start = parse_date_cell(start_cell)
-        if start is None:
-            result.errors.append(
-                (
-                    number,
-                    gettext("Coverage start %(value)s is not a date (use DD-MM-YYYY).")
-                    % {"value": start_cell},
-                )
-            )
-            continue
-        result.rows.append(
-            {
-                "row": number,
-                "nik": _text_cell(nik_cell),
-                "kpj": _text_cell(kpj_cell),
-                "coverage_start": start,
-            }
-        )
-    return result
-
-
-def read_invoice_lines_file(path: str | Path) -> ActivationFile:
+def read_invoice_lines_file(path: str | Path) -> ParsedFile:
     """Parse a BPJS invoice's participant list: NIK, KPJ (optional), amount."""
-    result = ActivationFile()
+    result = ParsedFile()
     amount_headers = {"iuran", "jumlah", "amount", "nominal", "jumlah iuran", "tagihan"}
     for number, row in read_table(path):
         nik_cell = _pick(row, NIK_HEADERS)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from importer.admin import UploadForm as SpreadsheetUploadForm
 from participants.models import WorkerType
 
 from .claims import claim_check
@@ -93,6 +94,21 @@ class UploadForm(forms.Form):
         if not name.endswith((".xlsx", ".csv")):
             raise ValidationError(_("Upload an .xlsx or .csv file."), code="file_type")
         return upload
+
+
+class BpjsActivationUploadForm(SpreadsheetUploadForm):
+    """BPJS's activation file plus what the file does not say: the program year it answers."""
+
+    program_year = forms.ModelChoiceField(
+        label=_("program year"),
+        queryset=ProgramYear.objects.none(),
+        help_text=_("Only submitted enrollments of this year are activated."),
+    )
+    field_order = ["program_year", "import_file"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program_year"].queryset = ProgramYear.objects.open().order_by("-year")
 
 
 class ClaimForm(forms.ModelForm):

@@ -2,6 +2,9 @@
 
 Every status change goes through ``_move`` so it is checked against ``TRANSITIONS``, refused
 in a closed year, and recorded as an ``EnrollmentEvent`` (who, when, from → to, why).
+Activation is the exception in form only: ``enrollments_activate`` makes the same checks and
+writes the same history for a whole BPJS file at once, and ``enrollment_activate`` is its
+one-enrollment case.
 Quota and budget are hard limits checked under a row lock on the program year (see
 ``enrollment_verify``), so two staff verifying the last free place cannot both succeed.
 """
@@ -9,7 +12,7 @@ Quota and budget are hard limits checked under a row lock on the program year (s
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +39,7 @@ from .models import (
     ProgramYear,
     QuotaTarget,
     TerminationReason,
+    kpj_validator,
 )
 from .premiums import coverage_cost, monthly_premium, rate_for
 
@@ -56,6 +60,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 OVERRIDE_QUOTA_PERMISSION = "enrollment.override_quota"
+BPJS_PERMISSION = "enrollment.manage_bpjs_exchange"
 
 
 # --- eligibility -------------------------------------------------------------------------------
@@ -408,21 +413,27 @@ class YearRoom:
         self.spent += cost
 
 
+
+
+def _budget_error(program_year: ProgramYear, committed: int, cost: int) -> ValidationError:
+    return ValidationError(
+        _(
+            "Not enough budget: this enrollment costs Rp %(cost)s but only Rp %(left)s of "
+            "the %(year)s budget is left."
+        ),
+        code="budget_exceeded",
+        params={
+            "cost": f"{cost:,}".replace(",", "."),
+            "left": f"{max(program_year.budget - committed, 0):,}".replace(",", "."),
+            "year": program_year.year,
+        },
+    )
+
+
 def _check_budget(program_year: ProgramYear, enrollment: Enrollment, cost: int) -> None:
     committed = year_committed(program_year, exclude=enrollment)
     if committed + cost > program_year.budget:
-        raise ValidationError(
-            _(
-                "Not enough budget: this enrollment costs Rp %(cost)s but only Rp %(left)s of "
-                "the %(year)s budget is left."
-            ),
-            code="budget_exceeded",
-            params={
-                "cost": f"{cost:,}".replace(",", "."),
-                "left": f"{max(program_year.budget - committed, 0):,}".replace(",", "."),
-                "year": program_year.year,
-            },
-        )
+        raise _budget_error(program_year, committed, cost)
 
 
 # --- transitions -------------------------------------------------------------------------------
@@ -603,6 +614,27 @@ def enrollment_submit(
     return _sync(enrollment, locked)
 
 
+def check_activation_start(
+    *, program_year: ProgramYear, coverage_end: datetime.date, coverage_start: datetime.date
+) -> None:
+    """BPJS's coverage start must fall between the year's first day and the planned end."""
+    if not program_year.first_day <= coverage_start <= coverage_end:
+        raise ValidationError(
+            _("Coverage start %(date)s is outside the enrollment's period."),
+            code="coverage_start_outside",
+            params={"date": coverage_start.strftime("%d-%m-%Y")},
+        )
+
+
+def kpj_taken_error(kpj_number: str) -> ValidationError:
+    """A KPJ number identifies one person at BPJS, in every year: another worker cannot have it."""
+    return ValidationError(
+        _("KPJ number %(kpj)s already belongs to another worker."),
+        code="kpj_taken",
+        params={"kpj": kpj_number},
+    )
+
+
 @transaction.atomic
 def enrollment_activate(
     *,
@@ -617,30 +649,156 @@ def enrollment_activate(
     The cost is recomputed from the real start date; a start earlier than planned that
     would overrun the budget is refused like any other budget overrun.
     """
-    program_year = ProgramYear.objects.select_for_update().get(pk=enrollment.program_year_id)
-    locked = _lock(enrollment)
-    locked.program_year = program_year
-    _check_move(locked, S.ACTIVE)
-    if not program_year.first_day <= coverage_start <= locked.coverage_end:
-        raise ValidationError(
-            _("Coverage start %(date)s is outside the enrollment's period."),
-            code="coverage_start_outside",
-            params={"date": coverage_start.strftime("%d-%m-%Y")},
-        )
-    cost = coverage_cost(
-        monthly=locked.monthly_premium,
-        start=coverage_start,
-        end=locked.coverage_end,
-        program_year=program_year,
+    [activated] = enrollments_activate(
+        program_year=ProgramYear(pk=enrollment.program_year_id),
+        activations=[Activation(enrollment.pk, kpj_number, coverage_start)],
+        user=user,
+        reason=reason,
     )
-    _check_budget(program_year, locked, cost)
-    locked.kpj_number = (kpj_number or "").strip()
-    if not locked.kpj_number:
+    return _sync(enrollment, activated)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """BPJS's answer for one enrollment: its KPJ number and the day coverage really started."""
+
+    enrollment_id: int
+    kpj_number: str
+    coverage_start: datetime.date
+
+
+class ActivationRefused(ValidationError):
+    """Why one enrollment of a batch cannot be activated, naming it (a file row points at it)."""
+
+    def __init__(self, error: ValidationError, *, enrollment_id: int) -> None:
+        super().__init__(error)
+        self.enrollment_id = enrollment_id
+
+
+ACTIVATION_CHUNK = 900  # ids per IN (...) query: below SQLite's 999-parameter floor.
+
+
+@transaction.atomic
+def enrollments_activate(
+    *,
+    program_year: ProgramYear,
+    activations: Sequence[Activation],
+    user: AbstractBaseUser | None,
+    reason: str = "",
+) -> list[Enrollment]:
+    """Activate submitted enrollments of one year from BPJS's answer, all or none.
+
+    Locks the year row, then the enrollments in id order, like every activation. Each is
+    checked as a single activation would be: the move to active, a start inside its period
+    (the cost is recomputed from it), a KPJ number of 11 digits that no other worker has, and
+    the year's budget with every earlier one of the batch counted. A refusal raises
+    ``ActivationRefused`` for that enrollment and nothing is written. Otherwise the batch is
+    saved set-based (a BPJS file can hold thousands of rows): one status-history entry and
+    one audit-trail entry per enrollment, as ``_move`` writes for one.
+    """
+    program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
+    ensure_year_open(program_year)
+    ids = sorted({a.enrollment_id for a in activations})
+    locked: dict[int, Enrollment] = {}
+    for start in range(0, len(ids), ACTIVATION_CHUNK):
+        chunk = ids[start : start + ACTIVATION_CHUNK]
+        locked.update(
+            (e.pk, e)
+            for e in Enrollment.objects.select_for_update()
+            .filter(pk__in=chunk, program_year=program_year)
+            .order_by("pk")
+        )
+    kpjs = sorted({(a.kpj_number or "").strip() for a in activations} - {""})
+    kpj_workers: dict[str, set[int]] = {}
+    for start in range(0, len(kpjs), ACTIVATION_CHUNK):
+        chunk = kpjs[start : start + ACTIVATION_CHUNK]
+        for kpj, worker_id in Enrollment.objects.filter(kpj_number__in=chunk).values_list(
+            "kpj_number", "worker_id"
+        ):
+            kpj_workers.setdefault(kpj, set()).add(worker_id)
+    committed = year_committed(program_year) - sum(e.committed_amount for e in locked.values())
+
+    now = timezone.now()
+    done: list[Enrollment] = []
+    for activation in activations:
+        enrollment = locked.get(activation.enrollment_id)
+        try:
+            # A second activation of one enrollment fails the move (it is active by then).
+            if enrollment is None:
+                raise ValidationError(
+                    _("The enrollment is not in program year %(year)s."),
+                    code="not_in_year",
+                    params={"year": program_year.year},
+                )
+            enrollment.program_year = program_year
+            cost = _check_activation(enrollment, activation, kpj_workers)
+            if committed + cost > program_year.budget:
+                raise _budget_error(program_year, committed, cost)
+        except ValidationError as exc:
+            raise ActivationRefused(exc, enrollment_id=activation.enrollment_id) from None
+        committed += cost
+        kpj_workers.setdefault(activation.kpj_number.strip(), set()).add(enrollment.worker_id)
+        enrollment.kpj_number = activation.kpj_number.strip()
+        enrollment.coverage_start = activation.coverage_start
+        enrollment.committed_amount = cost
+        enrollment.status = S.ACTIVE
+        enrollment.status_note = reason
+        enrollment.status_changed_at = now
+        done.append(enrollment)
+
+    fields = ["kpj_number", "coverage_start", "committed_amount", "status", "status_note"]
+    Enrollment.objects.bulk_update(done, [*fields, "status_changed_at"], batch_size=1000)
+    by = user_or_none(user)
+    EnrollmentEvent.objects.bulk_create(
+        [
+            EnrollmentEvent(
+                enrollment=e,
+                from_status=S.SUBMITTED,
+                to_status=S.ACTIVE,
+                at=now,
+                by=by,
+                reason=reason,
+            )
+            for e in done
+        ],
+        batch_size=1000,
+    )
+    history_record_bulk(
+        Enrollment,
+        lookup="id",
+        values=[e.pk for e in done],
+        history_type="~",
+        user=by,
+        reason=reason,
+    )
+    return done
+
+
+def _check_activation(
+    enrollment: Enrollment, activation: Activation, kpj_workers: dict[str, set[int]]
+) -> int:
+    """The rules of one activation (the budget aside); returns its cost to the year."""
+    _check_move(enrollment, S.ACTIVE)
+    check_activation_start(
+        program_year=enrollment.program_year,
+        coverage_end=enrollment.coverage_end,
+        coverage_start=activation.coverage_start,
+    )
+    kpj = (activation.kpj_number or "").strip()
+    if not kpj:
         raise ValidationError(_("Give the KPJ number from BPJS."), code="kpj_missing")
-    locked.coverage_start = coverage_start
-    locked.committed_amount = cost
-    _move(locked, S.ACTIVE, user=user, reason=reason)
-    return _sync(enrollment, locked)
+    try:
+        kpj_validator(kpj)
+    except ValidationError as exc:
+        raise ValidationError({"kpj_number": exc.error_list}) from None
+    if kpj_workers.get(kpj, set()) - {enrollment.worker_id}:
+        raise kpj_taken_error(kpj)
+    return coverage_cost(
+        monthly=enrollment.monthly_premium,
+        start=activation.coverage_start,
+        end=enrollment.coverage_end,
+        program_year=enrollment.program_year,
+    )
 
 
 @transaction.atomic
@@ -727,79 +885,6 @@ def enrollments_end_expired(
         enrollment_end(enrollment=Enrollment(pk=pk), user=user, today=today)
         count += 1
     return count
-
-
-# --- BPJS activation ---------------------------------------------------------------------------
-
-
-@dataclass
-class ActivationReport:
-    matched: list[tuple[Mapping[str, Any], Enrollment]] = field(default_factory=list)
-    unmatched: list[tuple[Mapping[str, Any], str]] = field(default_factory=list)
-
-
-def enrollment_activate_from_bpjs(
-    *,
-    year: ProgramYear,
-    rows: Iterable[Mapping[str, Any]],
-    user: AbstractBaseUser | None,
-) -> ActivationReport:
-    """Activate submitted enrollments from BPJS's answer: rows of ``nik``, ``kpj``,
-    ``coverage_start`` (already parsed: text, text, date).
-
-    Each row is applied in its own transaction so one bad row does not undo the others;
-    rows that do not match a submitted enrollment are returned with the reason.
-    """
-    report = ActivationReport()
-    seen: set[str] = set()
-    for row in rows:
-        nik = str(row.get("nik") or "").strip()
-        if not nik:
-            report.unmatched.append((row, gettext("The row has no NIK.")))
-            continue
-        if nik in seen:
-            report.unmatched.append((row, gettext("The NIK appears twice in the file.")))
-            continue
-        seen.add(nik)
-        enrollment = (
-            Enrollment.objects.filter(program_year=year, worker__nik=nik)
-            .select_related("worker")
-            .first()
-        )
-        if enrollment is None:
-            report.unmatched.append(
-                (row, gettext("No enrollment in %(year)s for this NIK.") % {"year": year.year})
-            )
-            continue
-        if enrollment.status == S.ACTIVE and enrollment.kpj_number == str(row.get("kpj") or ""):
-            report.unmatched.append((row, gettext("Already active with this KPJ number.")))
-            continue
-        if enrollment.status != S.SUBMITTED:
-            report.unmatched.append(
-                (
-                    row,
-                    gettext("The enrollment is %(status)s, not submitted to BPJS.")
-                    % {"status": S(enrollment.status).label},
-                )
-            )
-            continue
-        start = row.get("coverage_start")
-        if not isinstance(start, datetime.date):
-            report.unmatched.append((row, gettext("The coverage start is not a date.")))
-            continue
-        try:
-            enrollment_activate(
-                enrollment=enrollment,
-                kpj_number=str(row.get("kpj") or ""),
-                coverage_start=start,
-                user=user,
-                reason=gettext("BPJS registration file"),
-            )
-        except ValidationError as exc:
-            report.unmatched.append((row, "; ".join(exc.messages)))
-            continue
-        report.matched.append((row, enrollment))
-    return report
 
 
 # --- program years and invoices ----------------------------------------------------------------

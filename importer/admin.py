@@ -179,11 +179,14 @@ class StagedImportMixin(ImportMixin):
         info = self.get_model_info()
         return reverse(f"admin:{info[0]}_{info[1]}_{name}", args=args)
 
+    def get_import_title(self) -> str:
+        return _("Import %(name)s") % {"name": self.opts.verbose_name_plural}
+
     def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("Import %(name)s") % {"name": self.opts.verbose_name_plural},
+            "title": self.get_import_title(),
             "importer": self.get_spreadsheet_importer(),
             "template_url": self._url("import_template"),
             **extra,
@@ -274,7 +277,7 @@ class StagedImportMixin(ImportMixin):
             return column.label if column else field
 
         changes = [(label(f), old, new) for f, (old, new) in planned.changes.items()]
-        if planned.status == NEW:
+        if planned.status == NEW and not planned.changes:
             changes = [
                 (label(f), None, v) for f, v in planned.data.items() if f in PREVIEW_NEW_FIELDS
             ]

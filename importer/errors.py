@@ -26,6 +26,17 @@ class CellError(Exception):
         self.code = code
 
 
+class WriteRefused(Exception):
+    """A rule the importer checks again while writing refused a row, e.g. because the record
+    changed between preview and confirmation. Raised from ``write()``: the transaction is
+    rolled back, so nothing is written, and the job is recorded as failed with ``message``."""
+
+    def __init__(self, message: str, *, code: str = "write_refused") -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.code = code
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in one row, located the way staff see the sheet.

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import staging
 from .engine import INVALID, Plan, SpreadsheetImporter, apply_plan, build_plan
-from .errors import FileRejected
+from .errors import FileRejected, WriteRefused
 from .models import MAX_STORED_ERRORS, ImportJob, ImportSource, ImportStatus
 from .reading import sha256_of
 
@@ -113,6 +113,11 @@ def _write(importer: SpreadsheetImporter, job: ImportJob, plan: Plan, user: Any)
         # Nothing was written (one transaction); the job row is saved after the rollback.
         message = _("The database refused the import, nothing was written: %(error)s") % {
             "error": type(exc).__name__
+        }
+        return ImportOutcome(_finish(job, ImportStatus.FAILED, message), plan)
+    except WriteRefused as exc:
+        message = _("The import was stopped, nothing was written: %(reason)s") % {
+            "reason": exc.message
         }
         return ImportOutcome(_finish(job, ImportStatus.FAILED, message), plan)
     return ImportOutcome(_finish(job, ImportStatus.IMPORTED), plan, written)

@@ -17,7 +17,6 @@ from ..models import (
 )
 
 MAX_FAILURES_LISTED = 30
-BPJS_PERMISSION = "enrollment.manage_bpjs_exchange"
 
 
 def rupiah(value: int | None) -> str:

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from importer.admin import StagedImportMixin
+from importer.engine import check_size, max_upload_bytes
+from importer.errors import FileRejected
+from importer.services import import_stage
 from siaga.pagination import EstimatedCountPaginator
 
 from .. import services
 from ..forms import (
+    BpjsActivationUploadForm,
     EnrollmentProposeForm,
     OverrideForm,
     ReasonForm,
@@ -24,6 +32,7 @@ from ..models import (
     Enrollment,
     EnrollmentEvent,
 )
+from ..resources import BpjsActivationImporter
 from .common import (
     report_bulk,
     rupiah,
@@ -60,7 +69,10 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin):
+class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
+    # BPJS's activation file goes through the importer's upload -> preview -> confirm.
+    spreadsheet_importer_class = BpjsActivationImporter
+    import_export_change_list_template = "admin/enrollment/enrollment/change_list.html"
     list_display = [
         "nik",
         "full_name",
@@ -256,6 +268,42 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # An enrollment is history: it is terminated or rejected, never deleted.
         return False
+
+    # BPJS activation file ----------------------------------------------------------------------
+
+    def get_import_title(self) -> str:
+        return gettext("Activate from BPJS file")
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """Upload BPJS's answer with its program year; then the importer's preview."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = BpjsActivationUploadForm(
+            request.POST or None,
+            request.FILES or None,
+            initial={"program_year": request.GET.get("program_year")},
+        )
+        file_error = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            try:
+                check_size(upload.size)
+                data = upload.read()
+            except FileRejected as exc:
+                file_error = exc.message
+            else:
+                importer = BpjsActivationImporter(program_year=form.cleaned_data["program_year"])
+                outcome = import_stage(
+                    importer=importer, data=data, file_name=upload.name, user=request.user
+                )
+                if outcome.plan is not None:
+                    return HttpResponseRedirect(self._url("import_preview", outcome.job.pk))
+                file_error = outcome.job.message
+        context = self._context(
+            request, form=form, file_error=file_error, max_bytes=max_upload_bytes()
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self._templates("import_form.html"), context)
 
     # Actions ----------------------------------------------------------------------------------
 

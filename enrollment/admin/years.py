@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 
 from django.contrib import admin, messages
@@ -10,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery, Sum
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -21,9 +19,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from participants.privacy import shown_nik
 
 from .. import bpjs, renewal, selectors, services
-from ..forms import (
-    UploadForm,
-)
 from ..models import (
     Enrollment,
     EnrollmentStatus,
@@ -31,8 +26,8 @@ from ..models import (
     ProgramYear,
     QuotaTarget,
 )
+from ..services import BPJS_PERMISSION
 from .common import (
-    BPJS_PERMISSION,
     MAX_FAILURES_LISTED,
     ClosedYearReadOnlyMixin,
     rupiah,
@@ -154,11 +149,6 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.bpjs_export_view),
                 name="enrollment_programyear_bpjs_export",
             ),
-            path(
-                "<int:pk>/bpjs-import/",
-                self.admin_site.admin_view(self.bpjs_import_view),
-                name="enrollment_programyear_bpjs_import",
-            ),
         ]
         return urls + super().get_urls()
 
@@ -183,40 +173,6 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             as_attachment=True,
             filename=f"siaga-pendaftaran-bpjs-{year.year}-{timezone.localdate():%Y%m%d}.xlsx",
         )
-
-    def bpjs_import_view(self, request, pk):
-        year = self._bpjs_year(request, pk)
-        form = UploadForm(request.POST or None, request.FILES or None)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": year,
-            "title": gettext("Activate from BPJS file · %(year)s") % {"year": year.year},
-            "form": form,
-        }
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            suffix = os.path.splitext(upload.name)[1].lower()
-            # The file holds NIKs: keep it only while reading it (UU 27/2022).
-            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-                handle.flush()
-                parsed = bpjs.read_bpjs_activation_file(handle.name)
-            report = services.enrollment_activate_from_bpjs(
-                year=year, rows=parsed.rows, user=request.user
-            )
-            unmatched = [(row.get("row"), row.get("nik"), why) for row, why in report.unmatched]
-            unmatched += [(number, "", why) for number, why in parsed.errors]
-            unmatched.sort(key=lambda item: item[0] or 0)
-            self.log_change(
-                request,
-                year,
-                gettext("BPJS activation file: %(matched)d activated, %(unmatched)d not.")
-                % {"matched": len(report.matched), "unmatched": len(unmatched)},
-            )
-            context.update({"matched": report.matched, "unmatched": unmatched, "done": True})
-        return TemplateResponse(request, "admin/enrollment/bpjs_import.html", context)
 
     @admin.action(description=_("Renew active participants into the next year"))
     def renew_into_next_year(self, request, queryset):

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from importer.engine import check_size
+from importer.engine import SpreadsheetImporter, check_size
 from importer.errors import FileRejected
 from importer.models import ImportStatus
 from importer.services import import_run
@@ -45,6 +45,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         importer = WorkerImporter()
         user = self._user(options["user"], importer.permission)
+        return self._import(importer, user, options)
+
+    def _import(self, importer: SpreadsheetImporter, user, options) -> None:
+        """Read ``options["path"]``, run ``importer`` on it and report; other import commands
+        (DTKS results, BPJS activation) call this with their own importer."""
         path = Path(options["path"])
         try:
             if not path.is_file():

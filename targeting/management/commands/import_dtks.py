@@ -9,15 +9,10 @@ the write; 2 the file cannot be read; 3 the --user given may not import.
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from importer.engine import check_size
-from importer.errors import FileRejected
-from importer.models import ImportStatus
-from importer.services import import_run
 from participants.management.commands import import_workers
 from targeting.resources import DtksResultImporter
 
@@ -50,47 +45,4 @@ class Command(import_workers.Command):
             raise CommandError(_("--source may not be empty."))
         importer = DtksResultImporter(checked_on=check_date(options["checked_on"]), source=source)
         user = self._user(options["user"], importer.permission)
-        path = Path(options["path"])
-        try:
-            if not path.is_file():
-                raise FileRejected(
-                    _("File %(path)s does not exist.") % {"path": path}, code="not_found"
-                )
-            check_size(path.stat().st_size)
-            data = path.read_bytes()
-        except FileRejected as exc:
-            error = {"row": 0, "column": "", "code": exc.code, "message": exc.message}
-            return self._finish(
-                options, {"rows": 0, "errors": [error]}, import_workers.EXIT_UNREADABLE
-            )
-        outcome = import_run(
-            importer=importer,
-            data=data,
-            file_name=path.name,
-            user=user,
-            dry_run=options["dry_run"],
-            skip_invalid=options["skip_invalid"],
-        )
-        job = outcome.job
-        report = {
-            "rows": job.rows_total,
-            "new": job.rows_new,
-            "updated": job.rows_updated,
-            "unchanged": job.rows_unchanged,
-            "invalid": job.rows_invalid,
-            "errors": [e.as_dict() for e in outcome.plan.errors()] if outcome.plan else job.errors,
-            "written": job.status == ImportStatus.IMPORTED,
-            "outcome": job.status,
-            "job": job.pk,
-        }
-        if job.message:
-            report["message"] = job.message
-        if job.status == ImportStatus.UNREADABLE:
-            code = import_workers.EXIT_UNREADABLE
-        elif job.status in (ImportStatus.REFUSED, ImportStatus.FAILED) or (
-            job.status == ImportStatus.DRY_RUN and job.rows_invalid and not options["skip_invalid"]
-        ):
-            code = import_workers.EXIT_INVALID
-        else:
-            code = import_workers.EXIT_OK
-        return self._finish(options, report, code)
+        return self._import(importer, user, options)
