@@ -413,8 +413,6 @@ class YearRoom:
         self.spent += cost
 
 
-
-
 def _budget_error(program_year: ProgramYear, committed: int, cost: int) -> ValidationError:
     return ValidationError(
         _(
