@@ -205,34 +205,41 @@ def run_siaga(path: Path) -> tuple[float, dict]:
 
 
 def run_floor(path: Path) -> tuple[float, dict]:
+    from django.db import transaction
+    from django.utils import timezone
     from python_calamine import CalamineWorkbook
 
+    from importer.bulk import insert_rows
     from participants.models import Kelurahan, Segment, Worker
 
     kelurahan = dict(Kelurahan.objects.values_list("name", "id"))
     segments = dict(Segment.objects.values_list("name", "id"))
     start = time.perf_counter()
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    now = timezone.now()
     workers = [
-        Worker(
-            nik=r[0],
-            full_name=r[1],
-            birth_place=r[2],
-            birth_date=r[3],
-            sex=r[4],
-            address=r[5],
-            rt=r[6],
-            rw=r[7],
-            kelurahan_id=kelurahan[r[8]],
-            phone="+62" + r[10][1:],
-            worker_type=r[11],
-            segment_id=segments[r[12]],
-            monthly_income=int(r[13]),
-            kk_number=r[14],
-        )  # fmt: skip
+        {
+            "nik": r[0],
+            "full_name": r[1],
+            "birth_place": r[2],
+            "birth_date": r[3],
+            "sex": r[4],
+            "address": r[5],
+            "rt": r[6],
+            "rw": r[7],
+            "kelurahan_id": kelurahan[r[8]],
+            "phone": "+62" + r[10][1:],
+            "worker_type": r[11],
+            "segment_id": segments[r[12]],
+            "monthly_income": int(r[13]),
+            "kk_number": r[14],
+            "created_at": now,
+            "updated_at": now,
+        }  # fmt: skip
         for r in rows[1:]
     ]
-    Worker.objects.bulk_create(workers, batch_size=2000)
+    with transaction.atomic():
+        insert_rows(Worker, workers)
     return time.perf_counter() - start, {"new": len(workers)}
 
 

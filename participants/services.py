@@ -62,7 +62,7 @@ def history_record_bulk(
     history_type: str,
     user: AbstractBaseUser | None,
     reason: str,
-    chunk_size: int = 5000,
+    chunk_size: int = 20_000,
 ) -> int:
     """Write audit-trail rows for records a bulk operation created or changed, in SQL.
 
@@ -78,18 +78,26 @@ def history_record_bulk(
     source_column = quote(model._meta.get_field(lookup).column)
     values = list(values)
     user_id = getattr(user, "pk", None)
+    postgres = connection.vendor == "postgresql"
+    if not postgres:
+        chunk_size = min(chunk_size, 900)  # SQLite's bound-parameter floor is 999
     written = 0
     with connection.cursor() as cursor:
         for start in range(0, len(values), chunk_size):
             chunk = values[start : start + chunk_size]
-            placeholders = ", ".join(["%s"] * len(chunk))
+            # PostgreSQL takes the chunk as one array parameter (see importer.bulk.filter_in).
+            where, params = (
+                (f"{source_column} = ANY(%s)", [chunk])
+                if postgres
+                else (f"{source_column} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            )
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}, "
                 f"{quote('history_date')}, {quote('history_type')}, "
                 f"{quote('history_user_id')}, {quote('history_change_reason')}) "
                 f"SELECT {', '.join(columns)}, %s, %s, %s, %s "
-                f"FROM {quote(model._meta.db_table)} WHERE {source_column} IN ({placeholders})",
-                [timezone.now(), history_type, user_id, reason[:100], *chunk],
+                f"FROM {quote(model._meta.db_table)} WHERE {where}",
+                [timezone.now(), history_type, user_id, reason[:100], *params],
             )
             written += cursor.rowcount
     return written

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from importer.bulk import filter_in
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
 from importer.errors import CellError
@@ -34,8 +35,6 @@ from importer.parsers import (
 from participants.models import DtksStatus, Heir, SchoolLevel, Worker
 from participants.resources import RELATIONSHIP_LABELS
 from participants.services import history_record_bulk
-
-CHUNK = 900  # NIKs per IN (...) query: below SQLite's 999-parameter floor.
 
 DTKS_STATUS_LABELS = {
     "Terdaftar": DtksStatus.REGISTERED, "Terdaftar DTKS": DtksStatus.REGISTERED,
@@ -78,11 +77,6 @@ def parse_desil(value: Cell) -> int:
             code="desil_invalid",
         )
     return int(text)
-
-
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 def _shown(value: Any) -> Any:
@@ -179,10 +173,10 @@ class DtksResultImporter(SpreadsheetImporter):
         if self.checked_on is None or not self.source:
             raise ValueError("A DTKS import needs the check date and its source.")
         records = list(records)
-        niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
+        niks = [r.values["nik"] for r in records if "nik" in r.values]
         existing: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(niks):
-            for row in Worker.objects.filter(nik__in=chunk).values("id", "nik", *DTKS_FIELDS):
+        for queryset in filter_in(Worker.objects.all(), "nik", niks):
+            for row in queryset.values("id", "nik", *DTKS_FIELDS):
                 existing[row["nik"]] = row
         seen: dict[str, int] = {}
         planned = []
@@ -238,10 +232,8 @@ class DtksResultImporter(SpreadsheetImporter):
         updated = 0
         for answer, ids in by_answer.items():
             values = dict(zip(DTKS_FIELDS, answer, strict=True))
-            for chunk in _chunks(ids):
-                updated += Worker.objects.filter(pk__in=chunk).update(
-                    **values, updated_by_id=user_id, updated_at=now
-                )
+            for queryset in filter_in(Worker.objects.all(), "id", ids):
+                updated += queryset.update(**values, updated_by_id=user_id, updated_at=now)
         # The audit trail gets one entry per worker, as a change in the admin would.
         history_record_bulk(
             Worker,
@@ -299,15 +291,13 @@ class HeirImporter(SpreadsheetImporter):
 
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         records = list(records)
-        niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
+        niks = [r.values["nik"] for r in records if "nik" in r.values]
         workers: dict[str, int] = {}
         heirs: dict[int, list[dict[str, Any]]] = {}
-        for chunk in _chunks(niks):
-            workers.update(Worker.objects.filter(nik__in=chunk).values_list("nik", "id"))
-        for chunk in _chunks(sorted(workers.values())):
-            for heir in Heir.objects.filter(worker_id__in=chunk).values(
-                "id", "worker_id", *HEIR_FIELDS
-            ):
+        for queryset in filter_in(Worker.objects.all(), "nik", niks):
+            workers.update(queryset.values_list("nik", "id"))
+        for queryset in filter_in(Heir.objects.all(), "worker_id", list(workers.values())):
+            for heir in queryset.values("id", "worker_id", *HEIR_FIELDS):
                 heirs.setdefault(heir["worker_id"], []).append(heir)
         seen: dict[Any, int] = {}
         planned = []
@@ -390,8 +380,8 @@ class HeirImporter(SpreadsheetImporter):
         bulk_create_with_history(new, Heir, batch_size=1000, default_user=user)
         by_id = {r.data["id"]: r.data for r in rows if r.status == UPDATED}
         changed: dict[tuple[str, ...], list[Heir]] = {}
-        for chunk in _chunks(sorted(by_id)):
-            for heir in Heir.objects.filter(pk__in=chunk):
+        for queryset in filter_in(Heir.objects.all(), "id", list(by_id)):
+            for heir in queryset.order_by("pk"):
                 fields = tuple(sorted(f for f in by_id[heir.pk] if f != "id"))
                 for name in fields:
                     setattr(heir, name, by_id[heir.pk][name])
