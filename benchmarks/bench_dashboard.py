@@ -177,8 +177,30 @@ def timed(fn, runs: int) -> tuple[float, float]:
     return statistics.median(samples), p95
 
 
+def ensure_database(url: str) -> None:
+    """Create the benchmark's own database on first use (never touches another one)."""
+    from urllib.parse import urlsplit
+
+    import psycopg2
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres",
+        password=parts.password, dbname="postgres",
+    )  # fmt: skip
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            print(f"Creating database {name} …")
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
 def main() -> None:
     args = parse_args()
+    ensure_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siaga.settings")
     os.environ.setdefault("DEBUG", "False")
