@@ -223,6 +223,8 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmark needs PostgreSQL (set --database-url).")
     call_command("migrate", verbosity=0)
+    # Production settings serve hashed static files from the collectstatic manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
     workers = Worker.objects.count()
     if args.reseed or workers != args.workers:
         print(f"Generating {args.workers:,} workers …")

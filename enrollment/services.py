@@ -504,29 +504,44 @@ def enrollments_propose_bulk(
         enrollment.status_changed_at = now
         enrollment.created_by = by
     created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
+    _record_moves_bulk(created, "", S.PROPOSED, at=now, by=by, reason=reason, history_type="+")
+    return created
+
+
+def _record_moves_bulk(
+    enrollments: list[Enrollment],
+    from_status: str,
+    to_status: str,
+    *,
+    at: datetime.datetime,
+    by: AbstractBaseUser | None,
+    reason: str,
+    history_type: str,
+) -> None:
+    """The bulk twin of ``_move``'s record: one ``EnrollmentEvent`` and one audit-trail row
+    per enrollment already written with ``to_status``."""
     EnrollmentEvent.objects.bulk_create(
         [
             EnrollmentEvent(
                 enrollment=enrollment,
-                from_status="",
-                to_status=S.PROPOSED,
-                at=now,
+                from_status=from_status,
+                to_status=to_status,
+                at=at,
                 by=by,
                 reason=reason,
             )
-            for enrollment in created
+            for enrollment in enrollments
         ],
         batch_size=BULK_BATCH,
     )
     history_record_bulk(
         Enrollment,
         lookup="id",
-        values=[enrollment.pk for enrollment in created],
-        history_type="+",
+        values=[enrollment.pk for enrollment in enrollments],
+        history_type=history_type,
         user=by,
         reason=reason,
     )
-    return created
 
 
 @transaction.atomic
@@ -746,29 +761,10 @@ def enrollments_activate(
 
     fields = ["kpj_number", "coverage_start", "committed_amount", "status", "status_note"]
     Enrollment.objects.bulk_update(done, [*fields, "status_changed_at"], batch_size=1000)
-    by = user_or_none(user)
-    EnrollmentEvent.objects.bulk_create(
-        [
-            EnrollmentEvent(
-                enrollment=e,
-                from_status=S.SUBMITTED,
-                to_status=S.ACTIVE,
-                at=now,
-                by=by,
-                reason=reason,
-            )
-            for e in done
-        ],
-        batch_size=1000,
-    )
-    history_record_bulk(
-        Enrollment,
-        lookup="id",
-        values=[e.pk for e in done],
+    _record_moves_bulk(
+        done, S.SUBMITTED, S.ACTIVE, at=now, by=user_or_none(user), reason=reason,
         history_type="~",
-        user=by,
-        reason=reason,
-    )
+    )  # fmt: skip
     return done
 
 
