@@ -1,20 +1,14 @@
-"""Files exchanged with BPJS Ketenagakerjaan: the registration export and the invoice list.
+"""The registration export Siaga sends to BPJS Ketenagakerjaan.
 
-The export layout is documented in docs/enrollment.md ("BPJS export"). BPJS's answer to the
-export (NIK, KPJ number, coverage start) is read by the importer engine: see
-``resources.BpjsActivationImporter``.
+The layout is documented in docs/enrollment.md ("BPJS export"). What BPJS sends back is read
+by the importer engine: the activation file (NIK, KPJ number, coverage start) by
+``resources.BpjsActivationImporter``, an invoice's participant list (NIK, KPJ, amount) by
+``resources.InvoiceLinesImporter``.
 """
 
 from __future__ import annotations
 
-import csv
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-from django.utils.translation import gettext
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from importer.exports import safe_cell
@@ -118,101 +112,3 @@ def export_submitted(program_year: ProgramYear, stream) -> int:
     sheet.freeze_panes = "C2"
     workbook.save(stream)
     return count
-
-
-# --- reading ------------------------------------------------------------------------------------
-
-
-def _normalise_header(value: object) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).strip()
-
-
-NIK_HEADERS = {"nik", "no nik", "nomor nik", "nomor induk kependudukan"}
-KPJ_HEADERS = {"kpj", "no kpj", "nomor kpj", "no kartu", "nomor kartu", "kpj number"}
-
-
-def read_table(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
-    """Rows of the first sheet of an xlsx or a csv as (row number, {normalised header: value})."""
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            sample = handle.read(4096)
-            handle.seek(0)
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-            rows = list(csv.reader(handle, dialect))
-    else:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = [list(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    if not rows:
-        return []
-    headers = [_normalise_header(h) for h in rows[0]]
-    table = []
-    for number, values in enumerate(rows[1:], start=2):
-        if all(v in (None, "") for v in values):
-            continue
-        table.append((number, dict(zip(headers, values, strict=False))))
-    return table
-
-
-def _pick(row: dict[str, Any], names: set[str]) -> Any:
-    for key, value in row.items():
-        if key in names:
-            return value
-    return None
-
-
-def parse_amount_cell(value: object) -> int | None:
-    """Whole rupiah from a number cell or text like ``16.800`` / ``Rp 16,800``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value >= 0 else None
-    digits = re.sub(r"^rp\s*|[.,\s]", "", str(value or "").strip().lower())
-    return int(digits) if digits.isdigit() else None
-
-
-def _text_cell(value: object) -> str:
-    return str(value).strip().lstrip("'") if value is not None else ""
-
-
-@dataclass
-class ParsedFile:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def read_invoice_lines_file(path: str | Path) -> ParsedFile:
-    """Parse a BPJS invoice's participant list: NIK, KPJ (optional), amount."""
-    result = ParsedFile()
-    amount_headers = {"iuran", "jumlah", "amount", "nominal", "jumlah iuran", "tagihan"}
-    for number, row in read_table(path):
-        nik_cell = _pick(row, NIK_HEADERS)
-        if isinstance(nik_cell, int | float):
-            result.errors.append(
-                (number, gettext("NIK is stored as a number; format the NIK column as Text."))
-            )
-            continue
-        amount_cell = _pick(row, amount_headers)
-        amount = parse_amount_cell(amount_cell)
-        if amount is None:
-            result.errors.append(
-                (
-                    number,
-                    gettext("Amount %(value)s is not a whole number.") % {"value": amount_cell},
-                )
-            )
-            continue
-        result.rows.append(
-            {
-                "row": number,
-                "nik": _text_cell(nik_cell),
-                "kpj": _text_cell(_pick(row, KPJ_HEADERS)),
-                "amount": amount,
-            }
-        )
-    return result

@@ -9,7 +9,14 @@ from importer.admin import UploadForm as SpreadsheetUploadForm
 from participants.models import WorkerType
 
 from .claims import claim_check
-from .models import Claim, ClaimType, Enrollment, ProgramYear, TerminationReason
+from .models import (
+    Claim,
+    ClaimType,
+    Enrollment,
+    PremiumInvoice,
+    ProgramYear,
+    TerminationReason,
+)
 from .services import enrollment_eligibility
 
 
@@ -82,20 +89,6 @@ class OverrideForm(ReasonForm):
     )
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("file (xlsx or csv)"),
-        help_text=_("Format the NIK and KPJ columns as Text."),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        name = upload.name.lower()
-        if not name.endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an .xlsx or .csv file."), code="file_type")
-        return upload
-
-
 class BpjsActivationUploadForm(SpreadsheetUploadForm):
     """BPJS's activation file plus what the file does not say: the program year it answers."""
 
@@ -109,6 +102,26 @@ class BpjsActivationUploadForm(SpreadsheetUploadForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program_year"].queryset = ProgramYear.objects.open().order_by("-year")
+
+
+class InvoiceLinesUploadForm(SpreadsheetUploadForm):
+    """BPJS's participant list plus the invoice it belongs to (the file does not say)."""
+
+    invoice = forms.ModelChoiceField(
+        label=_("invoice"),
+        queryset=PremiumInvoice.objects.none(),
+        help_text=_("The file replaces this invoice's participant list."),
+    )
+    field_order = ["invoice", "import_file"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A closed year's invoices can be looked at, never changed.
+        self.fields["invoice"].queryset = (
+            PremiumInvoice.objects.filter(program_year__in=ProgramYear.objects.open())
+            .select_related("program_year")
+            .order_by("-program_year__year", "-month")
+        )
 
 
 class ClaimForm(forms.ModelForm):

@@ -1,12 +1,16 @@
-"""BPJS Ketenagakerjaan's answer to the registration export, on the importer engine (header
-matching, cell parsing, preview/confirm, invalid-rows file, one-transaction write, ``ImportJob``
-audit).
+"""Files from BPJS Ketenagakerjaan, on the importer engine (header matching, cell parsing,
+preview/confirm, invalid-rows file, one-transaction write, ``ImportJob`` audit).
 
 ``BpjsActivationImporter`` reads NIK, KPJ number and coverage start for one program year and
 activates the matching *submitted* enrollments through ``services.enrollment_activate``, so
 the status history, the budget check and the locks are those of any other activation. It never
 creates anything: a NIK without a submitted enrollment in the year is reported as an invalid
 row with the reason.
+
+``InvoiceLinesImporter`` reads the participant list of one premium invoice (NIK, KPJ, amount)
+and replaces the invoice's lines, each matched to the year's enrollment by NIK. A NIK without
+an enrollment is kept as an unlinked line: it is what the reconciliation reports as billed
+but not active.
 """
 
 from __future__ import annotations
@@ -18,16 +22,25 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
+from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
-from importer.engine import INVALID, NEW, UNCHANGED, PlannedRow, SpreadsheetImporter
+from importer.engine import INVALID, NEW, UNCHANGED, Plan, PlannedRow, SpreadsheetImporter
 from importer.errors import CellError, WriteRefused
 from importer.exports import write_xlsx
-from importer.parsers import Cell, clean_text, parse_date, parse_nik
+from importer.parsers import Cell, clean_text, parse_date, parse_nik, parse_rupiah
+from participants.models import Worker
 
 from . import services
-from .models import Enrollment, EnrollmentStatus, ProgramYear, kpj_validator
+from .models import (
+    Enrollment,
+    EnrollmentStatus,
+    InvoiceLine,
+    PremiumInvoice,
+    ProgramYear,
+    kpj_validator,
+)
 
 CHUNK = 900  # values per IN (...) query: below SQLite's 999-parameter floor.
 KPJ_DIGITS = 11
@@ -67,15 +80,14 @@ def parse_kpj(value: Cell) -> str:
     return text
 
 
+NIK_ALIASES = ("No KTP", "Nomor KTP", "Nomor Induk Kependudukan", "No NIK", "Nomor NIK")
+KPJ_ALIASES = ("KPJ", "Nomor KPJ", "No Kartu", "Nomor Kartu", "No Kartu Peserta", "Nomor Peserta",
+               "No Peserta", "KPJ Number")  # fmt: skip
+
 BPJS_ACTIVATION_COLUMNS = ColumnSpec(
     [
-        Column("nik", "NIK", ("No KTP", "Nomor KTP", "Nomor Induk Kependudukan", "No NIK",
-                              "Nomor NIK"),
-               required=True, parser=parse_nik),
-        Column("kpj_number", "No KPJ",
-               ("KPJ", "Nomor KPJ", "No Kartu", "Nomor Kartu", "No Kartu Peserta",
-                "Nomor Peserta", "No Peserta", "KPJ Number"),
-               required=True, parser=parse_kpj),
+        Column("nik", "NIK", NIK_ALIASES, required=True, parser=parse_nik),
+        Column("kpj_number", "No KPJ", KPJ_ALIASES, required=True, parser=parse_kpj),
         Column("coverage_start", "Tanggal Mulai Kepesertaan",
                ("Tgl Mulai Kepesertaan", "Tanggal Kepesertaan", "Tgl Kepesertaan", "TMT",
                 "TMT Kepesertaan", "Mulai", "Mulai Kepesertaan", "Tanggal Mulai", "Tgl Mulai",
@@ -105,6 +117,30 @@ def _shown(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.strftime("%d-%m-%Y")
     return value
+
+
+def _check_repeat(
+    record: Record, layout: Layout, field: str, value: str, seen: dict[str, int]
+) -> None:
+    """A value that must be unique in the file: the later row is the invalid one."""
+    if value in seen:
+        record.add_error(
+            layout.header_of(field),
+            "duplicate_in_file",
+            _("This row repeats row %(row)d of the file.") % {"row": seen[value]},
+        )
+    else:
+        seen[value] = record.row
+
+
+def _invalid(record: Record) -> PlannedRow:
+    return PlannedRow(
+        record.row,
+        INVALID,
+        str(record.values.get("nik") or ""),
+        errors=record.errors,
+        cells=[_shown(c) for c in record.cells],
+    )
 
 
 class BpjsActivationImporter(SpreadsheetImporter):
@@ -150,9 +186,9 @@ class BpjsActivationImporter(SpreadsheetImporter):
             values = record.values
             nik, kpj = values.get("nik"), values.get("kpj_number")
             if nik is not None:
-                self._check_repeat(record, layout, "nik", nik, seen_nik)
+                _check_repeat(record, layout, "nik", nik, seen_nik)
             if kpj is not None:
-                self._check_repeat(record, layout, "kpj_number", kpj, seen_kpj)
+                _check_repeat(record, layout, "kpj_number", kpj, seen_kpj)
             enrollment = enrollments.get(nik) if nik else None
             if nik and enrollment is None:
                 record.add_error(
@@ -164,33 +200,12 @@ class BpjsActivationImporter(SpreadsheetImporter):
             if enrollment is not None and kpj is not None:
                 unchanged = self._check_enrollment(record, layout, enrollment, kpj_workers)
             if record.errors:
-                planned.append(
-                    PlannedRow(
-                        record.row,
-                        INVALID,
-                        nik or "",
-                        errors=record.errors,
-                        cells=[_shown(c) for c in record.cells],
-                    )
-                )
+                planned.append(_invalid(record))
             elif unchanged:
                 planned.append(PlannedRow(record.row, UNCHANGED, nik))
             else:
                 planned.append(self._activation(record, enrollment))
         return planned
-
-    @staticmethod
-    def _check_repeat(
-        record: Record, layout: Layout, field: str, value: str, seen: dict[str, int]
-    ) -> None:
-        if value in seen:
-            record.add_error(
-                layout.header_of(field),
-                "duplicate_in_file",
-                _("This row repeats row %(row)d of the file.") % {"row": seen[value]},
-            )
-        else:
-            seen[value] = record.row
 
     def _check_enrollment(
         self,
@@ -296,6 +311,191 @@ class BpjsActivationImporter(SpreadsheetImporter):
             [c.label for c in BPJS_ACTIVATION_COLUMNS.columns],
             [],
             sheet_title="Aktivasi BPJS",
+            text_columns=[0, 1],
+        )
+        return buffer.getvalue()
+
+
+# --- the participant list of a premium invoice -------------------------------------------------
+
+INVOICE_LINES_COLUMNS = ColumnSpec(
+    [
+        Column("nik", "NIK", NIK_ALIASES, required=True, parser=parse_nik),
+        Column("kpj_number", "No KPJ", KPJ_ALIASES, parser=parse_kpj),
+        Column("amount", "Iuran",
+               ("Jumlah Iuran", "Nominal", "Nominal Iuran", "Amount", "Jumlah", "Tagihan",
+                "Jumlah Tagihan", "Total Iuran", "Besar Iuran", "Iuran Per Bulan"),
+               required=True, parser=parse_rupiah),
+    ]
+)  # fmt: skip
+
+
+class InvoiceLinesImporter(SpreadsheetImporter):
+    """BPJS's list of the participants billed on one premium invoice: NIK, KPJ, amount.
+
+    Confirming replaces the invoice's whole list, so every valid row is a line to store ("new")
+    and uploading the same file again gives the same lines. Each NIK is matched to its
+    enrollment in the invoice's year; a NIK without one is not an error but a line without an
+    enrollment, which the reconciliation shows as billed but not active. Invalid rows: a NIK or
+    amount that cannot be read (a NIK typed as a number, an amount that is not whole rupiah),
+    a malformed KPJ, a NIK repeated in the file.
+    """
+
+    kind = "invoice_lines"
+    title = gettext_lazy("BPJS invoice participant list")
+    spec = INVOICE_LINES_COLUMNS
+    permission = "enrollment.change_premiuminvoice"
+
+    def __init__(self, *, invoice: PremiumInvoice | None = None) -> None:
+        self.invoice = invoice
+
+    def options(self) -> dict[str, Any]:
+        return {"invoice_id": self.invoice.pk if self.invoice else None}
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> InvoiceLinesImporter:
+        invoice_id = options.get("invoice_id")
+        invoice = (
+            PremiumInvoice.objects.select_related("program_year").filter(pk=invoice_id).first()
+            if invoice_id
+            else None
+        )
+        return cls(invoice=invoice)
+
+    def _enrollments(self, niks: list[str]) -> dict[str, tuple[int, str]]:
+        """NIK -> (enrollment id, status) in the invoice's year, one query per chunk of NIKs."""
+        statuses = {s.value: s.value for s in EnrollmentStatus}  # one shared str per status
+        found: dict[str, tuple[int, str]] = {}
+        for workers in filter_in(Worker.objects.all(), "nik", niks):
+            matched = workers.filter(enrollments__program_year=self.invoice.program_year_id)
+            for nik, enrollment_id, status in matched.order_by().values_list(
+                "nik", "enrollments__id", "enrollments__status"
+            ):
+                found[nik] = (enrollment_id, statuses.get(status, status))
+        return found
+
+    def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
+        if self.invoice is None:
+            raise ValueError("An invoice participant list needs its invoice.")
+        records = list(records)
+        enrollments = self._enrollments([r.values["nik"] for r in records if "nik" in r.values])
+        seen: dict[str, int] = {}
+        planned = []
+        for record in records:
+            values = record.values
+            nik = values.get("nik")
+            if nik is not None:
+                _check_repeat(record, layout, "nik", nik, seen)
+            if record.errors:
+                planned.append(_invalid(record))
+                continue
+            enrollment_id, status = enrollments.get(nik, (None, ""))
+            data = {
+                "nik": nik,
+                "kpj_number": values.get("kpj_number", ""),
+                "amount": values["amount"],
+                "enrollment_id": enrollment_id,
+                "enrollment_status": status,
+            }
+            planned.append(PlannedRow(record.row, NEW, nik, data=data))
+        return planned
+
+    def preview_changes(self, planned: PlannedRow) -> list[tuple[str, Any, Any]] | None:
+        if planned.status != NEW:
+            return None
+        data = planned.data
+        label = {c.field: c.label for c in self.spec.columns}
+        shown: list[tuple[str, Any, Any]] = []
+        if data["kpj_number"]:
+            shown.append((label["kpj_number"], None, data["kpj_number"]))
+        shown.append((label["amount"], None, f"Rp {data['amount']:,}".replace(",", ".")))
+        if data["enrollment_id"] is None:
+            explanation = self._unmatched_text()
+        else:
+            explanation = EnrollmentStatus(data["enrollment_status"]).label
+        shown.append((_("Enrollment"), None, explanation))
+        return shown
+
+    def _unmatched_text(self) -> str:
+        year = self.invoice.program_year.year if self.invoice else ""
+        return _(
+            "none in %(year)s: kept as a line without enrollment, shown as billed but not active"
+        ) % {"year": year}
+
+    def plan_notes(self, plan: Plan) -> list[str]:
+        if self.invoice is None:
+            return []
+        unmatched = sum(1 for r in plan.rows if r.status == NEW and r.data["enrollment_id"] is None)
+        current = self.invoice.lines.count()
+        notes = [
+            ngettext(
+                "Confirming replaces the %(count)d line now on invoice %(invoice)s.",
+                "Confirming replaces the %(count)d lines now on invoice %(invoice)s.",
+                current,
+            )
+            % {"count": current, "invoice": self.invoice}
+        ]
+        if unmatched:
+            notes.append(
+                ngettext(
+                    "%(count)d billed NIK has no enrollment in %(year)s: it is kept as a line "
+                    "without enrollment and shown on the reconciliation as billed but not "
+                    "active.",
+                    "%(count)d billed NIKs have no enrollment in %(year)s: they are kept as "
+                    "lines without enrollment and shown on the reconciliation as billed but not "
+                    "active.",
+                    unmatched,
+                )
+                % {"count": unmatched, "year": self.invoice.program_year.year}
+            )
+        return notes
+
+    def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
+        """Replace the invoice's lines with ``rows``: one DELETE, then a bulk insert (COPY on
+        PostgreSQL), inside the caller's transaction.
+
+        The year row is locked and checked again: a year closed since the preview refuses the
+        write, as any other change to a closed year.
+        """
+        if self.invoice is None:
+            raise WriteRefused(_("The invoice no longer exists."), code="invoice_missing")
+        if not rows:
+            raise WriteRefused(
+                _("No valid row: the invoice's participant list was left as it was."),
+                code="no_valid_rows",
+            )
+        year = ProgramYear.objects.select_for_update().get(pk=self.invoice.program_year_id)
+        try:
+            services.ensure_year_open(year)
+        except ValidationError as exc:
+            raise WriteRefused("; ".join(exc.messages), code="year_closed") from exc
+        invoice = PremiumInvoice.objects.select_for_update().filter(pk=self.invoice.pk).first()
+        if invoice is None:
+            raise WriteRefused(_("The invoice no longer exists."), code="invoice_missing")
+        invoice.lines.all().delete()
+        stored = insert_rows(
+            InvoiceLine,
+            [
+                {
+                    "invoice_id": invoice.pk,
+                    "nik": r.data["nik"],
+                    "kpj_number": r.data["kpj_number"],
+                    "amount": r.data["amount"],
+                    "enrollment_id": r.data["enrollment_id"],
+                }
+                for r in rows
+            ],
+        )
+        unmatched = sum(1 for r in rows if r.data["enrollment_id"] is None)
+        return {"lines": stored, "without_enrollment": unmatched}
+
+    def template_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        write_xlsx(
+            buffer,
+            [c.label for c in INVOICE_LINES_COLUMNS.columns],
+            [],
+            sheet_title="Daftar Tagihan",
             text_columns=[0, 1],
         )
         return buffer.getvalue()

@@ -12,9 +12,8 @@ Quota and budget are hard limits checked under a row lock on the program year (s
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -34,8 +33,6 @@ from .models import (
     Enrollment,
     EnrollmentEvent,
     EnrollmentStatus,
-    InvoiceLine,
-    PremiumInvoice,
     ProgramYear,
     QuotaTarget,
     TerminationReason,
@@ -900,39 +897,3 @@ def program_year_copy_rates(*, program_year: ProgramYear, source: ProgramYear) -
         rate.save()
         copied += 1
     return copied
-
-
-@transaction.atomic
-def invoice_lines_replace(
-    *, invoice: PremiumInvoice, rows: Iterable[Mapping[str, Any]]
-) -> tuple[int, list[tuple[Mapping[str, Any], str]]]:
-    """Replace an invoice's participant list with ``rows`` (nik, kpj, amount), matching each
-    NIK to the year's enrollment. Returns (lines stored, rows refused with the reason)."""
-    ensure_year_open(invoice.program_year)
-    refused: list[tuple[Mapping[str, Any], str]] = []
-    by_nik = dict(
-        Enrollment.objects.filter(program_year=invoice.program_year).values_list(
-            "worker__nik", "pk"
-        )
-    )
-    lines: dict[str, InvoiceLine] = {}
-    for row in rows:
-        nik = str(row.get("nik") or "").strip()
-        try:
-            parse_nik(nik)
-        except ValidationError as exc:
-            refused.append((row, "; ".join(exc.messages)))
-            continue
-        if nik in lines:
-            refused.append((row, gettext("The NIK appears twice in the file.")))
-            continue
-        lines[nik] = InvoiceLine(
-            invoice=invoice,
-            nik=nik,
-            kpj_number=str(row.get("kpj") or "")[:11],
-            amount=int(row.get("amount") or 0),
-            enrollment_id=by_nik.get(nik),
-        )
-    invoice.lines.all().delete()
-    InvoiceLine.objects.bulk_create(lines.values(), batch_size=2000)
-    return len(lines), refused

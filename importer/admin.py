@@ -131,6 +131,14 @@ class StagedImportMixin(ImportMixin):
     def importer_for_job(self, job: ImportJob) -> SpreadsheetImporter:
         return self.spreadsheet_importer_class.from_options(job.options)
 
+    def upload_form_initial(self, request: HttpRequest) -> dict[str, Any]:
+        """Initial values of the upload form, e.g. an option preselected by a link."""
+        return {}
+
+    def import_done_url(self, job: ImportJob) -> str:
+        """Where staff land once a confirmed import has finished (or failed)."""
+        return self._url("changelist")
+
     def has_import_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(self.get_spreadsheet_importer().permission)
 
@@ -196,7 +204,9 @@ class StagedImportMixin(ImportMixin):
         """Upload form (GET); read, validate and stage the file (POST)."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = self.upload_form_class(request.POST or None, request.FILES or None)
+        form = self.upload_form_class(
+            request.POST or None, request.FILES or None, initial=self.upload_form_initial(request)
+        )
         file_error = None
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["import_file"]
@@ -248,11 +258,12 @@ class StagedImportMixin(ImportMixin):
         status = request.GET.get("status", "")
         rows = plan.rows_with(status) if status in STATUSES else plan.rows
         page = Paginator(rows, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-        importer = self.get_spreadsheet_importer()
+        importer = self.importer_for_job(job)
         context = self._context(
             request,
             job=job,
             plan=plan,
+            notes=importer.plan_notes(plan),
             counts=plan.counts(),
             page=page,
             status=status,
@@ -272,6 +283,10 @@ class StagedImportMixin(ImportMixin):
 
     @staticmethod
     def _preview_row(importer: SpreadsheetImporter, planned: Any) -> dict[str, Any]:
+        shown = importer.preview_changes(planned)
+        if shown is not None:
+            return {"planned": planned, "changes": shown, "name": ""}
+
         def label(field: str) -> str:
             column = importer.spec.by_field.get(field.removesuffix("_id"))
             return column.label if column else field
@@ -306,7 +321,7 @@ class StagedImportMixin(ImportMixin):
             importer=importer, job=job, user=request.user, skip_invalid=skip_invalid
         )
         self._report_outcome(request, outcome.job)
-        return HttpResponseRedirect(self._url("changelist"))
+        return HttpResponseRedirect(self.import_done_url(outcome.job))
 
     def _report_outcome(self, request: HttpRequest, job: ImportJob) -> None:
         if job.status == ImportStatus.IMPORTED:
@@ -363,7 +378,7 @@ class StagedImportMixin(ImportMixin):
             messages.error(request, job.message)
             return self._url("import")
         self._report_outcome(request, job)
-        return self._url("changelist")
+        return self.import_done_url(job)
 
     @staticmethod
     def _worker_missing(job: ImportJob) -> bool:

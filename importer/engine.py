@@ -114,6 +114,16 @@ class SpreadsheetImporter:
     def template_bytes(self) -> bytes:
         raise NotImplementedError
 
+    def preview_changes(self, planned: PlannedRow) -> list[tuple[str, Any, Any]] | None:
+        """What the preview shows of one row as (label, old, new); None for the default (its
+        ``changes``, or a few fields of a new row). For importers that keep per-row display
+        out of the staged rows, which may number hundreds of thousands."""
+        return None
+
+    def plan_notes(self, plan: Plan) -> list[str]:
+        """Sentences the preview shows above the rows, e.g. what confirming will replace."""
+        return []
+
 
 def max_upload_bytes() -> int:
     return settings.SIAGA_IMPORT_MAX_BYTES

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,25 +17,26 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import bpjs, claims, selectors, services
-from ..forms import (
-    ClaimForm,
-    UploadForm,
-)
+from importer.admin import StagedImportMixin
+from importer.models import ImportJob, ImportStatus
+
+from .. import claims, selectors
+from ..forms import ClaimForm, InvoiceLinesUploadForm
 from ..models import (
     Claim,
     InvoiceLine,
     PremiumInvoice,
 )
-from .common import (
-    MAX_FAILURES_LISTED,
-    ClosedYearReadOnlyMixin,
-    rupiah,
-)
+from ..resources import InvoiceLinesImporter
+from .common import ClosedYearReadOnlyMixin, rupiah
 
 
 @admin.register(PremiumInvoice)
-class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
+class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SimpleHistoryAdmin):
+    # BPJS's participant list of an invoice goes through the importer's preview -> confirm.
+    spreadsheet_importer_class = InvoiceLinesImporter
+    upload_form_class = InvoiceLinesUploadForm
+    import_export_change_list_template = "admin/enrollment/premiuminvoice/change_list.html"
     list_display = [
         "program_year",
         "month",
@@ -67,11 +67,6 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                 self.admin_site.admin_view(self.reconciliation_view),
                 name="enrollment_premiuminvoice_reconciliation",
             ),
-            path(
-                "<int:pk>/lines/",
-                self.admin_site.admin_view(self.lines_upload_view),
-                name="enrollment_premiuminvoice_lines",
-            ),
         ] + super().get_urls()
 
     def reconciliation_view(self, request, pk):
@@ -91,39 +86,26 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/enrollment/reconciliation.html", context)
 
-    def lines_upload_view(self, request, pk):
-        invoice = get_object_or_404(PremiumInvoice.objects.select_related("program_year"), pk=pk)
-        if not self.has_change_permission(request, invoice):
-            raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": invoice,
-            "title": gettext("Participant list of invoice %(invoice)s") % {"invoice": invoice},
-            "form": form,
-        }
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            suffix = os.path.splitext(upload.name)[1].lower()
-            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-                handle.flush()
-                parsed = bpjs.read_invoice_lines_file(handle.name)
-            stored, refused = services.invoice_lines_replace(invoice=invoice, rows=parsed.rows)
-            problems = [(row.get("row"), why) for row, why in refused] + parsed.errors
-            messages.success(
-                request, gettext("%(count)d participant lines stored.") % {"count": stored}
-            )
-            for number, why in problems[:MAX_FAILURES_LISTED]:
-                messages.warning(
-                    request, gettext("Row %(row)s: %(why)s") % {"row": number, "why": why}
-                )
-            return HttpResponseRedirect(
-                reverse("admin:enrollment_premiuminvoice_reconciliation", args=[invoice.pk])
-            )
-        return TemplateResponse(request, "admin/enrollment/upload.html", context)
+    # Participant list: the importer's upload -> preview -> confirm ---------------------------
+
+    def get_import_title(self) -> str:
+        return gettext("Upload participant list")
+
+    def upload_form_initial(self, request: HttpRequest) -> dict[str, Any]:
+        return {"invoice": request.GET.get("invoice")}
+
+    def importer_from_upload(self, form: InvoiceLinesUploadForm) -> InvoiceLinesImporter:
+        """The invoice is kept on the job, so a long list staged by the background worker and
+        the confirmation replace that invoice's lines."""
+        return InvoiceLinesImporter(invoice=form.cleaned_data["invoice"])
+
+    def import_done_url(self, job: ImportJob) -> str:
+        invoice_id = job.options.get("invoice_id")
+        if invoice_id and job.status == ImportStatus.IMPORTED:
+            return reverse("admin:enrollment_premiuminvoice_reconciliation", args=[invoice_id])
+        if invoice_id:
+            return reverse("admin:enrollment_premiuminvoice_change", args=[invoice_id])
+        return super().import_done_url(job)
 
 
 @admin.register(InvoiceLine)
