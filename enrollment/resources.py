@@ -15,7 +15,6 @@ but not active.
 
 from __future__ import annotations
 
-import datetime
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -24,9 +23,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from importer.bulk import filter_in, insert_rows
+from importer.bulk import chunks, filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
-from importer.engine import INVALID, NEW, UNCHANGED, Plan, PlannedRow, SpreadsheetImporter
+from importer.engine import (
+    NEW,
+    UNCHANGED,
+    Plan,
+    PlannedRow,
+    SpreadsheetImporter,
+    check_repeat,
+    invalid_row,
+    shown,
+)
 from importer.errors import CellError, WriteRefused
 from importer.exports import write_xlsx
 from importer.parsers import Cell, clean_text, parse_date, parse_nik, parse_rupiah
@@ -108,41 +116,6 @@ ENROLLMENT_FIELDS = (
 )
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
-
-
-def _shown(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.strftime("%d-%m-%Y")
-    return value
-
-
-def _check_repeat(
-    record: Record, layout: Layout, field: str, value: str, seen: dict[str, int]
-) -> None:
-    """A value that must be unique in the file: the later row is the invalid one."""
-    if value in seen:
-        record.add_error(
-            layout.header_of(field),
-            "duplicate_in_file",
-            _("This row repeats row %(row)d of the file.") % {"row": seen[value]},
-        )
-    else:
-        seen[value] = record.row
-
-
-def _invalid(record: Record) -> PlannedRow:
-    return PlannedRow(
-        record.row,
-        INVALID,
-        str(record.values.get("nik") or ""),
-        errors=record.errors,
-        cells=[_shown(c) for c in record.cells],
-    )
-
-
 class BpjsActivationImporter(SpreadsheetImporter):
     """BPJS's activation file for one program year: NIK, KPJ number, coverage start.
 
@@ -168,13 +141,13 @@ class BpjsActivationImporter(SpreadsheetImporter):
         niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
         kpjs = sorted({r.values["kpj_number"] for r in records if "kpj_number" in r.values})
         enrollments: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(niks):
+        for chunk in chunks(niks, CHUNK):
             for row in Enrollment.objects.filter(
                 program_year=self.program_year, worker__nik__in=chunk
             ).values(*ENROLLMENT_FIELDS):
                 enrollments[row["worker__nik"]] = row
         kpj_workers: dict[str, set[int]] = {}
-        for chunk in _chunks(kpjs):
+        for chunk in chunks(kpjs, CHUNK):
             for kpj, worker_id in Enrollment.objects.filter(kpj_number__in=chunk).values_list(
                 "kpj_number", "worker_id"
             ):
@@ -186,9 +159,9 @@ class BpjsActivationImporter(SpreadsheetImporter):
             values = record.values
             nik, kpj = values.get("nik"), values.get("kpj_number")
             if nik is not None:
-                _check_repeat(record, layout, "nik", nik, seen_nik)
+                check_repeat(record, layout, "nik", nik, seen_nik)
             if kpj is not None:
-                _check_repeat(record, layout, "kpj_number", kpj, seen_kpj)
+                check_repeat(record, layout, "kpj_number", kpj, seen_kpj)
             enrollment = enrollments.get(nik) if nik else None
             if nik and enrollment is None:
                 record.add_error(
@@ -200,7 +173,7 @@ class BpjsActivationImporter(SpreadsheetImporter):
             if enrollment is not None and kpj is not None:
                 unchanged = self._check_enrollment(record, layout, enrollment, kpj_workers)
             if record.errors:
-                planned.append(_invalid(record))
+                planned.append(invalid_row(record))
             elif unchanged:
                 planned.append(PlannedRow(record.row, UNCHANGED, nik))
             else:
@@ -256,8 +229,8 @@ class BpjsActivationImporter(SpreadsheetImporter):
         planned_start, start = enrollment["coverage_start"], values["coverage_start"]
         changes = {
             "kpj_number": [None, values["kpj_number"]],
-            "coverage_start": [_shown(planned_start) if planned_start != start else None,
-                               _shown(start)],
+            "coverage_start": [shown(planned_start) if planned_start != start else None,
+                               shown(start)],
         }  # fmt: skip
         return PlannedRow(
             record.row,
@@ -385,9 +358,9 @@ class InvoiceLinesImporter(SpreadsheetImporter):
             values = record.values
             nik = values.get("nik")
             if nik is not None:
-                _check_repeat(record, layout, "nik", nik, seen)
+                check_repeat(record, layout, "nik", nik, seen)
             if record.errors:
-                planned.append(_invalid(record))
+                planned.append(invalid_row(record))
                 continue
             enrollment_id, status = enrollments.get(nik, (None, ""))
             data = {

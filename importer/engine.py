@@ -8,6 +8,7 @@ A plan can be staged (see ``staging``) and applied later without reading the fil
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,36 @@ class PlannedRow:
     def from_stage(cls, item: list[Any]) -> PlannedRow:
         row, status, key, data, changes, errors, cells = item
         return cls(row, status, key, data, changes, [RowError(row, *e) for e in errors], cells)
+
+
+def shown(value: Any) -> Any:
+    """A value as the preview and the error file show it: dates day-first, as typed."""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    return value
+
+
+def invalid_row(record: Record, key_field: str = "nik") -> PlannedRow:
+    """The plan for a row with errors: its key, the errors and its original cells."""
+    return PlannedRow(
+        record.row,
+        INVALID,
+        str(record.values.get(key_field) or ""),
+        errors=record.errors,
+        cells=[shown(c) for c in record.cells],
+    )
+
+
+def check_repeat(record: Record, layout: Layout, field: str, value: Any, seen: dict) -> None:
+    """A value that must be unique in the file: the later row is the invalid one."""
+    if value in seen:
+        record.add_error(
+            layout.header_of(field),
+            "duplicate_in_file",
+            _("This row repeats row %(row)d of the file.") % {"row": seen[value]},
+        )
+    else:
+        seen[value] = record.row
 
 
 @dataclass

@@ -24,7 +24,16 @@ from import_export.results import Error, Result, RowResult
 
 from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
-from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
+from importer.engine import (
+    INVALID,
+    NEW,
+    UNCHANGED,
+    UPDATED,
+    PlannedRow,
+    SpreadsheetImporter,
+    invalid_row,
+    shown,
+)
 from importer.errors import FileRejected
 from importer.exports import safe_cell
 from importer.parsers import (
@@ -140,12 +149,6 @@ def _lookup(objects: Any) -> dict[str, Any]:
     return table
 
 
-def _shown(value: Any) -> Any:
-    if hasattr(value, "strftime"):
-        return value.strftime("%d-%m-%Y")
-    return value
-
-
 class WorkerImporter(SpreadsheetImporter):
     kind = "workers"
     title = gettext_lazy("worker candidate list")
@@ -168,15 +171,7 @@ class WorkerImporter(SpreadsheetImporter):
             self._check_duplicate(record, layout, first_row)
             heir = self._heir(record, layout) if has_heirs else None
             if record.errors:
-                planned.append(
-                    PlannedRow(
-                        record.row,
-                        INVALID,
-                        str(record.values.get("nik", "")),
-                        errors=record.errors,
-                        cells=[_shown(c) for c in record.cells],
-                    )
-                )
+                planned.append(invalid_row(record))
                 continue
             planned.append(self._classify(record, existing, heirs, heir))
         return planned
@@ -300,7 +295,7 @@ class WorkerImporter(SpreadsheetImporter):
                 data["heir"] = heir
             return PlannedRow(record.row, NEW, values["nik"], data=data)
         # An empty cell never erases what the registry already holds.
-        changes = {f: [_shown(current[f]), _shown(v)] for f, v in data.items() if current[f] != v}
+        changes = {f: [shown(current[f]), shown(v)] for f, v in data.items() if current[f] != v}
         if "kelurahan_id" in changes:
             changes["kelurahan_id"] = [None, values["kelurahan"]]
         if "segment_id" in changes:

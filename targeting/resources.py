@@ -21,7 +21,16 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from importer.bulk import filter_in
 from importer.columns import Column, ColumnSpec, Layout, Record
-from importer.engine import INVALID, NEW, UNCHANGED, UPDATED, PlannedRow, SpreadsheetImporter
+from importer.engine import (
+    NEW,
+    UNCHANGED,
+    UPDATED,
+    PlannedRow,
+    SpreadsheetImporter,
+    check_repeat,
+    invalid_row,
+    shown,
+)
 from importer.errors import CellError
 from importer.exports import write_xlsx
 from importer.parsers import (
@@ -79,12 +88,6 @@ def parse_desil(value: Cell) -> int:
     return int(text)
 
 
-def _shown(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.strftime("%d-%m-%Y")
-    return value
-
-
 def _template(columns: ColumnSpec, sheet_title: str, text_fields: set[str]) -> bytes:
     buffer = io.BytesIO()
     write_xlsx(
@@ -95,27 +98,6 @@ def _template(columns: ColumnSpec, sheet_title: str, text_fields: set[str]) -> b
         text_columns=[i for i, c in enumerate(columns.columns) if c.field in text_fields],
     )
     return buffer.getvalue()
-
-
-def _invalid(record: Record) -> PlannedRow:
-    return PlannedRow(
-        record.row,
-        INVALID,
-        str(record.values.get("nik", "")),
-        errors=record.errors,
-        cells=[_shown(c) for c in record.cells],
-    )
-
-
-def _check_duplicate(record: Record, layout: Layout, key: Any, seen: dict[Any, int]) -> None:
-    if key in seen:
-        record.add_error(
-            layout.header_of("nik"),
-            "duplicate_in_file",
-            _("This row repeats row %(row)d of the file.") % {"row": seen[key]},
-        )
-    else:
-        seen[key] = record.row
 
 
 # --- DTKS/DTSEN results ------------------------------------------------------------------------
@@ -183,7 +165,7 @@ class DtksResultImporter(SpreadsheetImporter):
         for record in records:
             values = record.values
             if "nik" in values:
-                _check_duplicate(record, layout, values["nik"], seen)
+                check_repeat(record, layout, "nik", values["nik"], seen)
                 if values["nik"] not in existing:
                     record.add_error(
                         layout.header_of("nik"),
@@ -199,7 +181,7 @@ class DtksResultImporter(SpreadsheetImporter):
                     _("A desil is only recorded for workers who are in DTKS."),
                 )
             if record.errors:
-                planned.append(_invalid(record))
+                planned.append(invalid_row(record))
                 continue
             planned.append(self._classify(record, existing[values["nik"]]))
         return planned
@@ -212,7 +194,7 @@ class DtksResultImporter(SpreadsheetImporter):
             "dtks_checked_on": self.checked_on,
             "dtks_source": self.source,
         }
-        changes = {f: [_shown(current[f]), _shown(v)] for f, v in data.items() if current[f] != v}
+        changes = {f: [shown(current[f]), shown(v)] for f, v in data.items() if current[f] != v}
         if not changes:
             return PlannedRow(record.row, UNCHANGED, values["nik"])
         return PlannedRow(
@@ -319,9 +301,9 @@ class HeirImporter(SpreadsheetImporter):
                 )
             if worker_nik and "name" in values:
                 key = (worker_nik, values.get("heir_nik") or values["name"].casefold())
-                _check_duplicate(record, layout, key, seen)
+                check_repeat(record, layout, "nik", key, seen)
             if record.errors:
-                planned.append(_invalid(record))
+                planned.append(invalid_row(record))
                 continue
             worker_id = workers[worker_nik]
             planned.append(self._classify(record, worker_id, heirs.get(worker_id, [])))
@@ -364,7 +346,7 @@ class HeirImporter(SpreadsheetImporter):
             del update["name"]  # "BIMA" and "Bima" are one spelling, not a correction
         if not update:
             return PlannedRow(record.row, UNCHANGED, values["nik"])
-        changes = {f: [_shown(current[f]), _shown(v)] for f, v in update.items()}
+        changes = {f: [shown(current[f]), shown(v)] for f, v in update.items()}
         return PlannedRow(
             record.row,
             UPDATED,
