@@ -134,6 +134,14 @@ class BpjsActivationImporter(SpreadsheetImporter):
         # None when a background job confirms a staged plan: write() needs only the rows.
         self.program_year = program_year
 
+    def options(self) -> dict[str, Any]:
+        return {"program_year_id": self.program_year.pk if self.program_year else None}
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> BpjsActivationImporter:
+        year_id = options.get("program_year_id")
+        return cls(program_year=ProgramYear.objects.filter(pk=year_id).first() if year_id else None)
+
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         if self.program_year is None:
             raise ValueError("A BPJS activation import needs its program year.")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -14,9 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
-from importer.engine import check_size, max_upload_bytes
-from importer.errors import FileRejected
-from importer.services import import_stage
 from siaga.pagination import EstimatedCountPaginator
 
 from .. import services
@@ -72,6 +68,7 @@ class ClaimInline(admin.TabularInline):
 class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
     # BPJS's activation file goes through the importer's upload -> preview -> confirm.
     spreadsheet_importer_class = BpjsActivationImporter
+    upload_form_class = BpjsActivationUploadForm
     import_export_change_list_template = "admin/enrollment/enrollment/change_list.html"
     list_display = [
         "nik",
@@ -274,36 +271,13 @@ class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
     def get_import_title(self) -> str:
         return gettext("Activate from BPJS file")
 
-    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """Upload BPJS's answer with its program year; then the importer's preview."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        form = BpjsActivationUploadForm(
-            request.POST or None,
-            request.FILES or None,
-            initial={"program_year": request.GET.get("program_year")},
-        )
-        file_error = None
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["import_file"]
-            try:
-                check_size(upload.size)
-                data = upload.read()
-            except FileRejected as exc:
-                file_error = exc.message
-            else:
-                importer = BpjsActivationImporter(program_year=form.cleaned_data["program_year"])
-                outcome = import_stage(
-                    importer=importer, data=data, file_name=upload.name, user=request.user
-                )
-                if outcome.plan is not None:
-                    return HttpResponseRedirect(self._url("import_preview", outcome.job.pk))
-                file_error = outcome.job.message
-        context = self._context(
-            request, form=form, file_error=file_error, max_bytes=max_upload_bytes()
-        )
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self._templates("import_form.html"), context)
+    def upload_form_initial(self, request: HttpRequest) -> dict[str, Any]:
+        return {"program_year": request.GET.get("program_year")}
+
+    def importer_from_upload(self, form: BpjsActivationUploadForm) -> BpjsActivationImporter:
+        """The year is kept on the job, so a long file staged by the background worker and
+        its confirmation activate that year's enrollments."""
+        return BpjsActivationImporter(program_year=form.cleaned_data["program_year"])
 
     # Actions ----------------------------------------------------------------------------------
 

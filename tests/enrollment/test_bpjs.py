@@ -217,18 +217,26 @@ def test_a_refusal_while_writing_rolls_the_whole_file_back(client, year):
     assert not EnrollmentEvent.objects.filter(enrollment=first, to_status=S.ACTIVE).exists()
 
 
-def test_a_long_file_is_activated_by_the_background_worker(
+def test_a_long_file_is_staged_and_activated_by_the_background_worker(
     client, year, settings, django_capture_on_commit_callbacks
 ):
+    settings.SIAGA_IMPORT_BACKGROUND_BYTES = 0  # every upload and confirmation is queued
     enrollment = advance(EnrollmentFactory(program_year=year), S.SUBMITTED)
     content = xlsx([HEADER, [enrollment.worker.nik, "A", "24000000001", "01-01-2024"]])
     client.force_login(verifier())
-    client.post(
-        reverse(IMPORT_URL),
-        {"program_year": year.pk, "import_file": SimpleUploadedFile("a.xlsx", content)},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse(IMPORT_URL),
+            {"program_year": year.pk, "import_file": SimpleUploadedFile("a.xlsx", content)},
+        )
     job = ImportJob.objects.get()
-    settings.SIAGA_IMPORT_BACKGROUND_BYTES = 0  # confirming now queues the write
+    assert response["Location"] == reverse(
+        "admin:enrollment_enrollment_import_progress", args=[job.pk]
+    )
+    assert job.options == {"program_year_id": year.pk}
+    run_worker()  # the worker rebuilds the importer with the year stored on the job
+    job.refresh_from_db()
+    assert (job.status, job.rows_new) == (ImportStatus.PREVIEWED, 1)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -237,7 +245,7 @@ def test_a_long_file_is_activated_by_the_background_worker(
     assert response["Location"] == reverse(
         "admin:enrollment_enrollment_import_progress", args=[job.pk]
     )
-    run_worker()  # the worker builds the importer without a year: writing needs none
+    run_worker()
 
     job.refresh_from_db()
     assert job.status == ImportStatus.IMPORTED
