@@ -3,7 +3,7 @@
 Definition used everywhere (page, JSON, xlsx, report; see docs/dashboard.md):
 a **participant** of a year is an enrollment of that year whose status holds one of the
 year's quota places — ``enrollment.models.QUOTA_STATUSES`` (verified, submitted to BPJS,
-active, ended) — the same rule the quota check in ``enrollment.services.quota_used`` applies.
+active, ended) — the same rule the quota check in ``enrollment.limits.quota_used`` applies.
 Proposed, rejected and terminated enrollments are not participants; they appear in the
 pipeline only.
 

@@ -12,14 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
 
+from .limits import YearRoom
 from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
-from .services import (
-    YearRoom,
-    enrollment_eligibility,
-    enrollments_propose_bulk,
-    ensure_year_open,
-)
+from .services import enrollment_eligibility, enrollments_propose_bulk, ensure_year_open
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from participants.models import Heir, Worker
 
+from .limits import quota_used, year_committed
 from .models import (
     Enrollment,
     EnrollmentStatus,
@@ -19,7 +20,6 @@ from .models import (
     ProgramYear,
     QuotaTarget,
 )
-from .services import quota_used, year_committed
 
 
 @dataclass(frozen=True)

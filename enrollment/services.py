@@ -12,14 +12,13 @@ Quota and budget are hard limits checked under a row lock on the program year (s
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +27,14 @@ from participants.models import Worker, WorkerType
 from participants.services import history_record_bulk
 from participants.validators import parse_nik
 
+from .limits import (
+    applicable_quotas,
+    budget_error,
+    check_budget,
+    quota_used,
+    year_committed,
+)
 from .models import (
-    QUOTA_STATUSES,
     Enrollment,
     EnrollmentEvent,
     EnrollmentStatus,
@@ -264,173 +269,6 @@ def _sync(original: Enrollment, saved: Enrollment) -> Enrollment:
     return saved
 
 
-def year_committed(program_year: ProgramYear, *, exclude: Enrollment | None = None) -> int:
-    """Rupiah the year's enrollments are committed to (each one's frozen cost)."""
-    qs = Enrollment.objects.filter(program_year=program_year)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.aggregate(total=Sum("committed_amount"))["total"] or 0
-
-
-def applicable_quotas(enrollment: Enrollment) -> Q:
-    """Quota rows that count ``enrollment``: its type overall, its segment, its kecamatan."""
-    worker = enrollment.worker
-    return Q(program_year_id=enrollment.program_year_id, worker_type=enrollment.worker_type) & (
-        Q(segment__isnull=True, kecamatan__isnull=True)
-        | Q(segment_id=worker.segment_id)
-        | Q(kecamatan_id=worker.kelurahan.kecamatan_id)
-    )
-
-
-def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
-    """Whether ``quota`` counts a worker of ``worker_type``: the Python twin of
-    ``applicable_quotas`` (its type overall, its segment, its kecamatan)."""
-    if quota.worker_type != worker_type:
-        return False
-    if quota.segment_id:
-        return quota.segment_id == worker.segment_id
-    if quota.kecamatan_id:
-        return quota.kecamatan_id == worker.kelurahan.kecamatan_id
-    return True
-
-
-def quota_used(
-    quota: QuotaTarget,
-    *,
-    exclude: Enrollment | None = None,
-    statuses: Iterable[str] = QUOTA_STATUSES,
-) -> int:
-    """Enrollments the quota counts: by default those that hold a place (verified onwards)."""
-    qs = Enrollment.objects.filter(
-        program_year_id=quota.program_year_id,
-        worker_type=quota.worker_type,
-        status__in=list(statuses),
-    )
-    if quota.segment_id:
-        qs = qs.filter(worker__segment_id=quota.segment_id)
-    if quota.kecamatan_id:
-        qs = qs.filter(worker__kelurahan__kecamatan_id=quota.kecamatan_id)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.count()
-
-
-def enrollment_cost_projected(
-    enrollment: Enrollment, program_year: ProgramYear, rates: dict | None = None
-) -> int:
-    """What an unsaved or proposed enrollment will cost ``program_year`` once verified, priced
-    by the year's rate exactly as verification freezes it. ``rates`` caches rate rows."""
-    rates = {} if rates is None else rates
-    key = (enrollment.worker_type, enrollment.risk_class)
-    if key not in rates:
-        rates[key] = rate_for(
-            program_year=program_year,
-            worker_type=enrollment.worker_type,
-            risk_class=enrollment.risk_class,
-        )
-    monthly = monthly_premium(rate=rates[key], wage=enrollment.declared_wage)
-    return coverage_cost(
-        monthly=monthly,
-        start=enrollment.coverage_start,
-        end=enrollment.coverage_end,
-        program_year=program_year,
-    )
-
-
-class YearRoom:
-    """Places and rupiah left in a year for new proposals made in bulk (renewal, the priority
-    list), counting what is committed and what is already proposed.
-
-    Proposing does not lock places (verification does, see ``enrollment_verify``); bulk
-    proposers still stop at the limits so they do not fill the year with proposals that can
-    never be verified. Callers hold the program year's row lock (``select_for_update``), the
-    lock every verification queues on, so two bulk runs cannot both take the last place.
-    """
-
-    PENDING = (EnrollmentStatus.PROPOSED, *QUOTA_STATUSES)
-
-    def __init__(self, program_year: ProgramYear) -> None:
-        self.program_year = program_year
-        self.rates: dict = {}
-        self.quotas = list(
-            QuotaTarget.objects.filter(program_year=program_year).select_related(
-                "program_year", "segment", "kecamatan"
-            )
-        )
-        self.used = {q.pk: quota_used(q, statuses=self.PENDING) for q in self.quotas}
-        self.spent = year_committed(program_year)
-        proposed = Enrollment.objects.filter(
-            program_year=program_year, status=EnrollmentStatus.PROPOSED
-        ).only("worker_type", "risk_class", "declared_wage", "coverage_start", "coverage_end")
-        for enrollment in proposed.iterator(chunk_size=5000):
-            try:
-                self.spent += enrollment_cost_projected(enrollment, program_year, self.rates)
-            except ValidationError:
-                continue  # no rate yet: verification will refuse it anyway
-
-    def candidate(self, worker: Worker, *, risk_class: str = "") -> Enrollment:
-        """The unsaved enrollment a proposal for ``worker`` would create (year defaults)."""
-        is_pu = worker.worker_type == WorkerType.PU
-        return Enrollment(
-            worker=worker,
-            program_year=self.program_year,
-            worker_type=worker.worker_type,
-            risk_class=risk_class if is_pu else "",
-            declared_wage=worker.monthly_income if is_pu else 0,
-            coverage_start=self.program_year.coverage_start,
-            coverage_end=self.program_year.coverage_end,
-        )
-
-    def cost(self, enrollment: Enrollment) -> int:
-        return enrollment_cost_projected(enrollment, self.program_year, self.rates)
-
-    def type_full(self, worker_type: str) -> QuotaTarget | None:
-        """The type's overall quota, when it has no place left."""
-        for q in self.quotas:
-            overall = not q.segment_id and not q.kecamatan_id
-            if overall and q.worker_type == worker_type and self.used[q.pk] >= q.target:
-                return q
-        return None
-
-    def quota_refusal(self, worker: Worker) -> str:
-        for q in self.quotas:
-            if quota_counts(q, worker, worker.worker_type) and self.used[q.pk] >= q.target:
-                return gettext("The quota %(quota)s is full.") % {"quota": q}
-        return ""
-
-    def budget_refusal(self, cost: int) -> str:
-        if self.spent + cost <= self.program_year.budget:
-            return ""
-        return gettext("The %(year)s budget is used up.") % {"year": self.program_year.year}
-
-    def take(self, worker: Worker, cost: int) -> None:
-        for q in self.quotas:
-            if quota_counts(q, worker, worker.worker_type):
-                self.used[q.pk] += 1
-        self.spent += cost
-
-
-def _budget_error(program_year: ProgramYear, committed: int, cost: int) -> ValidationError:
-    return ValidationError(
-        _(
-            "Not enough budget: this enrollment costs Rp %(cost)s but only Rp %(left)s of "
-            "the %(year)s budget is left."
-        ),
-        code="budget_exceeded",
-        params={
-            "cost": f"{cost:,}".replace(",", "."),
-            "left": f"{max(program_year.budget - committed, 0):,}".replace(",", "."),
-            "year": program_year.year,
-        },
-    )
-
-
-def _check_budget(program_year: ProgramYear, enrollment: Enrollment, cost: int) -> None:
-    committed = year_committed(program_year, exclude=enrollment)
-    if committed + cost > program_year.budget:
-        raise _budget_error(program_year, committed, cost)
-
-
 # --- transitions -------------------------------------------------------------------------------
 
 
@@ -606,7 +444,7 @@ def enrollment_verify(
         locked.quota_override_reason = override_quota_reason
         locked.quota_override_by = user
 
-    _check_budget(program_year, locked, cost)
+    check_budget(program_year, locked, cost)
     locked.monthly_premium = monthly
     locked.committed_amount = cost
     _move(locked, S.VERIFIED, user=user, reason=reason or override_quota_reason)
@@ -743,7 +581,7 @@ def enrollments_activate(
             enrollment.program_year = program_year
             cost = _check_activation(enrollment, activation, kpj_workers)
             if committed + cost > program_year.budget:
-                raise _budget_error(program_year, committed, cost)
+                raise budget_error(program_year, committed, cost)
         except ValidationError as exc:
             raise ActivationRefused(exc, enrollment_id=activation.enrollment_id) from None
         committed += cost

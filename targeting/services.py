@@ -2,7 +2,7 @@
 
 Proposals go through ``enrollment.services.enrollment_propose`` (the eligibility rule) under
 the same row lock on the program year that verification and renewal take, and stop at the
-year's quotas and budget through ``enrollment.services.YearRoom``, the same count of what is
+year's quotas and budget through ``enrollment.limits.YearRoom``, the same count of what is
 already committed or proposed that renewal uses.
 """
 
@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.limits import YearRoom
 from enrollment.models import Enrollment, ProgramYear
-from enrollment.services import YearRoom, enrollment_propose, ensure_year_open
+from enrollment.services import enrollment_propose, ensure_year_open
 from participants.models import Worker, WorkerType
 
 from .models import ProposalBatch, ProposalItem, TargetingRule

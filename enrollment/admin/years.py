@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from participants.privacy import shown_nik
 
-from .. import bpjs, renewal, selectors, services
+from .. import bpjs, limits, renewal, selectors, services
 from ..models import (
     Enrollment,
     EnrollmentStatus,
@@ -58,7 +58,7 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
     def used(self, quota: QuotaTarget) -> str:
         if quota.pk is None:
             return "-"
-        used = services.quota_used(quota)
+        used = limits.quota_used(quota)
         return gettext("%(used)d of %(target)d (%(left)d left)") % {
             "used": used,
             "target": quota.target,

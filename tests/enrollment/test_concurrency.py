@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
-from enrollment import services
+from enrollment import limits, services
 from enrollment.models import Enrollment, EnrollmentStatus
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory, QuotaTargetFactory
 from tests.factories import UserFactory
@@ -69,4 +69,4 @@ def test_only_one_of_two_verifications_takes_the_last_of_the_budget():
     outcomes = race(enrollments, user)
 
     assert sorted(outcomes.values()) == ["budget_exceeded", "ok"]
-    assert services.year_committed(year) == year.budget
+    assert limits.year_committed(year) == year.budget

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from enrollment import services
+from enrollment import limits, services
 from enrollment.models import (
     Enrollment,
     EnrollmentEvent,
@@ -382,7 +382,7 @@ def test_partial_year_costs_fewer_months(staff):
     assert first.committed_amount == 16_800 * 6
     second = EnrollmentFactory(program_year=year, coverage_start=datetime.date(2024, 7, 1))
     services.enrollment_verify(enrollment=second, user=staff)
-    assert services.year_committed(year) == year.budget
+    assert limits.year_committed(year) == year.budget
 
 
 def test_activation_with_an_earlier_start_cannot_overrun_the_budget(staff):
