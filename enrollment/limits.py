@@ -71,11 +71,11 @@ def quota_used(
     return qs.count()
 
 
-def enrollment_cost_projected(
+def enrollment_price(
     enrollment: Enrollment, program_year: ProgramYear, rates: dict | None = None
-) -> int:
-    """What an unsaved or proposed enrollment will cost ``program_year`` once verified, priced
-    by the year's rate exactly as verification freezes it. ``rates`` caches rate rows."""
+) -> tuple[int, int]:
+    """(monthly premium, cost to the year) of an enrollment at the year's rate, as
+    verification freezes them. ``rates`` caches the year's rate rows between calls."""
     rates = {} if rates is None else rates
     key = (enrollment.worker_type, enrollment.risk_class)
     if key not in rates:
@@ -85,12 +85,20 @@ def enrollment_cost_projected(
             risk_class=enrollment.risk_class,
         )
     monthly = monthly_premium(rate=rates[key], wage=enrollment.declared_wage)
-    return coverage_cost(
+    cost = coverage_cost(
         monthly=monthly,
         start=enrollment.coverage_start,
         end=enrollment.coverage_end,
         program_year=program_year,
     )
+    return monthly, cost
+
+
+def enrollment_cost_projected(
+    enrollment: Enrollment, program_year: ProgramYear, rates: dict | None = None
+) -> int:
+    """What an unsaved or proposed enrollment will cost ``program_year`` once verified."""
+    return enrollment_price(enrollment, program_year, rates)[1]
 
 
 class YearRoom:

@@ -28,9 +28,9 @@ from participants.services import history_record_bulk
 from participants.validators import parse_nik
 
 from .limits import (
-    applicable_quotas,
     budget_error,
-    check_budget,
+    enrollment_price,
+    quota_counts,
     quota_used,
     year_committed,
 )
@@ -43,7 +43,7 @@ from .models import (
     TerminationReason,
     kpj_validator,
 )
-from .premiums import coverage_cost, monthly_premium, rate_for
+from .premiums import coverage_cost
 
 S = EnrollmentStatus
 # Rows per INSERT in bulk writes: each statement also refreshes the dashboard summary for
@@ -379,6 +379,12 @@ def _record_moves_bulk(
     )
 
 
+@dataclass
+class VerifyOutcome:
+    verified: list[Enrollment] = field(default_factory=list)
+    refused: list[tuple[Enrollment, ValidationError]] = field(default_factory=list)
+
+
 @transaction.atomic
 def enrollment_verify(
     *,
@@ -389,66 +395,157 @@ def enrollment_verify(
 ) -> Enrollment:
     """Check eligibility, freeze the monthly premium and reserve a quota place and budget.
 
-    Locks the program year row first (then the enrollment and the quota rows): every
-    verification of a year queues on that lock, so counting the quota and summing the budget
-    see every earlier verification. ``override_quota_reason`` lets a holder of the
-    ``override_quota`` permission go past a full quota; nothing overrides the budget.
+    The single case of ``enrollments_verify``: raises the refusal as a ``ValidationError``.
     """
-    program_year = ProgramYear.objects.select_for_update().get(pk=enrollment.program_year_id)
-    locked = _lock(enrollment)
-    locked.program_year = program_year
-    _check_move(locked, S.VERIFIED)
+    outcome = enrollments_verify(
+        enrollments=[enrollment],
+        user=user,
+        reason=reason,
+        override_quota_reason=override_quota_reason,
+    )
+    if outcome.refused:
+        raise outcome.refused[0][1]
+    return _sync(enrollment, outcome.verified[0])
 
+
+@transaction.atomic
+def enrollments_verify(
+    *,
+    enrollments: Sequence[Enrollment],
+    user: AbstractBaseUser | None,
+    reason: str = "",
+    override_quota_reason: str = "",
+) -> VerifyOutcome:
+    """Verify each enrollment that passes, refuse the others with the reason.
+
+    Per program year: locks the year row first (then the enrollments and the year's quota
+    rows, in id order). Every verification of a year queues on that lock, so the quota count
+    and the budget sum, taken once under it, see every earlier verification; each enrollment
+    of the batch is then checked in id order with the places and rupiah of the ones before
+    it counted. ``override_quota_reason`` lets a holder of the ``override_quota`` permission
+    go past a full quota; nothing overrides the budget. The verified ones are saved
+    set-based with one status event and one audit-trail row each (staff verify hundreds at
+    once from the admin).
+    """
+    outcome = VerifyOutcome()
+    by_year: dict[int, list[int]] = {}
+    for enrollment in enrollments:
+        by_year.setdefault(enrollment.program_year_id, []).append(enrollment.pk)
+    override_quota_reason = override_quota_reason.strip()
+    may_override = user is not None and user.has_perm(OVERRIDE_QUOTA_PERMISSION)
+    for year_id in sorted(by_year):
+        program_year = ProgramYear.objects.select_for_update().get(pk=year_id)
+        locked = list(
+            Enrollment.objects.select_for_update(of=("self",))
+            .select_related("worker", "worker__kelurahan")
+            .filter(pk__in=sorted(by_year[year_id]))
+            .order_by("pk")
+        )
+        quotas = list(
+            QuotaTarget.objects.select_for_update(of=("self",))
+            .filter(program_year=program_year)
+            .select_related("program_year", "segment", "kecamatan")
+            .order_by("pk")
+        )
+        used = {q.pk: quota_used(q) for q in quotas}
+        committed = year_committed(program_year) - sum(e.committed_amount for e in locked)
+        rates: dict = {}
+        done: list[Enrollment] = []
+        for enrollment in locked:
+            enrollment.program_year = program_year
+            try:
+                monthly, cost, overriding = _verify_check(
+                    enrollment, quotas, used, committed, rates,
+                    override_quota_reason=override_quota_reason, may_override=may_override,
+                )  # fmt: skip
+            except ValidationError as exc:
+                outcome.refused.append((enrollment, exc))
+                continue
+            if overriding:
+                enrollment.quota_override = True
+                enrollment.quota_override_reason = override_quota_reason
+                enrollment.quota_override_by = user
+            enrollment.monthly_premium = monthly
+            enrollment.committed_amount = cost
+            for quota in quotas:
+                if quota_counts(quota, enrollment.worker, enrollment.worker_type):
+                    used[quota.pk] += 1
+            committed += cost
+            done.append(enrollment)
+        _save_verified(done, user=user, reason=reason or override_quota_reason)
+        outcome.verified.extend(done)
+    return outcome
+
+
+def _verify_check(
+    enrollment: Enrollment,
+    quotas: list[QuotaTarget],
+    used: dict[int, int],
+    committed: int,
+    rates: dict,
+    *,
+    override_quota_reason: str,
+    may_override: bool,
+) -> tuple[int, int, bool]:
+    """One enrollment's checks for verification: (monthly premium, cost, past a quota?)."""
+    _check_move(enrollment, S.VERIFIED)
+    # The one-per-worker-and-year constraint means no other enrollment of the year exists;
+    # a missing heir is only a warning, which verification does not show.
     eligibility = enrollment_eligibility(
-        worker=locked.worker,
-        program_year=program_year,
-        worker_type=locked.worker_type,
-        coverage_start=locked.coverage_start,
-        exclude=locked,
+        worker=enrollment.worker,
+        program_year=enrollment.program_year,
+        worker_type=enrollment.worker_type,
+        coverage_start=enrollment.coverage_start,
+        enrolled=False,
+        has_heirs=True,
     )
     if not eligibility.is_eligible:
         raise eligibility.as_validation_error()
-
-    rate = rate_for(
-        program_year=program_year, worker_type=locked.worker_type, risk_class=locked.risk_class
-    )
-    monthly = monthly_premium(rate=rate, wage=locked.declared_wage)
-    cost = coverage_cost(
-        monthly=monthly,
-        start=locked.coverage_start,
-        end=locked.coverage_end,
-        program_year=program_year,
-    )
-
-    quotas = list(
-        QuotaTarget.objects.select_for_update(of=("self",))
-        .filter(applicable_quotas(locked))
-        .select_related("segment", "kecamatan")
-        .order_by("pk")
-    )
-    full = [q for q in quotas if quota_used(q, exclude=locked) >= q.target]
+    monthly, cost = enrollment_price(enrollment, enrollment.program_year, rates)
+    full = [
+        q
+        for q in quotas
+        if quota_counts(q, enrollment.worker, enrollment.worker_type) and used[q.pk] >= q.target
+    ]
     if full:
-        override_quota_reason = override_quota_reason.strip()
         if not override_quota_reason:
             raise ValidationError(
                 _("The quota %(quota)s is full (%(target)s participants)."),
                 code="quota_full",
                 params={"quota": str(full[0]), "target": full[0].target},
             )
-        if user is None or not user.has_perm(OVERRIDE_QUOTA_PERMISSION):
+        if not may_override:
             raise ValidationError(
                 _("Only a supervisor may verify beyond the quota."),
                 code="quota_override_forbidden",
             )
-        locked.quota_override = True
-        locked.quota_override_reason = override_quota_reason
-        locked.quota_override_by = user
+    if committed + cost > enrollment.program_year.budget:
+        raise budget_error(enrollment.program_year, committed, cost)
+    return monthly, cost, bool(full)
 
-    check_budget(program_year, locked, cost)
-    locked.monthly_premium = monthly
-    locked.committed_amount = cost
-    _move(locked, S.VERIFIED, user=user, reason=reason or override_quota_reason)
-    return _sync(enrollment, locked)
+
+def _save_verified(
+    enrollments: list[Enrollment], *, user: AbstractBaseUser | None, reason: str
+) -> None:
+    if not enrollments:
+        return
+    now = timezone.now()
+    for enrollment in enrollments:
+        enrollment.status = S.VERIFIED
+        enrollment.status_note = reason
+        enrollment.status_changed_at = now
+    Enrollment.objects.bulk_update(
+        enrollments,
+        [
+            "status", "status_note", "status_changed_at", "monthly_premium",
+            "committed_amount", "quota_override", "quota_override_reason", "quota_override_by",
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+    _record_moves_bulk(
+        enrollments, S.PROPOSED, S.VERIFIED, at=now, by=user_or_none(user), reason=reason,
+        history_type="~",
+    )  # fmt: skip
 
 
 @transaction.atomic

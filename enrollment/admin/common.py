@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
+from participants.privacy import shown_nik
+
 from ..models import (
     Enrollment,
     ProgramYear,
@@ -35,30 +37,45 @@ def report_bulk(
     """Run ``action`` on each enrollment (each in its own transaction) and tell staff how many
     succeeded and why each of the others did not."""
     succeeded = 0
-    failures: list[str] = []
+    refused: list[tuple[Enrollment, ValidationError]] = []
     for enrollment in queryset.select_related("worker").order_by("pk"):
         try:
             action(enrollment)
         except ValidationError as exc:
-            who = f"{enrollment.worker.nik} {enrollment.worker.full_name}"
-            failures.append(f"{who}: {'; '.join(exc.messages)}")
+            refused.append((enrollment, exc))
         else:
             succeeded += 1
+    report_results(request, succeeded, refused, done_message=done_message)
+
+
+def report_results(
+    request: HttpRequest,
+    succeeded: int,
+    refused: list[tuple[Enrollment, ValidationError]],
+    *,
+    done_message: str,
+) -> None:
+    """How many succeeded, and each refusal with its reason (NIKs as the user may see them)."""
     messages.success(request, done_message % {"count": succeeded})
-    if failures:
-        messages.error(
-            request,
-            format_html(
-                "{}<ul>{}</ul>",
-                ngettext(
-                    "%(count)d enrollment was not changed:",
-                    "%(count)d enrollments were not changed:",
-                    len(failures),
-                )
-                % {"count": len(failures)},
-                format_html_join("", "<li>{}</li>", ((f,) for f in failures[:MAX_FAILURES_LISTED])),
-            ),
-        )
+    if not refused:
+        return
+    failures = [
+        f"{shown_nik(e.worker.nik, request.user)} {e.worker.full_name}: {'; '.join(exc.messages)}"
+        for e, exc in refused[:MAX_FAILURES_LISTED]
+    ]
+    messages.error(
+        request,
+        format_html(
+            "{}<ul>{}</ul>",
+            ngettext(
+                "%(count)d enrollment was not changed:",
+                "%(count)d enrollments were not changed:",
+                len(refused),
+            )
+            % {"count": len(refused)},
+            format_html_join("", "<li>{}</li>", ((f,) for f in failures)),
+        ),
+    )
 
 
 class ClosedYearReadOnlyMixin:

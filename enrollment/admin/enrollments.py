@@ -29,10 +29,7 @@ from ..models import (
     EnrollmentEvent,
 )
 from ..resources import BpjsActivationImporter
-from .common import (
-    report_bulk,
-    rupiah,
-)
+from .common import report_bulk, report_results, rupiah
 
 
 class EnrollmentEventInline(admin.TabularInline):
@@ -283,10 +280,19 @@ class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Verify selected enrollments"), permissions=["change"])
     def verify_selected(self, request, queryset):
-        report_bulk(
+        self._verify(request, queryset)
+
+    def _verify(self, request, queryset, override_quota_reason: str = "") -> None:
+        # One batch under the year's lock: hundreds of proposals verify in a few statements.
+        outcome = services.enrollments_verify(
+            enrollments=list(queryset.order_by("pk")),
+            user=request.user,
+            override_quota_reason=override_quota_reason,
+        )
+        report_results(
             request,
-            queryset,
-            lambda e: services.enrollment_verify(enrollment=e, user=request.user),
+            len(outcome.verified),
+            outcome.refused,
             done_message=gettext("%(count)d enrollments verified."),
         )
 
@@ -300,10 +306,7 @@ class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
             queryset,
             OverrideForm,
             "verify_beyond_quota",
-            lambda e, data: services.enrollment_verify(
-                enrollment=e, user=request.user, override_quota_reason=data["reason"]
-            ),
-            gettext("%(count)d enrollments verified."),
+            run_all=lambda data: self._verify(request, queryset, data["reason"]),
         )
 
     def has_override_quota_permission(self, request) -> bool:
@@ -348,17 +351,26 @@ class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
             gettext("%(count)d enrollments rejected."),
         )
 
-    def _with_form(self, request, queryset, form_class, action_name, apply, done_message):
-        """An action with an intermediate page asking for the reason (and other details)."""
+    def _with_form(
+        self, request, queryset, form_class, action_name, apply=None, done_message="", run_all=None
+    ):
+        """An action with an intermediate page asking for the reason (and other details).
+
+        ``apply(enrollment, data)`` runs per enrollment, each in its own transaction;
+        ``run_all(data)`` instead handles the whole selection at once and reports itself.
+        """
         if "apply" in request.POST:
             form = form_class(request.POST)
             if form.is_valid():
-                report_bulk(
-                    request,
-                    queryset,
-                    lambda e: apply(e, form.cleaned_data),
-                    done_message=done_message,
-                )
+                if run_all is not None:
+                    run_all(form.cleaned_data)
+                else:
+                    report_bulk(
+                        request,
+                        queryset,
+                        lambda e: apply(e, form.cleaned_data),
+                        done_message=done_message,
+                    )
                 return HttpResponseRedirect(request.get_full_path())
         else:
             form = form_class()

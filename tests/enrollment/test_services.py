@@ -375,6 +375,30 @@ def test_budget_is_a_hard_limit_even_for_a_supervisor(staff, supervisor):
     assert codes(exc.value) == {"budget_exceeded"}
 
 
+def test_a_batch_counts_its_own_earlier_verifications_against_quota_and_budget(staff):
+    year = ProgramYearFactory(year=2024, budget=16_800 * 12 * 3)
+    QuotaTargetFactory(program_year=year, worker_type=WorkerType.BPU, target=2)
+    batch = [EnrollmentFactory(program_year=year) for _ in range(3)]
+    pu = EnrollmentFactory(
+        program_year=year,
+        worker=WorkerFactory(worker_type=WorkerType.PU, monthly_income=10_000_000),
+        worker_type=WorkerType.PU,
+        risk_class="sangat_rendah",
+    )
+    outcome = services.enrollments_verify(enrollments=[*batch, pu], user=staff)
+    assert [e.pk for e in outcome.verified] == [batch[0].pk, batch[1].pk]
+    refused = {e.pk: codes(exc) for e, exc in outcome.refused}
+    # The third BPU finds the quota full; the PU then finds the money used by the first two.
+    assert refused == {batch[2].pk: {"quota_full"}, pu.pk: {"budget_exceeded"}}
+    for enrollment in batch[:2]:
+        enrollment.refresh_from_db()
+        assert (enrollment.status, enrollment.monthly_premium) == (S.VERIFIED, 16_800)
+        assert enrollment.events.get(to_status=S.VERIFIED).by == staff
+        assert enrollment.history.first().history_type == "~"
+    batch[2].refresh_from_db()
+    assert batch[2].status == S.PROPOSED
+
+
 def test_partial_year_costs_fewer_months(staff):
     year = ProgramYearFactory(year=2024, budget=16_800 * 12)
     first = EnrollmentFactory(program_year=year, coverage_start=datetime.date(2024, 7, 15))
