@@ -84,7 +84,7 @@ GENERATE = [
     SELECT 'Ahli waris ' || w.id || '-' || k, '',
         CASE WHEN k = 1 AND w.id % 2 = 0 THEN 'spouse' ELSE 'child' END,
         CASE WHEN (w.id + k) % 6 = 0 THEN NULL ELSE DATE '1998-01-01' + ((w.id * 13 + k * 977) % 9400)::int END,
-        (ARRAY['belum_sekolah', 'sd', 'smp', 'sma', 'pt', 'tidak_sekolah', ''])[1 + (w.id + k) % 7],
+        (ARRAY['belum_sekolah', 'tk', 'sd', 'smp', 'sma', 'pt', 'tidak_sekolah', ''])[1 + (w.id + k) % 8],
         now(), now(), w.id
     FROM participants_worker w, generate_series(1, 3) AS k
     WHERE k <= w.id % 4

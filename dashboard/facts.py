@@ -39,6 +39,7 @@ AGE_BANDS = [("55+", 55), ("45-54", 45), ("35-44", 35), ("25-34", 25), ("<25", N
 # School-age heirs are counted per recorded school level; "" (not recorded) is "unknown".
 HEIR_LEVELS = [
     (SchoolLevel.NOT_YET.value, "heirs_belum_sekolah"),
+    (SchoolLevel.TK.value, "heirs_tk"),
     (SchoolLevel.SD.value, "heirs_sd"),
     (SchoolLevel.SMP.value, "heirs_smp"),
     (SchoolLevel.SMA.value, "heirs_sma"),

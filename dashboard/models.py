@@ -33,6 +33,7 @@ class EnrollmentFact(models.Model):
     age_band = models.CharField(max_length=8)
     has_heirs = models.BooleanField()
     heirs_belum_sekolah = models.PositiveIntegerField()
+    heirs_tk = models.PositiveIntegerField()
     heirs_sd = models.PositiveIntegerField()
     heirs_smp = models.PositiveIntegerField()
     heirs_sma = models.PositiveIntegerField()

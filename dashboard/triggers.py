@@ -159,6 +159,19 @@ def install_sql() -> list[str]:
     return statements
 
 
+def fact_table_is_current(connection) -> bool:
+    """Whether ``dashboard_enrollmentfact`` has every column the current SQL writes.
+
+    The migrations that install the triggers take their SQL from this module, so on a new
+    database they run it before later migrations have added the newest fact columns (such
+    as ``heirs_tk``, migration 0004). Those early migrations skip their work when this is
+    false; the migration adding the newest column installs and rebuilds.
+    """
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_table_description(cursor, T_FACT)
+    return set(FACT_COLUMNS) <= {column.name for column in found}
+
+
 def uninstall_sql() -> list[str]:
     statements = []
     for table, function, _workers_of, events in TRIGGERS:

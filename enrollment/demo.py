@@ -466,8 +466,9 @@ class DemoSeeder:
                 born = datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
                 age = self.as_of.year - year
                 level = (
-                    "belum_sekolah" if age < 7 else "sd" if age < 13 else "smp" if age < 16
-                    else "sma" if age < 19 else "pt" if age < 23 else "tidak_sekolah"
+                    "belum_sekolah" if age < 4 else "tk" if age < 7 else "sd" if age < 13
+                    else "smp" if age < 16 else "sma" if age < 19 else "pt" if age < 23
+                    else "tidak_sekolah"
                 )  # fmt: skip
                 name = f"{rng.choice(self.male + self.female)} {rng.choice(self.family)}"
                 rows.append((pk, person.id, name, "", "child", born, level, self.now, self.now))

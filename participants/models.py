@@ -366,6 +366,7 @@ class Relationship(models.TextChoices):
 
 class SchoolLevel(models.TextChoices):
     NOT_YET = "belum_sekolah", _("Not yet in school")
+    TK = "tk", _("Kindergarten (TK/PAUD)")
     SD = "sd", _("Primary school (SD)")
     SMP = "smp", _("Junior secondary (SMP)")
     SMA = "sma", _("Senior secondary (SMA/SMK)")
@@ -373,8 +374,15 @@ class SchoolLevel(models.TextChoices):
     NONE = "tidak_sekolah", _("Not in school")
 
 
-# Levels that count as "in school" when an heir's birth date is unknown.
-ENROLLED_SCHOOL_LEVELS = (SchoolLevel.SD, SchoolLevel.SMP, SchoolLevel.SMA, SchoolLevel.UNIVERSITY)
+# Levels that count as "in school" when an heir's birth date is unknown. Kindergarten is one:
+# the JKM scholarship starts at TK (PP 82/2019 art. 25).
+ENROLLED_SCHOOL_LEVELS = (
+    SchoolLevel.TK,
+    SchoolLevel.SD,
+    SchoolLevel.SMP,
+    SchoolLevel.SMA,
+    SchoolLevel.UNIVERSITY,
+)
 
 
 class HeirQuerySet(models.QuerySet):
@@ -451,7 +459,7 @@ class Heir(models.Model):
         """A child aged from SIAGA_SCHOOL_AGE_MIN up to (not including) SIAGA_SCHOOL_AGE_MAX.
 
         PP 82/2019 art. 25 pays the JKM scholarship from kindergarten to higher education, until
-        the child turns 23. Without a birth date, a recorded school level (SD…PT) counts.
+        the child turns 23. Without a birth date, a recorded school level (TK…PT) counts.
         """
         if self.relationship != Relationship.CHILD:
             return False

@@ -59,8 +59,12 @@ DTKS_STATUS_LABELS = {
 }  # fmt: skip
 
 SCHOOL_LEVEL_LABELS = {
-    # SchoolLevel has no kindergarten value: TK/PAUD children are "not yet in (primary) school".
-    "Belum Sekolah": SchoolLevel.NOT_YET, "TK": SchoolLevel.NOT_YET, "PAUD": SchoolLevel.NOT_YET,
+    "Belum Sekolah": SchoolLevel.NOT_YET,
+    # Kindergarten and other early-childhood classes (KB = kelompok bermain, RA = raudhatul
+    # athfal): the first level of the JKM scholarship.
+    "TK": SchoolLevel.TK, "PAUD": SchoolLevel.TK, "RA": SchoolLevel.TK, "KB": SchoolLevel.TK,
+    "TK/PAUD": SchoolLevel.TK, "TK/RA": SchoolLevel.TK, "Kelompok Bermain": SchoolLevel.TK,
+    "Taman Kanak-kanak": SchoolLevel.TK,
     "SD": SchoolLevel.SD, "MI": SchoolLevel.SD, "SD/MI": SchoolLevel.SD,
     "SMP": SchoolLevel.SMP, "MTs": SchoolLevel.SMP, "SMP/MTs": SchoolLevel.SMP,
     "SMA": SchoolLevel.SMA, "SMK": SchoolLevel.SMA, "MA": SchoolLevel.SMA,
@@ -250,7 +254,7 @@ HEIR_COLUMNS = ColumnSpec(
         Column("heir_nik", "NIK Ahli Waris", ("NIK AW",), parser=parse_nik),
         Column("school_level", "Jenjang Sekolah", ("Pendidikan", "Sekolah", "Jenjang"),
                parser=choice_parser(SCHOOL_LEVEL_LABELS, code="school_level_invalid",
-                                    expected=["Belum Sekolah", "SD", "SMP", "SMA",
+                                    expected=["Belum Sekolah", "TK/PAUD", "SD", "SMP", "SMA",
                                               "Perguruan Tinggi", "Tidak Sekolah"])),
     ]
 )  # fmt: skip

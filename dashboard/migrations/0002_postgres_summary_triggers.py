@@ -11,7 +11,12 @@ from django.db import migrations
 def install(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from dashboard.triggers import install_sql, rebuild_sql
+    from dashboard.triggers import fact_table_is_current, install_sql, rebuild_sql
+
+    # A new database: a later migration adds fact columns this SQL already names, and
+    # installs the triggers itself (see fact_table_is_current).
+    if not fact_table_is_current(schema_editor.connection):
+        return
 
     for statement in [*install_sql(), *rebuild_sql()]:
         schema_editor.execute(statement)

@@ -11,7 +11,10 @@ from django.db import migrations
 def install(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    from dashboard.triggers import refresh_function_sql
+    from dashboard.triggers import fact_table_is_current, refresh_function_sql
+
+    if not fact_table_is_current(schema_editor.connection):
+        return  # a new database: a later migration installs the triggers
 
     schema_editor.execute(refresh_function_sql())
 

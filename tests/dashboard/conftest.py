@@ -78,6 +78,15 @@ def make_workers(rng: random.Random, count: int) -> list:
                     ),
                     school_level=rng.choice([c.value for c in SchoolLevel] + [""]),
                 )
+            if i in (1, 31):
+                # A kindergarten child without birth date is school-age by its level alone
+                # (the JKM scholarship starts at TK): one participant in 2024, one new in 2025.
+                HeirFactory(
+                    worker=worker,
+                    relationship=Relationship.CHILD,
+                    birth_date=None,
+                    school_level=SchoolLevel.TK,
+                )
             workers.append(worker)
     return workers
 

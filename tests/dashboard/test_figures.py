@@ -16,9 +16,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from dashboard.facts import HEIR_COLUMNS, HEIR_LEVELS
+from dashboard.models import EnrollmentFact
 from dashboard.selectors import Filters, dashboard_figures
 from enrollment.selectors import year_figures
-from participants.models import Heir, Kecamatan, Kelurahan, Segment, years_between
+from participants.models import Heir, Kecamatan, Kelurahan, SchoolLevel, Segment, years_between
+from tests.factories import HeirFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +209,32 @@ def test_every_figure_matches_sql_for_every_filter(program):
     for year in (program["y2025"], program["y2024"]):
         for f in filter_sets:
             assert_matches(program, year, f)
+
+
+def test_school_age_heirs_are_counted_per_level_with_kindergarten_before_primary(program):
+    d = dashboard_figures(program["y2024"])
+    keys = [r.key for r in d.school_levels]
+    assert keys[:3] == [SchoolLevel.NOT_YET, SchoolLevel.TK, SchoolLevel.SD]
+    tk = next(r for r in d.school_levels if r.key == SchoolLevel.TK)
+    assert tk.label == SchoolLevel.TK.label
+    assert tk.participants >= 1  # workers[1]'s kindergarten child without birth date
+
+    year = program["y2025"]
+    worker = year.enrollments.filter(status="aktif").order_by("pk").first().worker
+    f = Filters(kelurahan=worker.kelurahan)
+    before = nonzero(dashboard_figures(year, f).school_levels)
+    HeirFactory(worker=worker, relationship="child", birth_date=None, school_level="tk")
+    HeirFactory(worker=worker, relationship="child", birth_date=None, school_level="belum_sekolah")
+    after = nonzero(dashboard_figures(year, f).school_levels)
+    assert after["tk"] == before.get("tk", 0) + 1
+    assert after.get("belum_sekolah") == before.get("belum_sekolah")  # not school-age
+    assert_matches(program, year, f)
+
+
+def test_every_school_level_has_its_fact_column():
+    assert [level for level, _column in HEIR_LEVELS] == [*SchoolLevel.values, ""]
+    fact_fields = {f.name for f in EnrollmentFact._meta.get_fields()}
+    assert set(HEIR_COLUMNS) <= fact_fields
 
 
 def test_edge_cases_are_counted_by_the_documented_rule(program):

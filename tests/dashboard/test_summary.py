@@ -24,6 +24,17 @@ pytestmark = [
 ]
 
 
+def fact_sum(column: str, worker) -> int:
+    """``column`` of the worker's 2025 fact row, as the triggers stored it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT SUM({column}) FROM dashboard_enrollmentfact WHERE worker_id = %s"
+            " AND year = 2025",
+            [worker.pk],
+        )
+        return cursor.fetchone()[0] or 0
+
+
 def test_summary_is_correct_after_every_write(program):
     assert summary_differences() == []
     workers = program["workers"]
@@ -46,10 +57,16 @@ def test_summary_is_correct_after_every_write(program):
 
     heir = HeirFactory(worker=worker, relationship=Relationship.CHILD, birth_date=None)
     assert summary_differences() == []
+    kindergarten = fact_sum("heirs_tk", worker)
+    heir.school_level = "tk"  # no birth date: school-age by its level
+    heir.save()
+    assert summary_differences() == []
+    assert fact_sum("heirs_tk", worker) == kindergarten + 1
     heir.birth_date = datetime.date(2015, 1, 1)
     heir.school_level = "sd"
     heir.save()
     assert summary_differences() == []
+    assert fact_sum("heirs_tk", worker) == kindergarten
     heir.delete()
     assert summary_differences() == []
 

@@ -43,6 +43,7 @@ def test_the_page_shows_the_year_in_indonesian_without_personal_data(client, off
     assert "Dasbor kuota 2025" in page
     assert "Rp 2.000.000.000" in page
     assert "<svg" in page and "<title" in page and "<desc" in page
+    assert '<th scope="row">TK/PAUD</th>' in page  # school-age heirs in kindergarten
     for worker in program["workers"]:
         assert worker.nik not in page
         assert worker.full_name not in page

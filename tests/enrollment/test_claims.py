@@ -2,10 +2,11 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from enrollment import claims, selectors
 from enrollment.models import ClaimType, EnrollmentStatus, TerminationReason
-from participants.models import Relationship
+from participants.models import Relationship, SchoolLevel
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
 from tests.enrollment.helpers import advance
 from tests.factories import HeirFactory
@@ -86,3 +87,25 @@ def test_scholarship_follow_up_lists_school_age_children(year, staff):
     assert listed == worker
     assert listed.school_age_children == [pupil]
     assert spouse in listed.all_heirs
+
+
+def test_scholarship_follow_up_lists_a_kindergarten_child_without_birth_date(
+    year, staff, admin_client
+):
+    """The JKM scholarship starts at TK: a TK child is listed even without a birth date."""
+    enrollment = advance(EnrollmentFactory(program_year=year), S.ACTIVE)
+    worker = enrollment.worker
+    kindergarten = HeirFactory(
+        worker=worker, name="Sekar", birth_date=None, school_level=SchoolLevel.TK
+    )
+    HeirFactory(worker=worker, birth_date=None, school_level=SchoolLevel.NOT_YET)
+    claims.claim_record(
+        enrollment=enrollment,
+        claim_type=ClaimType.JKM,
+        event_date=datetime.date(2024, 1, 5),
+        user=staff,
+    )
+    [listed] = selectors.scholarship_followup(datetime.date(2024, 1, 15))
+    assert listed.school_age_children == [kindergarten]
+    page = admin_client.get(reverse("admin:enrollment_claim_scholarship")).content.decode()
+    assert "Sekar, TK/PAUD" in page  # the Indonesian label

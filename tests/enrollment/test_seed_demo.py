@@ -6,7 +6,7 @@ from django.db import transaction
 
 from enrollment import renewal, selectors, services
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
-from participants.models import Worker, WorkerType
+from participants.models import Heir, SchoolLevel, Worker, WorkerType
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,13 @@ def test_small_run_scales_the_published_figures():
     assert 0 < figures.realised < figures.committed <= figures.allocated
     for use in selectors.quota_usage(year):
         assert use.used <= use.quota.target
+    # Children of 4-6 in the seed year are in kindergarten (TK), the first scholarship level.
+    kindergarten = Heir.objects.filter(school_level=SchoolLevel.TK)
+    assert kindergarten.exists()
+    assert {h.birth_date.year for h in kindergarten} <= {2018, 2019, 2020}
+    assert not Heir.objects.filter(
+        school_level=SchoolLevel.NOT_YET, birth_date__year__lt=2021
+    ).exists()
     # Every worker the seed marks deceased has a terminated enrollment and a JKM claim.
     deceased = Worker.objects.filter(death_date__isnull=False)
     assert deceased.exists()

@@ -124,6 +124,8 @@ def test_an_heir_nik_is_optional_but_validated_and_unique_per_worker():
         (datetime.date(2003, 7, 1), Relationship.CHILD, "", False),  # 23 today
         (datetime.date(2012, 1, 1), Relationship.SPOUSE, "", False),  # only children count
         (None, Relationship.CHILD, SchoolLevel.SMP, True),  # no birth date: level decides
+        (None, Relationship.CHILD, SchoolLevel.TK, True),  # the scholarship starts at TK
+        (None, Relationship.CHILD, SchoolLevel.NOT_YET, False),
         (None, Relationship.CHILD, SchoolLevel.NONE, False),
     ],
 )

@@ -46,6 +46,32 @@ def test_new_heirs_are_added_to_registered_workers():
     assert child.history.count() == 1  # audited like a hand-made change
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["TK", "PAUD", "RA", "TK/PAUD", "TK/RA", "KB", "tk", "Kelompok Bermain", "Taman Kanak-Kanak"],
+)
+def test_kindergarten_words_are_the_tk_level(typed):
+    """TK is the first level of the JKM scholarship, not "not yet in school"."""
+    worker = WorkerFactory()
+    rows = [[worker.nik, "Sekar", "Anak", "", "", typed]]
+
+    import_run(importer=HeirImporter(), data=xlsx([HEADER, *rows]), file_name="a.xlsx")
+
+    heir = worker.heirs.get()
+    assert heir.school_level == SchoolLevel.TK
+    assert heir.is_school_age_on(datetime.date(2025, 7, 1))  # no birth date: TK counts
+
+
+def test_a_kindergarten_child_recorded_as_not_yet_in_school_is_corrected_by_reimport():
+    worker = WorkerFactory()
+    HeirFactory(worker=worker, name="Sekar", birth_date=None, school_level=SchoolLevel.NOT_YET)
+    rows = [[worker.nik, "Sekar", "Anak", "", "", "TK"]]
+
+    assert statuses(rows) == [(UPDATED, [])]
+    import_run(importer=HeirImporter(), data=xlsx([HEADER, *rows]), file_name="a.xlsx")
+    assert worker.heirs.get().school_level == SchoolLevel.TK
+
+
 def test_a_known_heir_is_completed_never_erased_and_reimport_changes_nothing():
     worker = WorkerFactory()
     heir = HeirFactory(worker=worker, name="Bima", birth_date=None, school_level="")
