@@ -447,8 +447,16 @@ def enrollments_verify(
             .select_related("program_year", "segment", "kecamatan")
             .order_by("pk")
         )
+        # Count only the quotas this batch can touch: each count scans the year.
+        quotas = [
+            q for q in quotas if any(quota_counts(q, e.worker, e.worker_type) for e in locked)
+        ]
         used = {q.pk: quota_used(q) for q in quotas}
-        committed = year_committed(program_year) - sum(e.committed_amount for e in locked)
+        # A proposal holds no money yet; whatever else was selected (and will be refused as
+        # already verified or further on) keeps its committed money counted.
+        committed = year_committed(program_year) - sum(
+            e.committed_amount for e in locked if e.status == S.PROPOSED
+        )
         rates: dict = {}
         done: list[Enrollment] = []
         for enrollment in locked:

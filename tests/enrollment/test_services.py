@@ -399,6 +399,21 @@ def test_a_batch_counts_its_own_earlier_verifications_against_quota_and_budget(s
     assert batch[2].status == S.PROPOSED
 
 
+def test_a_batch_with_already_verified_enrollments_keeps_their_money_counted(staff):
+    year = ProgramYearFactory(year=2024, budget=16_800 * 12 * 2)
+    verified = [advance(EnrollmentFactory(program_year=year), S.VERIFIED) for _ in range(2)]
+    proposal = EnrollmentFactory(program_year=year)
+    outcome = services.enrollments_verify(enrollments=[*verified, proposal], user=staff)
+    assert outcome.verified == []
+    refused = {e.pk: codes(exc) for e, exc in outcome.refused}
+    assert refused == {
+        verified[0].pk: {"illegal_transition"},
+        verified[1].pk: {"illegal_transition"},
+        proposal.pk: {"budget_exceeded"},
+    }
+    assert limits.year_committed(year) == year.budget
+
+
 def test_partial_year_costs_fewer_months(staff):
     year = ProgramYearFactory(year=2024, budget=16_800 * 12)
     first = EnrollmentFactory(program_year=year, coverage_start=datetime.date(2024, 7, 15))
