@@ -271,3 +271,23 @@ def test_exports_escape_formula_looking_text():
 
 def test_the_export_page_opens(admin_client):
     assert admin_client.get(reverse("admin:participants_worker_export")).status_code == 200
+
+
+def test_the_preview_masks_niks_for_staff_without_the_full_nik_permission(importer_client):
+    upload(importer_client, "clean.xlsx")
+    job = ImportJob.objects.get()
+    niks = [r.key for r in staging_plan(job).rows]
+    page = importer_client.get(preview_url(job)).content.decode()
+    for nik in niks:
+        assert nik not in page
+        assert f"{nik[:4]}********{nik[-4:]}" in page
+    user = job.created_by
+    user.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
+    importer_client.force_login(user)
+    assert niks[0] in importer_client.get(preview_url(job)).content.decode()
+
+
+def staging_plan(job):
+    from importer.services import import_staged_plan
+
+    return import_staged_plan(job)
