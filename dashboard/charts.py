@@ -12,7 +12,7 @@ from itertools import count
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from .formatting import number
+from siaga.formatting import number
 
 _ids = count(1)
 

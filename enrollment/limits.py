@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
+from siaga.formatting import number
 
 from .models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
 from .premiums import coverage_cost, monthly_premium, rate_for
@@ -28,19 +29,9 @@ def year_committed(program_year: ProgramYear, *, exclude: Enrollment | None = No
     return qs.aggregate(total=Sum("committed_amount"))["total"] or 0
 
 
-def applicable_quotas(enrollment: Enrollment) -> Q:
-    """Quota rows that count ``enrollment``: its type overall, its segment, its kecamatan."""
-    worker = enrollment.worker
-    return Q(program_year_id=enrollment.program_year_id, worker_type=enrollment.worker_type) & (
-        Q(segment__isnull=True, kecamatan__isnull=True)
-        | Q(segment_id=worker.segment_id)
-        | Q(kecamatan_id=worker.kelurahan.kecamatan_id)
-    )
-
-
 def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
-    """Whether ``quota`` counts a worker of ``worker_type``: the Python twin of
-    ``applicable_quotas`` (its type overall, its segment, its kecamatan)."""
+    """Whether ``quota`` counts a worker of ``worker_type``: its type overall, its segment,
+    its kecamatan (the SQL side of the same rule is ``quota_used``)."""
     if quota.worker_type != worker_type:
         return False
     if quota.segment_id:
@@ -94,13 +85,6 @@ def enrollment_price(
     return monthly, cost
 
 
-def enrollment_cost_projected(
-    enrollment: Enrollment, program_year: ProgramYear, rates: dict | None = None
-) -> int:
-    """What an unsaved or proposed enrollment will cost ``program_year`` once verified."""
-    return enrollment_price(enrollment, program_year, rates)[1]
-
-
 class YearRoom:
     """Places and rupiah left in a year for new proposals made in bulk (renewal, the priority
     list), counting what is committed and what is already proposed.
@@ -128,7 +112,7 @@ class YearRoom:
         ).only("worker_type", "risk_class", "declared_wage", "coverage_start", "coverage_end")
         for enrollment in proposed.iterator(chunk_size=5000):
             try:
-                self.spent += enrollment_cost_projected(enrollment, program_year, self.rates)
+                self.spent += enrollment_price(enrollment, program_year, self.rates)[1]
             except ValidationError:
                 continue  # no rate yet: verification will refuse it anyway
 
@@ -146,7 +130,7 @@ class YearRoom:
         )
 
     def cost(self, enrollment: Enrollment) -> int:
-        return enrollment_cost_projected(enrollment, self.program_year, self.rates)
+        return enrollment_price(enrollment, self.program_year, self.rates)[1]
 
     def type_full(self, worker_type: str) -> QuotaTarget | None:
         """The type's overall quota, when it has no place left."""
@@ -182,14 +166,8 @@ def budget_error(program_year: ProgramYear, committed: int, cost: int) -> Valida
         ),
         code="budget_exceeded",
         params={
-            "cost": f"{cost:,}".replace(",", "."),
-            "left": f"{max(program_year.budget - committed, 0):,}".replace(",", "."),
+            "cost": number(cost),
+            "left": number(max(program_year.budget - committed, 0)),
             "year": program_year.year,
         },
     )
-
-
-def check_budget(program_year: ProgramYear, enrollment: Enrollment, cost: int) -> None:
-    committed = year_committed(program_year, exclude=enrollment)
-    if committed + cost > program_year.budget:
-        raise budget_error(program_year, committed, cost)

@@ -39,6 +39,7 @@ from importer.errors import CellError, WriteRefused
 from importer.exports import write_xlsx
 from importer.parsers import Cell, clean_text, parse_date, parse_nik, parse_rupiah
 from participants.models import Worker
+from siaga.formatting import rupiah
 
 from . import services
 from .models import (
@@ -389,7 +390,7 @@ class InvoiceLinesImporter(SpreadsheetImporter):
         shown: list[tuple[str, Any, Any]] = []
         if data["kpj_number"]:
             shown.append((label["kpj_number"], None, data["kpj_number"]))
-        shown.append((label["amount"], None, f"Rp {data['amount']:,}".replace(",", ".")))
+        shown.append((label["amount"], None, rupiah(data["amount"])))
         if data["enrollment_id"] is None:
             explanation = self._unmatched_text()
         else:

@@ -1,6 +1,6 @@
 from django import template
 
-from dashboard import formatting
+from siaga import formatting
 
 register = template.Library()
 

@@ -21,12 +21,6 @@ from ..models import (
 MAX_FAILURES_LISTED = 30
 
 
-def rupiah(value: int | None) -> str:
-    if value is None:
-        return "-"
-    return "Rp " + f"{value:,}".replace(",", ".")
-
-
 def report_bulk(
     request: HttpRequest,
     queryset: QuerySet[Enrollment],

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
+from siaga.formatting import rupiah
 from siaga.pagination import EstimatedCountPaginator
 
 from .. import services
@@ -29,7 +30,7 @@ from ..models import (
     EnrollmentEvent,
 )
 from ..resources import BpjsActivationImporter
-from .common import report_bulk, report_results, rupiah
+from .common import report_bulk, report_results
 
 
 class EnrollmentEventInline(admin.TabularInline):

@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
 from importer.models import ImportJob, ImportStatus
+from siaga.formatting import rupiah
 
 from .. import claims, selectors
 from ..forms import ClaimForm, InvoiceLinesUploadForm
@@ -28,7 +29,7 @@ from ..models import (
     PremiumInvoice,
 )
 from ..resources import InvoiceLinesImporter
-from .common import ClosedYearReadOnlyMixin, rupiah
+from .common import ClosedYearReadOnlyMixin
 
 
 @admin.register(PremiumInvoice)

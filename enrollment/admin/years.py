@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from participants.privacy import shown_nik
+from siaga.formatting import rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
 from ..models import (
@@ -27,11 +28,7 @@ from ..models import (
     QuotaTarget,
 )
 from ..services import BPJS_PERMISSION
-from .common import (
-    MAX_FAILURES_LISTED,
-    ClosedYearReadOnlyMixin,
-    rupiah,
-)
+from .common import MAX_FAILURES_LISTED, ClosedYearReadOnlyMixin
 
 
 class PremiumRateInline(ClosedYearReadOnlyMixin, admin.TabularInline):

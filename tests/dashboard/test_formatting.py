@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.formatting import number, percent, rupiah
+from siaga.formatting import number, percent, rupiah
 
 
 @pytest.mark.parametrize(

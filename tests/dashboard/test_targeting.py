@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from dashboard import formatting
 from dashboard.selectors import Filters, dashboard_figures, targeting_breakdown
 from participants.models import Heir, Kecamatan, Kelurahan
+from siaga import formatting
 from tests.dashboard.test_figures import scope, sql
 
 pytestmark = pytest.mark.django_db

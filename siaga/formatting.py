@@ -1,4 +1,4 @@
-"""Indonesian number formatting for officials' reports: 14.087, Rp 3.308.361.600, 85,9%.
+"""Indonesian number formatting for staff and officials: 14.087, Rp 3.308.361.600, 85,9%.
 
 Written out rather than left to ``USE_THOUSAND_SEPARATOR`` so the page, the printable report
 and the xlsx export show identical figures whatever the active language.
