@@ -9,6 +9,7 @@ from importer.admin import UploadForm as SpreadsheetUploadForm
 from participants.models import WorkerType
 
 from .claims import claim_check
+from .eligibility import enrollment_eligibility
 from .models import (
     Claim,
     ClaimType,
@@ -17,7 +18,6 @@ from .models import (
     ProgramYear,
     TerminationReason,
 )
-from .services import enrollment_eligibility
 
 
 class EnrollmentProposeForm(forms.ModelForm):

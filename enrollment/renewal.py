@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
 
+from .eligibility import enrollment_eligibility
 from .limits import YearRoom
 from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
-from .services import enrollment_eligibility, enrollments_propose_bulk, ensure_year_open
+from .services import enrollments_propose_bulk, ensure_year_open
 
 
 @dataclass

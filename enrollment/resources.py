@@ -2,7 +2,7 @@
 preview/confirm, invalid-rows file, one-transaction write, ``ImportJob`` audit).
 
 ``BpjsActivationImporter`` reads NIK, KPJ number and coverage start for one program year and
-activates the matching *submitted* enrollments through ``services.enrollment_activate``, so
+activates the matching *submitted* enrollments through ``services.enrollments_activate``, so
 the status history, the budget check and the locks are those of any other activation. It never
 creates anything: a NIK without a submitted enrollment in the year is reported as an invalid
 row with the reason.
@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from importer.bulk import chunks, filter_in, insert_rows
+from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import (
     NEW,
@@ -51,7 +51,6 @@ from .models import (
     kpj_validator,
 )
 
-CHUNK = 900  # values per IN (...) query: below SQLite's 999-parameter floor.
 KPJ_DIGITS = 11
 
 
@@ -150,17 +149,11 @@ class BpjsActivationImporter(SpreadsheetImporter):
         niks = sorted({r.values["nik"] for r in records if "nik" in r.values})
         kpjs = sorted({r.values["kpj_number"] for r in records if "kpj_number" in r.values})
         enrollments: dict[str, dict[str, Any]] = {}
-        for chunk in chunks(niks, CHUNK):
-            for row in Enrollment.objects.filter(
-                program_year=self.program_year, worker__nik__in=chunk
-            ).values(*ENROLLMENT_FIELDS):
+        in_year = Enrollment.objects.filter(program_year=self.program_year)
+        for workers in filter_in(Worker.objects.all(), "nik", niks):
+            for row in in_year.filter(worker__in=workers).values(*ENROLLMENT_FIELDS):
                 enrollments[row["worker__nik"]] = row
-        kpj_workers: dict[str, set[int]] = {}
-        for chunk in chunks(kpjs, CHUNK):
-            for kpj, worker_id in Enrollment.objects.filter(kpj_number__in=chunk).values_list(
-                "kpj_number", "worker_id"
-            ):
-                kpj_workers.setdefault(kpj, set()).add(worker_id)
+        kpj_workers = services.kpj_holders(kpjs)
         seen_nik: dict[str, int] = {}
         seen_kpj: dict[str, int] = {}
         planned = []

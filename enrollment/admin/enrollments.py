@@ -17,6 +17,7 @@ from siaga.formatting import rupiah
 from siaga.pagination import EstimatedCountPaginator
 
 from .. import services
+from ..eligibility import enrollment_eligibility
 from ..forms import (
     BpjsActivationUploadForm,
     EnrollmentProposeForm,
@@ -181,7 +182,7 @@ class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
     def eligibility_display(self, enrollment: Enrollment) -> str:
         if enrollment.pk is None:
             return "-"
-        result = services.enrollment_eligibility(
+        result = enrollment_eligibility(
             worker=enrollment.worker,
             program_year=enrollment.program_year,
             worker_type=enrollment.worker_type,

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from enrollment import limits, services
+from enrollment.eligibility import enrollment_eligibility
 from enrollment.models import (
     Enrollment,
     EnrollmentEvent,
@@ -221,7 +222,7 @@ def test_kpj_is_unique_within_a_year(year, staff):
 
 
 def eligibility(worker, year):
-    return services.enrollment_eligibility(worker=worker, program_year=year)
+    return enrollment_eligibility(worker=worker, program_year=year)
 
 
 def test_eligible_worker_with_heirs_has_no_findings(year):

@@ -5,7 +5,7 @@ import datetime
 import pytest
 import time_machine
 
-from enrollment.services import enrollment_eligibility
+from enrollment.eligibility import enrollment_eligibility
 from participants.models import DtksStatus, Relationship, SchoolLevel, Worker, WorkerType
 from targeting.models import TargetingRule
 from targeting.selectors import eligible_candidates, explain, ranked_candidates, rule_for
