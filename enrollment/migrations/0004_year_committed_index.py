@@ -15,17 +15,21 @@ INDEX = "enrollment_year_committed_idx"
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON enrollment_enrollment "
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON enrollment_enrollment "
             "(program_year_id, worker_type, status) INCLUDE (committed_amount)"
         )
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
+    # CONCURRENTLY builds the index without blocking enrollment writes (a few seconds at a
+    # million rows); PostgreSQL refuses it inside a transaction.
+    atomic = False
+
     dependencies = [("enrollment", "0003_audit_history")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
