@@ -69,3 +69,37 @@ class HeirFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Ahli Waris {n}")
     relationship = Relationship.CHILD
     birth_date = datetime.date(2015, 6, 1)
+
+
+def worker_admin_form(**overrides):
+    """POST data of the admin's worker add form with one heir (a valid worker)."""
+    born = datetime.date(1985, 3, 12)
+    data = {
+        "nik": make_nik(birth_date=born, sex="P", serial=7),
+        "kk_number": "3577010101010001",
+        "full_name": "Siti Aminah",
+        "birth_place": "Madiun",
+        "birth_date": "12/03/1985",
+        "sex": "P",
+        "address": "Jl. Salak 3",
+        "rt": "001",
+        "rw": "002",
+        "kelurahan": Kelurahan.objects.get(name="Kelun").pk,
+        "phone": "0812 3456 7890",
+        "worker_type": "BPU",
+        "segment": Segment.objects.get(code="pkl").pk,
+        "employer_name": "Paguyuban PKL Pahlawan",
+        "monthly_income": "1500000",
+        "dtks_status": "unchecked",
+        "is_active": "on",
+        "heirs-TOTAL_FORMS": "1",
+        "heirs-INITIAL_FORMS": "0",
+        "heirs-MIN_NUM_FORMS": "0",
+        "heirs-MAX_NUM_FORMS": "1000",
+        "heirs-0-name": "Andi",
+        "heirs-0-relationship": "child",
+        "heirs-0-birth_date": "01/06/2015",
+        "heirs-0-school_level": "sd",
+    }
+    data.update(overrides)
+    return data

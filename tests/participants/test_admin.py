@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from participants.models import Heir, Kelurahan, Segment, Worker
-from tests.factories import HeirFactory, WorkerFactory, make_nik
+from participants.models import Heir, Kelurahan, Worker
+from tests.factories import HeirFactory, WorkerFactory, worker_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -103,41 +103,8 @@ def test_filter_by_kecamatan(admin_client):
     assert list(response.context["cl"].result_list) == [in_taman]
 
 
-def form_data(**overrides):
-    born = datetime.date(1985, 3, 12)
-    data = {
-        "nik": make_nik(birth_date=born, sex="P", serial=7),
-        "kk_number": "3577010101010001",
-        "full_name": "Siti Aminah",
-        "birth_place": "Madiun",
-        "birth_date": "12/03/1985",
-        "sex": "P",
-        "address": "Jl. Salak 3",
-        "rt": "001",
-        "rw": "002",
-        "kelurahan": Kelurahan.objects.get(name="Kelun").pk,
-        "phone": "0812 3456 7890",
-        "worker_type": "BPU",
-        "segment": Segment.objects.get(code="pkl").pk,
-        "employer_name": "Paguyuban PKL Pahlawan",
-        "monthly_income": "1500000",
-        "dtks_status": "unchecked",
-        "is_active": "on",
-        "heirs-TOTAL_FORMS": "1",
-        "heirs-INITIAL_FORMS": "0",
-        "heirs-MIN_NUM_FORMS": "0",
-        "heirs-MAX_NUM_FORMS": "1000",
-        "heirs-0-name": "Andi",
-        "heirs-0-relationship": "child",
-        "heirs-0-birth_date": "01/06/2015",
-        "heirs-0-school_level": "sd",
-    }
-    data.update(overrides)
-    return data
-
-
 def test_staff_add_a_worker_with_an_heir(admin_client, superuser):
-    response = admin_client.post(reverse("admin:participants_worker_add"), form_data())
+    response = admin_client.post(reverse("admin:participants_worker_add"), worker_admin_form())
     assert response.status_code == 302, response.context["errors"] if response.context else ""
     worker = Worker.objects.get()
     assert worker.phone == "+6281234567890"
@@ -146,7 +113,9 @@ def test_staff_add_a_worker_with_an_heir(admin_client, superuser):
 
 
 def test_adding_a_bad_nik_shows_an_indonesian_error(admin_client):
-    response = admin_client.post(reverse("admin:participants_worker_add"), form_data(nik="3577"))
+    response = admin_client.post(
+        reverse("admin:participants_worker_add"), worker_admin_form(nik="3577")
+    )
     assert response.status_code == 200
     assert "harus tepat 16 digit" in response.content.decode()
     assert not Worker.objects.exists()
@@ -155,7 +124,7 @@ def test_adding_a_bad_nik_shows_an_indonesian_error(admin_client):
 def test_adding_a_duplicate_nik_is_refused_in_the_form(admin_client):
     existing = WorkerFactory()
     response = admin_client.post(
-        reverse("admin:participants_worker_add"), form_data(nik=existing.nik)
+        reverse("admin:participants_worker_add"), worker_admin_form(nik=existing.nik)
     )
     assert response.status_code == 200
     assert Worker.objects.count() == 1
@@ -164,7 +133,7 @@ def test_adding_a_duplicate_nik_is_refused_in_the_form(admin_client):
 def test_nik_mismatch_is_a_warning_not_an_error(admin_client):
     # Female NIK for a worker recorded as male: saved, with a warning.
     response = admin_client.post(
-        reverse("admin:participants_worker_add"), form_data(sex="L"), follow=True
+        reverse("admin:participants_worker_add"), worker_admin_form(sex="L"), follow=True
     )
     assert Worker.objects.count() == 1
     messages = [str(m) for m in response.context["messages"]]

@@ -28,13 +28,13 @@ from accounts.roles import OPERATOR
 from enrollment import bpjs
 from enrollment.models import EnrollmentStatus
 from importer.models import ImportJob
-from participants.models import Heir, Kelurahan, Segment, Worker
+from participants.models import Heir, Segment, Worker
 from participants.resources import TEMPLATE_SHEET, WORKER_COLUMNS, WorkerResource
 from targeting.exports import dtks_request_export
 from targeting.models import TargetingRule
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
 from tests.enrollment.helpers import advance
-from tests.factories import HeirFactory, UserFactory, WorkerFactory, make_nik
+from tests.factories import HeirFactory, UserFactory, WorkerFactory, make_nik, worker_admin_form
 
 pytestmark = pytest.mark.django_db
 
@@ -89,37 +89,8 @@ def staff_client(request, client):
 
 
 def add_form(**overrides):
-    born = datetime.date(1985, 3, 12)
-    data = {
-        "nik": make_nik(birth_date=born, sex="P", serial=7),
-        "kk_number": "3577010101010001",
-        "full_name": "Siti Aminah",
-        "birth_place": "Madiun",
-        "birth_date": "12/03/1985",
-        "sex": "P",
-        "address": "Jl. Salak 3",
-        "rt": "001",
-        "rw": "002",
-        "kelurahan": Kelurahan.objects.get(name="Kelun").pk,
-        "phone": "0812 3456 7890",
-        "worker_type": "BPU",
-        "segment": Segment.objects.get(code="pkl").pk,
-        "employer_name": "",
-        "monthly_income": "1500000",
-        "dtks_status": "unchecked",
-        "is_active": "on",
-        "heirs-TOTAL_FORMS": "1",
-        "heirs-INITIAL_FORMS": "0",
-        "heirs-MIN_NUM_FORMS": "0",
-        "heirs-MAX_NUM_FORMS": "1000",
-        "heirs-0-name": "Andi",
-        "heirs-0-relationship": "child",
-        "heirs-0-birth_date": "01/06/2015",
-        # No school level: the worker stays on the heirs follow-up worklist.
-        "heirs-0-school_level": "",
-    }
-    data.update(overrides)
-    return data
+    # No school level: the worker stays on the heirs follow-up worklist.
+    return worker_admin_form(**{"employer_name": "", "heirs-0-school_level": "", **overrides})
 
 
 def change_form(worker: Worker, **overrides):
