@@ -30,7 +30,7 @@ migrate: install
 
 # The background worker (django-tasks-db) runs beside the web server and stops with it.
 run: migrate
-	$(PY) manage.py ensure_local_admin
+	$(PY) manage.py ensure_local_admin --url http://$(HOST):$(PORT)/admin/
 	$(PY) manage.py db_worker & WORKER=$$!; trap 'kill $$WORKER' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -15,8 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/admin/", help="Where the admin will be served."
+        )
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args, username: str, url: str, **options):
         User = get_user_model()
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write("A superuser already exists; nothing to do.")
@@ -28,6 +31,6 @@ class Command(BaseCommand):
                 "Local administrator created (shown only this once):\n"
                 f"  username: {username}\n"
                 f"  password: {password}\n"
-                "Log in at http://127.0.0.1:8000/admin/ and change the password."
+                f"Log in at {url} and change the password."
             )
         )
