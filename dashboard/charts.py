@@ -22,6 +22,33 @@ def _num(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _svg(
+    uid: int,
+    width: int,
+    height: int,
+    title: str,
+    description: str,
+    parts: Sequence[SafeString],
+    *,
+    align_top_left: bool = False,
+) -> SafeString:
+    """The chart's frame: its size, accessible title and description, and the drawn parts."""
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="c{}t c{}d"{}>'
+        '<title id="c{}t">{}</title><desc id="c{}d">{}</desc>{}</svg>',
+        width,
+        height,
+        uid,
+        uid,
+        mark_safe(' preserveAspectRatio="xMinYMin meet"' if align_top_left else ""),
+        uid,
+        title,
+        uid,
+        description,
+        mark_safe("".join(parts)),  # noqa: S308 - each part built with format_html
+    )
+
+
 def bar_chart(items: Sequence[tuple[str, int]], *, title: str, description: str = "") -> SafeString:
     """Horizontal bars, one per (label, value)."""
     uid = next(_ids)
@@ -51,20 +78,7 @@ def bar_chart(items: Sequence[tuple[str, int]], *, title: str, description: str 
                 number(value),
             )
         )
-    return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="c{}t c{}d"'
-        ' preserveAspectRatio="xMinYMin meet"><title id="c{}t">{}</title>'
-        '<desc id="c{}d">{}</desc>{}</svg>',
-        width,
-        height,
-        uid,
-        uid,
-        uid,
-        title,
-        uid,
-        summary,
-        mark_safe("".join(bars)),  # noqa: S308 - each part built with format_html
-    )
+    return _svg(uid, width, height, title, summary, bars, align_top_left=True)
 
 
 def line_chart(
@@ -122,18 +136,4 @@ def line_chart(
                 '<polyline points="{}" class="chart-line {}"></polyline>{}', points, css, dots
             )
         )
-    return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="c{}t c{}d">'
-        '<title id="c{}t">{}</title><desc id="c{}d">{}</desc>{}{}{}</svg>',
-        width,
-        height,
-        uid,
-        uid,
-        uid,
-        title,
-        uid,
-        description,
-        grid,
-        axis,
-        mark_safe("".join(lines)),  # noqa: S308 - each part built with format_html
-    )
+    return _svg(uid, width, height, title, description, [grid, axis, *lines])
