@@ -72,6 +72,23 @@ def report_results(
     )
 
 
+class CreatedByServiceMixin:
+    """Records created through a service in ``save_form`` (enrollment_propose, claim_record)
+    and kept as history: the admin saves nothing more on add and never deletes."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # An enrollment or claim is history: it is terminated or rejected, never deleted.
+        return False
+
+
 class ClosedYearReadOnlyMixin:
     """A closed program year, its rates and quotas can be looked at, never changed."""
 

@@ -31,7 +31,7 @@ from ..models import (
     EnrollmentEvent,
 )
 from ..resources import BpjsActivationImporter
-from .common import report_bulk, report_results
+from .common import CreatedByServiceMixin, report_bulk, report_results
 
 
 class EnrollmentEventInline(admin.TabularInline):
@@ -64,7 +64,7 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
+class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdmin):
     # BPJS's activation file goes through the importer's upload -> preview -> confirm.
     spreadsheet_importer_class = BpjsActivationImporter
     upload_form_class = BpjsActivationUploadForm
@@ -251,19 +251,6 @@ class EnrollmentAdmin(StagedImportMixin, SimpleHistoryAdmin):
             coverage_end=data.get("coverage_end"),
             reason=data.get("reason", ""),
         )
-
-    def save_model(self, request, obj, form, change):
-        # New enrollments are saved by enrollment_propose in save_form; nothing is editable.
-        if change:
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
-
-    def has_delete_permission(self, request, obj=None):
-        # An enrollment is history: it is terminated or rejected, never deleted.
-        return False
 
     # BPJS activation file ----------------------------------------------------------------------
 

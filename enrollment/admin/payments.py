@@ -29,7 +29,7 @@ from ..models import (
     PremiumInvoice,
 )
 from ..resources import InvoiceLinesImporter
-from .common import ClosedYearReadOnlyMixin
+from .common import ClosedYearReadOnlyMixin, CreatedByServiceMixin
 
 
 @admin.register(PremiumInvoice)
@@ -126,7 +126,7 @@ class InvoiceLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(CreatedByServiceMixin, SimpleHistoryAdmin):
     form = ClaimForm
     list_display = ["enrollment", "claim_type", "event_date", "fatal", "status", "benefit_display"]
     list_select_related = ["enrollment__worker", "enrollment__program_year"]
@@ -164,17 +164,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
             notes=data.get("notes", ""),
             user=request.user,
         )
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        if change:
-            super().save_related(request, form, formsets, change)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
