@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint migrate messages clean bench-import bench-dashboard
+.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,25 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(PY) manage.py migrate --no-input
 
-# The background worker (django-tasks-db) runs beside the web server and stops with it.
+# The background worker (django-tasks-db) runs beside the web server and stops with it
+# (Ctrl+C reaches both; the trap only cleans up a worker that is still running).
 run: migrate
 	$(PY) manage.py ensure_local_admin --url http://$(HOST):$(PORT)/admin/
-	$(PY) manage.py db_worker & WORKER=$$!; trap 'kill $$WORKER' EXIT INT TERM; \
+	@$(PY) manage.py db_worker --no-reload & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null; exit 0' INT TERM; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# A fresh demo database: the embedded SQLite file is replaced by one with the reference data,
+# a new local administrator (its password is printed) and the seed_demo figures.
+demo: install
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "make demo resets the embedded SQLite database only; unset DATABASE_URL," \
+		     "or run seed_demo yourself on an empty PostgreSQL database."; exit 2; fi
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py ensure_local_admin --url http://$(HOST):$(PORT)/admin/
+	$(PY) manage.py seed_demo
 
 test: install-test
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)

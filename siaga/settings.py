@@ -104,6 +104,20 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several staff and the background worker at once:
+    # - WAL lets readers go on while one writer writes;
+    # - IMMEDIATE takes the write lock when a transaction begins, so a transaction that read
+    #   first never fails at once with "database is locked" when it then writes (Django's
+    #   default DEFERRED does);
+    # - a writer that finds the lock taken waits up to SQLITE_TIMEOUT seconds for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=30),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
