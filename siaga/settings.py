@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "enrollment.apps.EnrollmentConfig",
     "targeting.apps.TargetingConfig",
+    "dedup.apps.DedupConfig",
     "dashboard.apps.DashboardConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):

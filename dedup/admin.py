@@ -1,0 +1,218 @@
+"""The review queue of possible duplicates: both records side by side, decide per pair."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Worker
+from participants.privacy import shown_nik
+
+from .matching import DEFAULT_MIN_SCORE
+from .models import COMPARED_FIELDS, DuplicatePair, PairStatus, WorkerAlias
+from .scan import find_duplicates
+from .services import pair_mark_distinct, pairs_refresh, workers_merge
+
+MERGE_PERMISSION = "dedup.merge_workers"
+SHOWN_FIELDS = [
+    "nik", "full_name", "birth_date", "sex", "kk_number", "phone", "kelurahan", "address",
+    "segment", "worker_type", "dtks_status", "death_date", "is_active",
+]  # fmt: skip
+
+
+@admin.register(DuplicatePair)
+class DuplicatePairAdmin(admin.ModelAdmin):
+    list_display = ["score", "reasons_text", "status"]
+    list_filter = ["status"]
+    list_select_related = ["worker_a", "worker_b"]
+    search_fields = ["nik_a", "nik_b"]
+    show_full_result_count = False
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Decisions go through the compare page's buttons (services), never a form.
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("status", "-score", "pk")
+
+    def get_list_display(self, request):
+        """NIKs as this user may see them (the columns close over the request)."""
+
+        def column(side: str, title):
+            def record(pair):
+                worker, nik = getattr(pair, f"worker_{side}"), getattr(pair, f"nik_{side}")
+                name = worker.full_name if worker else gettext("(merged)")
+                return f"{shown_nik(nik, request.user)} {name}"
+
+            record.short_description = title
+            return record
+
+        return ["score", column("a", _("record A")), column("b", _("record B")),
+                "reasons_text", "status"]  # fmt: skip
+
+    @admin.display(description=_("why"))
+    def reasons_text(self, pair):
+        return ", ".join(pair.reasons)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "scan_url": reverse("admin:dedup_duplicatepair_scan"),
+            "can_scan": request.user.has_perm("dedup.add_duplicatepair"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_list_display_links(self, request, list_display):
+        return ["score"]
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("scan/", wrap(self.scan_view), name="dedup_duplicatepair_scan"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self.compare_view(request, object_id)
+
+    def scan_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or not request.user.has_perm("dedup.add_duplicatepair"):
+            raise PermissionDenied
+        counts = pairs_refresh(find_duplicates(min_score=DEFAULT_MIN_SCORE))
+        messages.success(
+            request,
+            gettext(
+                "Scan finished: %(created)d new pairs, %(reopened)d reopened after a change, "
+                "%(removed)d no longer similar."
+            )
+            % counts,
+        )
+        return HttpResponseRedirect(reverse("admin:dedup_duplicatepair_changelist"))
+
+    def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        pair = get_object_or_404(
+            DuplicatePair.objects.select_related(
+                "worker_a__kelurahan",
+                "worker_a__segment",
+                "worker_b__kelurahan",
+                "worker_b__segment",
+            ),
+            pk=object_id,
+        )
+        can_decide = request.user.has_perm("dedup.change_duplicatepair")
+        can_merge = request.user.has_perm(MERGE_PERMISSION)
+        if request.method == "POST":
+            decision = request.POST.get("decision", "")
+            if (decision == "distinct" and not can_decide) or (
+                decision.startswith("keep_") and not can_merge
+            ):
+                raise PermissionDenied
+            note = request.POST.get("note", "")
+            try:
+                if decision == "distinct":
+                    pair_mark_distinct(pair=pair, user=request.user, note=note)
+                    messages.success(request, gettext("Recorded: different people."))
+                elif decision in ("keep_a", "keep_b") and pair.worker_a and pair.worker_b:
+                    keep, remove = (
+                        (pair.worker_a, pair.worker_b)
+                        if decision == "keep_a"
+                        else (pair.worker_b, pair.worker_a)
+                    )
+                    workers_merge(keep=keep, remove=remove, user=request.user, note=note)
+                    messages.success(
+                        request,
+                        gettext("Merged: the records are now one worker; the other NIK finds it."),
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:participants_worker_change", args=[keep.pk])
+                    )
+                else:
+                    messages.error(request, gettext("Choose a decision."))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.path)
+        rows = []
+        for field in SHOWN_FIELDS:
+            label = Worker._meta.get_field(field).verbose_name
+            a, b = (self._value(w, field, request.user) for w in (pair.worker_a, pair.worker_b))
+            compared = field in COMPARED_FIELDS or f"{field}_id" in COMPARED_FIELDS
+            rows.append({"label": label, "a": a, "b": b, "differ": compared and a != b})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Possible duplicate: score %(score)d") % {"score": pair.score},
+            "pair": pair,
+            "rows": rows,
+            "can_decide": can_decide and pair.status != PairStatus.MERGED,
+            "can_merge": can_merge
+            and pair.status != PairStatus.MERGED
+            and pair.worker_a
+            and pair.worker_b,
+            "links": [
+                reverse("admin:participants_worker_change", args=[w.pk]) if w else ""
+                for w in (pair.worker_a, pair.worker_b)
+            ],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/dedup/compare.html", context)
+
+    @staticmethod
+    def _value(worker, field, user):
+        if worker is None:
+            return ""
+        if field in ("nik", "kk_number"):
+            return shown_nik(getattr(worker, field), user)
+        value = getattr(worker, field)
+        display = getattr(worker, f"get_{field}_display", None)
+        if display is not None:
+            return display()
+        if field == "is_active":
+            return gettext("yes") if value else gettext("no")
+        if hasattr(value, "strftime"):
+            return value.strftime("%d-%m-%Y")
+        return "" if value is None else str(value)
+
+
+@admin.register(WorkerAlias)
+class WorkerAliasAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "kept_worker", "merged_at", "merged_by"]
+    list_select_related = ["worker", "merged_by"]
+    search_fields = ["nik"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_list_display(self, request):
+        def merged_nik(alias):
+            return shown_nik(alias.nik, request.user)
+
+        merged_nik.short_description = _("merged NIK")
+        return [merged_nik, *self.list_display]
+
+    @admin.display(description=_("kept worker"))
+    def kept_worker(self, alias):
+        url = reverse("admin:participants_worker_change", args=[alias.worker_id])
+        return format_html('<a href="{}">{}</a>', url, alias.worker)

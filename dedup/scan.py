@@ -1,0 +1,162 @@
+"""Registry-wide search for possible duplicates, without comparing every pair.
+
+Every worker gets a handful of blocking keys (dedup.matching.blocking_keys: NIK with one slip
+allowed, first/last name word with the birth date, the whole name with the birth year or the
+kelurahan, KK, phone). Only workers sharing a key are compared. The keys go into a temporary
+table and the database groups them, so memory stays flat however large the registry: Python
+holds one chunk of workers, then one chunk of candidate pairs at a time. Keys shared by more
+than ``MAX_BLOCK`` workers (a phone number typed for a whole group, a very common name on a
+common date) carry no information and are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from participants.models import Worker
+
+from .matching import DEFAULT_MIN_SCORE, Person, blocking_keys, compare
+from .models import DuplicatePair, PairStatus, fingerprint
+
+MAX_BLOCK = 40
+WORKER_CHUNK = 20_000
+PAIR_CHUNK = 50_000
+PERSON_FIELDS = (
+    "pk",
+    "nik",
+    "full_name",
+    "birth_date",
+    "kk_number",
+    "phone",
+    "kelurahan_id",
+    "address",
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    a: Person
+    b: Person
+    score: int
+    reasons: list[str]
+
+    def as_json(self) -> dict:
+        return {"a": self.a.nik, "b": self.b.nik, "score": self.score, "reasons": self.reasons}
+
+
+def _person(row) -> Person:
+    pk, nik, full_name, birth_date, kk, phone, kelurahan_id, address = row
+    return Person(
+        nik=nik,
+        full_name=full_name,
+        birth_date=birth_date,
+        kk_number=kk or "",
+        phone=phone or "",
+        kelurahan_id=kelurahan_id,
+        address=address or "",
+        pk=pk,
+    )
+
+
+def _write_keys(cursor, rows: list[tuple[int, int]]) -> None:
+    if connection.vendor == "postgresql":
+        buffer = io.StringIO("".join(f"{key}\t{pk}\n" for key, pk in rows))
+        cursor.copy_expert("COPY dedup_scan_keys (k, pk) FROM STDIN", buffer)
+    else:
+        cursor.executemany("INSERT INTO dedup_scan_keys (k, pk) VALUES (%s, %s)", rows)
+
+
+def _candidate_pairs(cursor, queryset) -> Iterator[tuple[int, int]]:
+    """Pairs of worker ids sharing a blocking key, each pair once."""
+    cursor.execute("DROP TABLE IF EXISTS dedup_scan_keys")
+    cursor.execute("CREATE TEMPORARY TABLE dedup_scan_keys (k BIGINT NOT NULL, pk BIGINT NOT NULL)")
+    rows: list[tuple[int, int]] = []
+    for row in queryset.values_list(*PERSON_FIELDS).iterator(chunk_size=WORKER_CHUNK):
+        person = _person(row)
+        rows.extend((hash(key), person.pk) for key in set(blocking_keys(person)))
+        if len(rows) >= 200_000:
+            _write_keys(cursor, rows)
+            rows = []
+    if rows:
+        _write_keys(cursor, rows)
+    aggregate = (
+        "string_agg(pk::text, ',')" if connection.vendor == "postgresql" else "group_concat(pk)"
+    )
+    cursor.execute(
+        f"SELECT {aggregate} FROM dedup_scan_keys GROUP BY k "
+        "HAVING COUNT(*) > 1 AND COUNT(*) <= %s",
+        [MAX_BLOCK],
+    )
+    seen: set[int] = set()
+    while batch := cursor.fetchmany(10_000):
+        for (members,) in batch:
+            ids = sorted(int(x) for x in members.split(","))
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    if a == b:
+                        continue
+                    packed = (a << 32) | b
+                    if packed not in seen:
+                        seen.add(packed)
+    cursor.execute("DROP TABLE IF EXISTS dedup_scan_keys")
+    for packed in sorted(seen):
+        yield packed >> 32, packed & 0xFFFFFFFF
+
+
+def _decided() -> dict[tuple[str, str], str]:
+    """Fingerprints of decided pairs: those stay out while the compared fields are unchanged."""
+    return {
+        (a, b): fp
+        for a, b, fp in DuplicatePair.objects.exclude(status=PairStatus.OPEN).values_list(
+            "nik_a", "nik_b", "fingerprint"
+        )
+    }
+
+
+def find_duplicates(
+    *, min_score: int = DEFAULT_MIN_SCORE, queryset=None, include_decided: bool = False
+) -> list[Candidate]:
+    """Possible duplicate pairs of the registry at or above ``min_score``, best first."""
+    queryset = Worker.objects.all() if queryset is None else queryset
+    decided = {} if include_decided else _decided()
+    found: list[Candidate] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        pairs = _candidate_pairs(cursor, queryset)
+        chunk: list[tuple[int, int]] = []
+        for pair in pairs:
+            chunk.append(pair)
+            if len(chunk) >= PAIR_CHUNK:
+                found.extend(_score(chunk, min_score, decided))
+                chunk = []
+        found.extend(_score(chunk, min_score, decided))
+    found.sort(key=lambda c: (-c.score, c.a.nik, c.b.nik))
+    return found
+
+
+def _score(pairs, min_score: int, decided) -> list[Candidate]:
+    if not pairs:
+        return []
+    ids = sorted({pk for pair in pairs for pk in pair})
+    people: dict[int, Person] = {}
+    for start in range(0, len(ids), 5_000):
+        for row in Worker.objects.filter(pk__in=ids[start : start + 5_000]).values_list(
+            *PERSON_FIELDS
+        ):
+            people[row[0]] = _person(row)
+    out = []
+    for a_id, b_id in pairs:
+        a, b = people[a_id], people[b_id]
+        if a.nik > b.nik:
+            a, b = b, a
+        match = compare(a, b)
+        if match is None or match.score < min_score:
+            continue
+        decided_fp = decided.get((a.nik, b.nik))
+        if decided_fp is not None and decided_fp == fingerprint(a, b):
+            continue
+        out.append(Candidate(a=a, b=b, score=match.score, reasons=match.reasons))
+    return out
