@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard
+.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-duplicates
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -75,3 +75,9 @@ bench-import: install
 # postgres://postgres@127.0.0.1:5432/siaga_dash_bench); records docs/benchmarks.md.
 bench-dashboard: install
 	$(PY) benchmarks/bench_dashboard.py $(BENCH_ARGS)
+
+# Possible-duplicate rule: precision/recall and scan time on a registry with known duplicates
+# (docs/duplicates.md). PEOPLE=1000000 with DATABASE_URL at PostgreSQL for the large run.
+PEOPLE ?= 16000
+bench-duplicates: install
+	$(PY) benchmarks/bench_duplicates.py --people $(PEOPLE)

@@ -21,6 +21,7 @@ Candidate lists are typed from paper forms, so one person arrives with a mistype
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -314,3 +315,12 @@ def blocking_keys(person: Person) -> list[str]:
     if len(phone) >= 8:
         keys.append("p" + phone)
     return keys
+
+
+def stable_key(key: str) -> int:
+    """A blocking key as a signed 64-bit integer, the same in every process."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def hashed_keys(person: Person) -> set[int]:
+    return {stable_key(key) for key in blocking_keys(person)}

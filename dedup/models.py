@@ -115,3 +115,24 @@ class WorkerAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nik} → {self.worker_id}"
+
+
+class WorkerKey(models.Model):
+    """A worker's blocking keys (dedup.matching.blocking_keys, hashed): who is worth comparing.
+
+    Rewritten whole by every registry scan and kept current between scans when a worker is
+    saved; an import checks its rows against these keys instead of the whole registry.
+    """
+
+    worker = models.ForeignKey(
+        "participants.Worker", on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    key = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("blocking key")
+        verbose_name_plural = _("blocking keys")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}: {self.key}"

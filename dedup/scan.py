@@ -19,8 +19,8 @@ from django.db import connection, transaction
 
 from participants.models import Worker
 
-from .matching import DEFAULT_MIN_SCORE, Person, blocking_keys, compare
-from .models import DuplicatePair, PairStatus, fingerprint
+from .matching import DEFAULT_MIN_SCORE, Person, compare, hashed_keys
+from .models import DuplicatePair, PairStatus, WorkerKey, fingerprint
 
 MAX_BLOCK = 40
 WORKER_CHUNK = 20_000
@@ -62,33 +62,52 @@ def _person(row) -> Person:
     )
 
 
+KEY_TABLE = WorkerKey._meta.db_table
+
+
 def _write_keys(cursor, rows: list[tuple[int, int]]) -> None:
     if connection.vendor == "postgresql":
-        buffer = io.StringIO("".join(f"{key}\t{pk}\n" for key, pk in rows))
-        cursor.copy_expert("COPY dedup_scan_keys (k, pk) FROM STDIN", buffer)
+        buffer = io.StringIO("".join(f"{pk}\t{key}\n" for pk, key in rows))
+        cursor.copy_expert(f"COPY {KEY_TABLE} (worker_id, key) FROM STDIN", buffer)
     else:
-        cursor.executemany("INSERT INTO dedup_scan_keys (k, pk) VALUES (%s, %s)", rows)
+        cursor.executemany(f"INSERT INTO {KEY_TABLE} (worker_id, key) VALUES (%s, %s)", rows)
 
 
-def _candidate_pairs(cursor, queryset) -> Iterator[tuple[int, int]]:
-    """Pairs of worker ids sharing a blocking key, each pair once."""
-    cursor.execute("DROP TABLE IF EXISTS dedup_scan_keys")
-    cursor.execute("CREATE TEMPORARY TABLE dedup_scan_keys (k BIGINT NOT NULL, pk BIGINT NOT NULL)")
+def keys_refresh(workers) -> None:
+    """Rewrite the blocking keys of these workers (after a save, an import or a merge)."""
+    workers = list(workers)
+    WorkerKey.objects.filter(worker_id__in=[w.pk for w in workers]).delete()
+    WorkerKey.objects.bulk_create(
+        [WorkerKey(worker_id=w.pk, key=k) for w in workers for k in hashed_keys(Person.of(w))],
+        batch_size=5_000,
+    )
+
+
+def _rebuild_keys(cursor) -> None:
+    """Every worker's keys, recomputed: the scan's input and the import check's index."""
+    cursor.execute(f"DELETE FROM {KEY_TABLE}")
     rows: list[tuple[int, int]] = []
-    for row in queryset.values_list(*PERSON_FIELDS).iterator(chunk_size=WORKER_CHUNK):
+    queryset = Worker.objects.values_list(*PERSON_FIELDS).order_by()
+    for row in queryset.iterator(chunk_size=WORKER_CHUNK):
         person = _person(row)
-        rows.extend((hash(key), person.pk) for key in set(blocking_keys(person)))
+        rows.extend((person.pk, key) for key in hashed_keys(person))
         if len(rows) >= 200_000:
             _write_keys(cursor, rows)
             rows = []
     if rows:
         _write_keys(cursor, rows)
+
+
+def _candidate_pairs(cursor) -> Iterator[tuple[int, int]]:
+    """Pairs of worker ids sharing a blocking key, each pair once."""
+    _rebuild_keys(cursor)
     aggregate = (
-        "string_agg(pk::text, ',')" if connection.vendor == "postgresql" else "group_concat(pk)"
+        "string_agg(worker_id::text, ',')"
+        if connection.vendor == "postgresql"
+        else "group_concat(worker_id)"
     )
     cursor.execute(
-        f"SELECT {aggregate} FROM dedup_scan_keys GROUP BY k "
-        "HAVING COUNT(*) > 1 AND COUNT(*) <= %s",
+        f"SELECT {aggregate} FROM {KEY_TABLE} GROUP BY key HAVING COUNT(*) > 1 AND COUNT(*) <= %s",
         [MAX_BLOCK],
     )
     seen: set[int] = set()
@@ -102,7 +121,6 @@ def _candidate_pairs(cursor, queryset) -> Iterator[tuple[int, int]]:
                     packed = (a << 32) | b
                     if packed not in seen:
                         seen.add(packed)
-    cursor.execute("DROP TABLE IF EXISTS dedup_scan_keys")
     for packed in sorted(seen):
         yield packed >> 32, packed & 0xFFFFFFFF
 
@@ -118,14 +136,13 @@ def _decided() -> dict[tuple[str, str], str]:
 
 
 def find_duplicates(
-    *, min_score: int = DEFAULT_MIN_SCORE, queryset=None, include_decided: bool = False
+    *, min_score: int = DEFAULT_MIN_SCORE, include_decided: bool = False
 ) -> list[Candidate]:
     """Possible duplicate pairs of the registry at or above ``min_score``, best first."""
-    queryset = Worker.objects.all() if queryset is None else queryset
     decided = {} if include_decided else _decided()
     found: list[Candidate] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        pairs = _candidate_pairs(cursor, queryset)
+        pairs = _candidate_pairs(cursor)
         chunk: list[tuple[int, int]] = []
         for pair in pairs:
             chunk.append(pair)
