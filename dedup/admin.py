@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -12,12 +13,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from enrollment.models import ProgramYear
+from importer.admin import StagedImportMixin, UploadForm
 from participants.models import Worker
 from participants.privacy import shown_nik
 
 from .matching import DEFAULT_MIN_SCORE
-from .models import COMPARED_FIELDS, DuplicatePair, PairStatus, WorkerAlias
+from .models import COMPARED_FIELDS, DuplicatePair, OtherCover, PairStatus, PayerKind, WorkerAlias
+from .resources import OtherCoverImporter
 from .scan import find_duplicates
+from .selectors import double_cover
 from .services import pair_mark_distinct, pairs_refresh, workers_merge
 
 MERGE_PERMISSION = "dedup.merge_workers"
@@ -216,3 +221,90 @@ class WorkerAliasAdmin(admin.ModelAdmin):
     def kept_worker(self, alias):
         url = reverse("admin:participants_worker_change", args=[alias.worker_id])
         return format_html('<a href="{}">{}</a>', url, alias.worker)
+
+
+class OtherCoverUploadForm(UploadForm):
+    """The list plus what the file does not say: whose list it is and for which year."""
+
+    program_year = forms.ModelChoiceField(
+        label=_("Program year"), queryset=ProgramYear.objects.order_by("-year")
+    )
+    payer = forms.CharField(
+        label=_("Payer"),
+        max_length=150,
+        help_text=_("e.g. APBD Provinsi Jawa Timur, Perumda Air Minum Tirta Taman Sari (CSR)."),
+    )
+    payer_kind = forms.ChoiceField(label=_("Kind of payer"), choices=PayerKind.choices)
+
+
+@admin.register(OtherCover)
+class OtherCoverAdmin(StagedImportMixin, admin.ModelAdmin):
+    """NIKs other payers already cover, and which of this year's people appear on them."""
+
+    spreadsheet_importer_class = OtherCoverImporter
+    upload_form_class = OtherCoverUploadForm
+    list_display = ["name", "payer", "payer_kind", "program_year", "imported_at"]
+    list_filter = ["program_year", "payer_kind", "payer"]
+    list_select_related = ["program_year"]
+    search_fields = ["nik", "name", "payer"]
+    show_full_result_count = False
+    import_export_change_list_template = "admin/dedup/othercover/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_list_display(self, request):
+        def listed_nik(entry):
+            return shown_nik(entry.nik, request.user)
+
+        listed_nik.short_description = _("NIK")
+        return [listed_nik, *self.list_display]
+
+    def importer_from_upload(self, form: OtherCoverUploadForm) -> OtherCoverImporter:
+        return OtherCoverImporter(
+            program_year_id=form.cleaned_data["program_year"].pk,
+            payer=form.cleaned_data["payer"],
+            payer_kind=form.cleaned_data["payer_kind"],
+        )
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("double-cover/", wrap(self.double_cover_view), name="dedup_othercover_double"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "double_cover_url": reverse("admin:dedup_othercover_double"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def double_cover_view(self, request: HttpRequest) -> HttpResponse:
+        """This year's proposed and verified people who appear on another payer's list."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        years = list(ProgramYear.objects.order_by("-year"))
+        chosen = request.GET.get("year", "")
+        year = next((y for y in years if str(y.year) == chosen), None) or next(
+            (y for y in years if not y.is_closed), years[0] if years else None
+        )
+        rows = double_cover(year) if year else []
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Covered by another payer: %(year)s")
+            % {"year": year.year if year else "-"},
+            "years": years,
+            "year": year,
+            "rows": [{**row, "nik": shown_nik(row["nik"], request.user)} for row in rows],
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/dedup/double_cover.html", context)

@@ -136,3 +136,46 @@ class WorkerKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id}: {self.key}"
+
+
+class PayerKind(models.TextChoices):
+    PROVINCE = "provinsi", _("Province budget (APBD Provinsi)")
+    EMPLOYER = "pemberi_kerja", _("Employer (as wage earner)")
+    CSR = "csr", _("Company CSR")
+    OTHER_PROGRAM = "program_lain", _("Another program or BPJS list")
+
+
+class OtherCover(models.Model):
+    """A NIK another payer already covers in a program year (from their uploaded list)."""
+
+    program_year = models.ForeignKey(
+        "enrollment.ProgramYear",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("program year"),
+    )
+    payer = models.CharField(_("payer"), max_length=150)
+    payer_kind = models.CharField(_("kind of payer"), max_length=15, choices=PayerKind.choices)
+    nik = models.CharField(_("NIK"), max_length=16, db_index=True)
+    name = models.CharField(_("name on the list"), max_length=150, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+
+    class Meta:
+        verbose_name = _("covered by another payer")
+        verbose_name_plural = _("covered by other payers")
+        permissions = [("import_other_cover", _("Can import other payers' cover lists"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_year", "payer", "nik"], name="dedup_other_cover_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer}: {self.nik}"
