@@ -21,6 +21,7 @@ Candidate lists are typed from paper forms, so one person arrives with a mistype
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import re
 import unicodedata
@@ -136,6 +137,7 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+@functools.lru_cache(maxsize=100_000)
 def _fold(word: str) -> str:
     for old, new in _FOLDS:
         word = word.replace(old, new)
@@ -144,6 +146,12 @@ def _fold(word: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """The words of a name in spelling-neutral form, titles dropped, sorted."""
+    return list(_name_tokens(name))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    # Names repeat (Siti, Sri, Muhammad …): a registry has far fewer names than people.
     text = _ascii(name).lower()
     # "S.Pd." and "S. Pd" are one title: join letters split by dots before tokenising.
     text = re.sub(r"\b([a-z])\.\s*(?=[a-z]{1,3}\b\.?)", r"\1", text)
@@ -156,7 +164,7 @@ def name_tokens(name: str) -> list[str]:
         if folded in TITLES:
             continue
         tokens.append(SAME_NAME.get(folded, folded))
-    return sorted(tokens) or sorted(_fold(w) for w in words)
+    return tuple(sorted(tokens) or sorted(_fold(w) for w in words))
 
 
 def name_key(name: str) -> str:
@@ -283,7 +291,9 @@ def compare(a: Person, b: Person) -> Match | None:
 
 
 def _nik_keys(nik: str) -> list[str]:
-    """A NIK one substitution or one adjacent swap away shares one of these with the other."""
+    """A NIK one substitution or one adjacent swap away shares one of these with the other.
+
+    ``scan.SQL_KEYS`` computes the same strings in the database: keep them in step."""
     if len(nik) != 16:
         return []
     return [
@@ -295,31 +305,47 @@ def _nik_keys(nik: str) -> list[str]:
     ]
 
 
-def blocking_keys(person: Person) -> list[str]:
-    tokens = name_tokens(person.full_name)
+def identity_keys(person: Person) -> list[str]:
+    """Keys from the numbers: NIK (one slip allowed), KK, phone (its last 9 digits)."""
     keys = _nik_keys(person.nik)
-    if person.birth_date is not None and tokens:
-        d = person.birth_date
-        day_month = f"{min(d.day, d.month):02d}{max(d.day, d.month):02d}{d.year}"
-        # Same (or swapped) birth date and a first or last word in common.
-        for token in {tokens[0], tokens[-1]}:
-            keys.append(f"n{token[:4]}|{day_month}")
-        # A birth-date typo: the whole name and the birth year, or the whole name and the
-        # kelurahan.
-        keys.append(f"y{' '.join(tokens)}|{d.year}")
-    if person.kelurahan_id and tokens:
-        keys.append(f"k{' '.join(tokens)}|{person.kelurahan_id}")
     if person.kk_number:
         keys.append("f" + person.kk_number)
-    phone = _digits(person.phone)[-9:]
-    if len(phone) >= 8:
-        keys.append("p" + phone)
+    phone = _digits(person.phone)
+    if len(phone) >= 9:
+        keys.append("p" + phone[-9:])
     return keys
 
 
+def name_keys(person: Person) -> list[str]:
+    """Keys from the name with the birth date or the kelurahan."""
+    tokens = name_tokens(person.full_name)
+    if not tokens:
+        return []
+    keys = []
+    whole = " ".join(tokens)
+    if person.birth_date is not None:
+        d = person.birth_date
+        day_month = f"{min(d.day, d.month):02d}{max(d.day, d.month):02d}{d.year}"
+        # Same (or swapped) birth date and a name word in common.
+        for token in {tokens[0], tokens[-1]}:
+            keys.append(f"n{token[:4]}|{day_month}")
+        # A birth-date typo: the whole name and the birth year …
+        keys.append(f"y{whole}|{d.year}")
+    # … or the whole name and the kelurahan.
+    if person.kelurahan_id:
+        keys.append(f"k{whole}|{person.kelurahan_id}")
+    return keys
+
+
+def blocking_keys(person: Person) -> list[str]:
+    return identity_keys(person) + name_keys(person)
+
+
 def stable_key(key: str) -> int:
-    """A blocking key as a signed 64-bit integer, the same in every process."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    """A blocking key as a signed 64-bit integer, the same in every process and in SQL:
+    the first 16 hex digits of its MD5 (PostgreSQL: ``('x'||substr(md5(k),1,16))::bit(64)
+    ::bigint``)."""
+    return int.from_bytes(hashlib.md5(key.encode()).digest()[:8], "big", signed=True)  # noqa: S324
 
 
 def hashed_keys(person: Person) -> set[int]:

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from participants.models import Worker
 
-from .matching import DEFAULT_MIN_SCORE, Person, compare, hashed_keys
+from .matching import DEFAULT_MIN_SCORE, Person, compare, hashed_keys, name_keys, stable_key
 from .models import DuplicatePair, PairStatus, WorkerKey, fingerprint
 
 MAX_BLOCK = 40
@@ -83,14 +83,51 @@ def keys_refresh(workers) -> None:
     )
 
 
+WORKER_TABLE = Worker._meta.db_table
+# The identity keys of matching.identity_keys, computed by the database (same strings).
+_DIGITS = "replace(replace(replace(phone, '+', ''), ' ', ''), '-', '')"
+SQL_KEYS = [
+    ("'a' || substr(nik, 1, 12)", "length(nik) = 16"),
+    ("'b' || substr(nik, 7, 10)", "length(nik) = 16"),
+    ("'c' || substr(nik, 1, 6) || substr(nik, 13, 4)", "length(nik) = 16"),
+    ("'d' || substr(nik, 1, 5) || substr(nik, 8, 9)", "length(nik) = 16"),
+    ("'e' || substr(nik, 1, 11) || substr(nik, 14, 3)", "length(nik) = 16"),
+    ("'f' || kk_number", "kk_number <> ''"),
+    ("'p' || {last9}", f"length({_DIGITS}) >= 9"),
+]
+
+
+def _sql_hash(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"('x' || substr(md5({expression}), 1, 16))::bit(64)::bigint"
+    return f"siaga_key({expression})"
+
+
 def _rebuild_keys(cursor) -> None:
-    """Every worker's keys, recomputed: the scan's input and the import check's index."""
+    """Every worker's keys, recomputed: the scan's input and the import check's index.
+
+    The number keys are computed by the database in one statement; the name keys need the
+    spelling rules, so Python computes them, streaming the registry in chunks."""
     cursor.execute(f"DELETE FROM {KEY_TABLE}")
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("siaga_key", 1, stable_key, deterministic=True)
+        last9 = f"substr({_DIGITS}, -9)"
+    else:
+        last9 = f"right({_DIGITS}, 9)"
+    selects = " UNION ALL ".join(
+        f"SELECT id, {_sql_hash(key.format(last9=last9))} FROM {WORKER_TABLE} WHERE {where}"
+        for key, where in SQL_KEYS
+    )
+    cursor.execute(f"INSERT INTO {KEY_TABLE} (worker_id, key) {selects}")
     rows: list[tuple[int, int]] = []
-    queryset = Worker.objects.values_list(*PERSON_FIELDS).order_by()
-    for row in queryset.iterator(chunk_size=WORKER_CHUNK):
-        person = _person(row)
-        rows.extend((person.pk, key) for key in hashed_keys(person))
+    queryset = Worker.objects.values_list("pk", "full_name", "birth_date", "kelurahan_id")
+    for pk, full_name, birth_date, kelurahan_id in queryset.order_by().iterator(
+        chunk_size=WORKER_CHUNK
+    ):
+        person = Person(
+            nik="", full_name=full_name, birth_date=birth_date, kelurahan_id=kelurahan_id
+        )
+        rows.extend((pk, stable_key(key)) for key in set(name_keys(person)))
         if len(rows) >= 200_000:
             _write_keys(cursor, rows)
             rows = []

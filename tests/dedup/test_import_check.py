@@ -61,3 +61,24 @@ def test_pairs_decided_different_are_not_flagged_again():
     pair_mark_distinct(pair=pair, user=staff)
     flags = check_rows([(2, Person(nik=b.nik, full_name=b.full_name, birth_date=BORN))])
     assert flags == {}
+
+
+def test_keys_the_database_computes_equal_the_rules():
+    """The scan computes number keys in SQL and name keys in Python; an import computes all
+    of them in Python. Both must give the same keys, or imports would miss registry matches."""
+    from django.db import connection
+
+    from dedup.matching import Person, hashed_keys
+    from dedup.models import WorkerKey
+    from dedup.scan import _rebuild_keys
+
+    workers = [
+        WorkerFactory(phone="+6281234567890"),
+        WorkerFactory(kk_number="", phone=""),
+        WorkerFactory(full_name="Hj. St. Aminah, S.Pd.", phone="+6285712345678"),
+    ]
+    with connection.cursor() as cursor:
+        _rebuild_keys(cursor)
+    for worker in workers:
+        stored = set(WorkerKey.objects.filter(worker=worker).values_list("key", flat=True))
+        assert stored == hashed_keys(Person.of(worker)), worker.full_name
