@@ -168,7 +168,7 @@ def enrollment_propose(
         program_year=program_year,
         worker_type=worker.worker_type,
         risk_class=risk_class if is_pu else "",
-        declared_wage=worker.monthly_income if is_pu else 0,
+        declared_wage=(worker.monthly_income or 0) if is_pu else 0,  # unknown: no wage
         coverage_start=start,
         coverage_end=coverage_end or program_year.coverage_end,
         created_by=user_or_none(user),
