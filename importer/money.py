@@ -47,10 +47,7 @@ _AMBIGUOUS_COMMA = re.compile(r"[0-9]{1,3},[0-9]{3}")
 
 def _invalid(text: str) -> CellError:
     return CellError(
-        _(
-            "%(value)s is not an amount of rupiah; write it like 1500000, 1.500.000 or "
-            "Rp 16.800,00."
-        )
+        _("%(value)s is not an amount of rupiah; write it like 1500000, 1.500.000 or Rp 16.800,00.")
         % {"value": text},
         code="money_invalid",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -315,6 +316,29 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 INVISIBLE_CHARACTERS = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 
 
+_EMOJI_NEIGHBOURS = ("So", "Sk")  # pictographs and skin-tone modifiers
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def invisible_character(value: str) -> str | None:
+    """The first bidi-control or zero-width character of ``value``, or None.
+
+    A zero-width joiner between two pictographs (👩🏽‍🌾) builds one emoji and is shown, so it
+    is allowed there; anywhere else it only hides a difference.
+    """
+    for match in INVISIBLE_CHARACTERS.finditer(value):
+        char, at = match.group(), match.start()
+        if char == ZERO_WIDTH_JOINER and 0 < at < len(value) - 1:
+            before = value[at - 1] if value[at - 1] != "\ufe0f" else value[at - 2 : at - 1] or " "
+            if (
+                unicodedata.category(before) in _EMOJI_NEIGHBOURS
+                and unicodedata.category(value[at + 1]) in _EMOJI_NEIGHBOURS
+            ):
+                continue
+        return char
+    return None
+
+
 def validate_no_formula(value: str) -> None:
     """Refuse free text that would not come back from a spreadsheet as typed.
 
@@ -336,8 +360,8 @@ def validate_no_formula(value: str) -> None:
             ),
             code="control_character",
         )
-    if value and INVISIBLE_CHARACTERS.search(value):
-        found = INVISIBLE_CHARACTERS.search(value).group()
+    found = invisible_character(value) if value else None
+    if found:
         raise ValidationError(
             _(
                 "The text contains an invisible character (U+%(code)s) that changes how it is "
