@@ -163,6 +163,11 @@ def enrollment_propose(
         raise ValidationError(
             _("Choose the risk class of a wage earner's (PU) work."), code="risk_class_missing"
         )
+    if is_pu and not worker.monthly_income:  # NULL = unknown (e.g. not in the imported list)
+        raise ValidationError(
+            _("A wage earner (PU) needs a declared monthly wage to price the premium."),
+            code="wage_missing",
+        )
     enrollment = Enrollment(
         worker=worker,
         program_year=program_year,
