@@ -102,8 +102,8 @@ def parse_rupiah_exact(value: object) -> Decimal:
             raise CellError(
                 _(
                     "%(value)s can be read two ways (a comma is the decimal sign in Indonesian, "
-                    "a thousands separator in English). Write %(thousands)s for the whole "
-                    "amount or %(plain)s without separators."
+                    "a thousands separator in English). Write %(thousands)s for an amount in "
+                    "whole rupiah or %(plain)s without separators."
                 )
                 % {
                     "value": text,
