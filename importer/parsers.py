@@ -174,7 +174,7 @@ def _identity_text(value: Cell, *, label: Callable[[], str], code_prefix: str) -
             + _how_to_fix(name),
             code=f"{code_prefix}_numeric_cell",
         )
-    if text.isdigit() and len(text) > 16:
+    if text.isascii() and text.isdigit() and len(text) > 16:  # other digits: the NIK rule says
         raise CellError(
             _("%(label)s %(value)s has more than 16 digits.") % {"label": label(), "value": text},
             code=f"{code_prefix}_length",

@@ -64,7 +64,7 @@ from .models import (
     city_district_codes,
 )
 from .services import history_record_bulk
-from .validators import nik_district_warning, nik_warnings
+from .validators import FEMALE_DAY_OFFSET, nik_district_warning, nik_warnings
 
 TEMPLATE_SHEET = "Data Pekerja"
 
@@ -228,13 +228,26 @@ class WorkerImporter(SpreadsheetImporter):
         """What staff should check but that does not block the row: a birth date or sex the
         NIK's digits disagree with, a Kota Madiun NIK naming a kecamatan the city lacks."""
         nik = values["nik"]
-        found = [
-            str(w)
-            for w in nik_warnings(nik, birth_date=values.get("birth_date"), sex=values.get("sex"))
-        ]
-        district = nik_district_warning(nik, settings.SIAGA_CITY_REGION_CODE, self._districts)
-        if district:
-            found.append(str(district))
+        born, sex = values.get("birth_date"), values.get("sex")
+        found = []
+        # The NIK was validated by its parser: compare its digits directly and build the
+        # messages only on a mismatch (this runs for every row of 100,000-row files).
+        day = int(nik[6:8])
+        nik_sex = "P" if day > FEMALE_DAY_OFFSET else "L"
+        if (sex and sex != nik_sex) or (
+            born
+            and (
+                born.day != day - (FEMALE_DAY_OFFSET if nik_sex == "P" else 0)
+                or born.month != int(nik[8:10])
+                or born.year % 100 != int(nik[10:12])
+            )
+        ):
+            found = [str(w) for w in nik_warnings(nik, birth_date=born, sex=sex)]
+        city = settings.SIAGA_CITY_REGION_CODE
+        if nik.startswith(city) and nik[4:6] not in self._districts:
+            district = nik_district_warning(nik, city, self._districts)
+            if district:
+                found.append(str(district))
         return found
 
     def _existing_workers(self, records: list[Record]) -> dict[str, dict[str, Any]]:

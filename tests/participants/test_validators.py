@@ -238,3 +238,19 @@ def test_an_emoji_built_with_a_joiner_is_not_an_invisible_character():
     validate_no_formula("👨‍👩‍👧")
     with pytest.raises(ValidationError):
         validate_no_formula("Ayu\u200d👩")  # a joiner after a letter hides nothing but itself
+
+
+@pytest.mark.parametrize("table", [FULLWIDTH, ARABIC_INDIC])
+def test_kpj_numbers_take_ascii_digits_only_everywhere(table):
+    """KPJ: the model validator (admin, services' activation) and the importer's parser."""
+    from enrollment.models import kpj_validator
+    from enrollment.resources import parse_kpj
+    from importer.errors import CellError
+
+    kpj = "24000000001".translate(table)
+    assert kpj.isdigit()
+    with pytest.raises(ValidationError):
+        kpj_validator(kpj)
+    with pytest.raises(CellError) as exc:
+        parse_kpj(kpj)
+    assert exc.value.code == "kpj_format"
