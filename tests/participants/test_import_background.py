@@ -116,10 +116,10 @@ def test_a_ticked_identity_conflict_is_written_by_the_worker_and_no_other(
         nik="3577025203900002", full_name="Ani Lestari", birth_date=datetime.date(1990, 3, 12)
     )
     content = (
-        "NIK,Nama,Tgl Lahir,JK,Kelurahan,Jenis Pekerja,Kategori\n"
-        "3577011204850001,Slamet,01-01-1970,L,Kartoharjo,BPU,PKL\n"
-        "3577025203900002,Sri,02-02-1971,P,Kartoharjo,BPU,PKL\n"
-    ).encode()
+        b"NIK,Nama,Tgl Lahir,JK,Kelurahan,Jenis Pekerja,Kategori\n"
+        b"3577011204850001,Slamet,01-01-1970,L,Kartoharjo,BPU,PKL\n"
+        b"3577025203900002,Sri,02-02-1971,P,Kartoharjo,BPU,PKL\n"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         importer_client.post(IMPORT_URL, {"import_file": SimpleUploadedFile("daftar.csv", content)})
     run_worker()
