@@ -597,6 +597,9 @@ class WorkerResource(resources.ModelResource):
             result.increment_row_result_total(row_result)
         if dry_run or (rollback_on_validation_errors and result.has_validation_errors()):
             return result
+        if kwargs.get("user") is None:
+            # Every row written gets an audit-trail entry naming who imported it.
+            raise ValueError("WorkerResource.import_data writes only with user=<the importer>.")
         with transaction.atomic():
             importer.write(
                 [r for r in planned if r.status in (NEW, UPDATED)], user=kwargs.get("user")

@@ -223,7 +223,7 @@ def test_the_resource_api_never_writes_a_conflict():
     registered_budi()
     data = tablib.Dataset(headers=HEADER.split(","))
     data.append([BUDI, "Slamet Riyadi", "01-01-1970", "L", "Kartoharjo", "", "BPU", "PKL", ""])
-    result = WorkerResource().import_data(data, dry_run=False)
+    result = WorkerResource().import_data(data, dry_run=False, user=UserFactory(username="api"))
     assert result.has_validation_errors()
     assert Worker.objects.get(nik=BUDI).full_name == "Budi Santoso"
 
