@@ -135,10 +135,11 @@ class ImportJobAdmin(admin.ModelAdmin):
         "rows_conflict",
         "rows_unchanged",
         "rows_invalid",
+        "accepted_conflicts",
         "message_display",
         "errors_display",
     ]
-    exclude = ["staged_file", "message", "errors", "accepted_conflicts"]
+    exclude = ["staged_file", "message", "errors"]
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         job = super().get_object(request, object_id, from_field)

@@ -151,7 +151,8 @@ PREVIEW_FIELDS = (
     "phone", "worker_type", "segment_id", "employer_name", "monthly_income", "kk_number",
     "heir",
 )  # fmt: skip
-IDENTITY_NUMBER_FIELDS = ("kk_number",)
+# Key of an identity conflict's ``changes`` holding the registered record it would replace.
+REGISTERED = "registered"
 
 
 _NAME_JUNK = re.compile(r"[\W_]+")
@@ -393,7 +394,19 @@ class WorkerImporter(SpreadsheetImporter):
             # Same NIK, another name and another birth date: most likely another person (a
             # mistyped NIK), so never an ordinary update. Shown apart, written only if ticked.
             status = CONFLICT
+            changes[REGISTERED] = self._registered_summary(current)
         return PlannedRow(record.row, status, values["nik"], data=update, changes=changes)
+
+    def _registered_summary(self, current: dict[str, Any]) -> str:
+        """The registered person a conflicting row would overwrite, in one line."""
+        parts = [
+            current["full_name"],
+            shown(current["birth_date"]),
+            self._shown("kelurahan_id", current["kelurahan_id"]),
+            self._shown("segment_id", current["segment_id"]),
+            current["phone"],
+        ]
+        return ", ".join(str(p) for p in parts if p)
 
     def _shown(self, field: str, value: Any) -> Any:
         """A value as the preview shows it: names for kelurahan/segment, rupiah, dates."""

@@ -131,6 +131,8 @@ def test_same_nik_with_another_name_and_birth_date_is_a_conflict_shown_apart(upl
     assert "Budi Santoso" in section and "Slamet Riyadi" in section
     assert "12-04-1985" in section and "01-01-1970" in section
     assert 'name="accept_conflict" value="2"' in section
+    segment = Segment.objects.get(code="ojol").name
+    assert f'class="registered-record">Budi Santoso, 12-04-1985, Kartoharjo, {segment}' in section
 
 
 def test_a_conflict_is_never_written_by_confirm_alone(uploader):
