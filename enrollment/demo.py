@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from participants.models import Heir, Kelurahan, Segment, Worker, WorkerType
+from participants.services import history_record_from
 
 from .models import (
     Claim,
@@ -43,6 +44,8 @@ from .premiums import monthly_premium, months_in_year
 from .services import program_year_copy_rates
 
 DEFAULT_WORKERS = 15_000
+# Models the seed writes set-based that django-simple-history audits.
+AUDITED_SEED_MODELS = (Worker, Heir, Enrollment, Claim, PremiumInvoice)
 # ANTARA, 6 May 2024: covered now, and the targets after the 2024 expansion.
 ACTIVE_PU, ACTIVE_BPU = 7_750, 6_337
 TARGET_PU, TARGET_BPU = 7_822, 8_591
@@ -274,6 +277,9 @@ class DemoSeeder:
     @transaction.atomic
     def run(self) -> SeedReport:
         report = SeedReport(workers=self.total)
+        # Rows written set-based bypass django-simple-history: their baseline history is
+        # written afterwards from these first ids (one INSERT … SELECT per model).
+        first_ids = {model: _next_id(model) for model in AUDITED_SEED_MODELS}
         plan = self.plan()
         kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
         segments = {s.code: s.pk for s in Segment.objects.all()}
@@ -284,6 +290,7 @@ class DemoSeeder:
             [Worker, Heir, Enrollment, EnrollmentEvent, Claim, InvoiceLine, PremiumInvoice]
         ):
             self._write_enrollments(plan, people, previous, current, report)
+        self._write_history(first_ids)
         report.budgets = {y.year: y.budget for y in (previous, current, following)}
         self.writer.reset_sequences(
             [Worker, Heir, Enrollment, EnrollmentEvent, Claim, InvoiceLine, PremiumInvoice]
@@ -296,6 +303,24 @@ class DemoSeeder:
         report.rows = dict(self.writer.counts)
         report.timings = dict(self.writer.timings)
         return report
+
+    def _write_history(self, first_ids: dict) -> None:
+        """Baseline audit trail ("created", as of the seed's date, reason seed_demo) for every
+        worker, heir, enrollment, claim and invoice the seed wrote, so later changes have
+        something to be compared with and nothing in the registry lacks a history."""
+        started = time.monotonic()
+        for model, first_id in first_ids.items():
+            written = history_record_from(
+                model,
+                min_pk=first_id,
+                history_type="+",
+                user=None,
+                reason="seed_demo",
+                history_date=self.now,
+            )
+            table = model.history.model._meta.db_table
+            self.writer.counts[table] = self.writer.counts.get(table, 0) + written
+        self.writer.timings["history"] = time.monotonic() - started
 
     # -- program years ---------------------------------------------------------------------
 

@@ -124,7 +124,7 @@ class YearRoom:
             program_year=self.program_year,
             worker_type=worker.worker_type,
             risk_class=risk_class if is_pu else "",
-            declared_wage=worker.monthly_income if is_pu else 0,
+            declared_wage=(worker.monthly_income or 0) if is_pu else 0,  # unknown: no wage
             coverage_start=self.program_year.coverage_start,
             coverage_end=self.program_year.coverage_end,
         )

@@ -163,12 +163,17 @@ def enrollment_propose(
         raise ValidationError(
             _("Choose the risk class of a wage earner's (PU) work."), code="risk_class_missing"
         )
+    if is_pu and not worker.monthly_income:  # NULL = unknown (e.g. not in the imported list)
+        raise ValidationError(
+            _("A wage earner (PU) needs a declared monthly wage to price the premium."),
+            code="wage_missing",
+        )
     enrollment = Enrollment(
         worker=worker,
         program_year=program_year,
         worker_type=worker.worker_type,
         risk_class=risk_class if is_pu else "",
-        declared_wage=worker.monthly_income if is_pu else 0,
+        declared_wage=(worker.monthly_income or 0) if is_pu else 0,  # unknown: no wage
         coverage_start=start,
         coverage_end=coverage_end or program_year.coverage_end,
         created_by=user_or_none(user),

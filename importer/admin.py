@@ -20,12 +20,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
 from .engine import (
+    CONFLICT,
     INVALID,
     NEW,
     STATUSES,
@@ -40,12 +42,52 @@ from .exports import invalid_rows_xlsx
 from .models import ImportJob, ImportStatus
 from .services import (
     import_abandon,
+    import_accept_conflicts,
     import_confirm,
     import_confirm_later,
     import_enqueue,
     import_stage,
     import_staged_plan,
 )
+
+
+def may_see_full_niks(job: ImportJob, user: Any) -> bool:
+    """Stored import errors quote NIKs: in full only for the uploader and holders of
+    ``participants.view_full_nik``; masked for every other viewer (UU 27/2022)."""
+    from participants.privacy import can_view_full_nik
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return (job.created_by_id is not None and job.created_by_id == user.pk) or can_view_full_nik(
+        user
+    )
+
+
+def job_text_for(text: str, job: ImportJob, user: Any) -> str:
+    """A stored message or error of ``job`` as ``user`` may see it (NIKs masked or not)."""
+    from participants.privacy import mask_niks_in_text
+
+    if not text or may_see_full_niks(job, user):
+        return text
+    return mask_niks_in_text(str(text))
+
+
+def _masked_row(planned: Any, job: ImportJob, user: Any) -> Any:
+    """An invalid row with every NIK in its cells and messages masked, for another viewer."""
+    from dataclasses import replace
+
+    from .errors import RowError
+
+    return replace(
+        planned,
+        cells=[job_text_for(c, job, user) if isinstance(c, str) else c for c in planned.cells or []]
+        or None,
+        errors=[
+            RowError(e.row, e.column, e.code, job_text_for(e.message, job, user))
+            for e in planned.errors
+        ],
+    )
+
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_PAGE_SIZE = 50
@@ -68,6 +110,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "rows_total",
         "rows_new",
         "rows_updated",
+        "rows_conflict",
         "rows_unchanged",
         "rows_invalid",
     ]
@@ -89,12 +132,53 @@ class ImportJobAdmin(admin.ModelAdmin):
         "rows_total",
         "rows_new",
         "rows_updated",
+        "rows_conflict",
         "rows_unchanged",
         "rows_invalid",
-        "message",
-        "errors",
+        "accepted_conflicts",
+        "message_display",
+        "errors_display",
     ]
-    exclude = ["staged_file"]
+    exclude = ["staged_file", "message", "errors"]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        job = super().get_object(request, object_id, from_field)
+        if job is not None:
+            job._viewer = request.user  # whose eyes the stored NIKs are masked for
+        return job
+
+    @admin.display(description=_("message"))
+    def message_display(self, job: ImportJob) -> str:
+        return job_text_for(job.message, job, getattr(job, "_viewer", None))
+
+    @admin.display(description=_("row errors"))
+    def errors_display(self, job: ImportJob) -> str:
+        """The stored row errors as a table, NIKs masked unless the viewer may see them."""
+        viewer = getattr(job, "_viewer", None)
+        errors = job.errors or []
+        if not errors:
+            return "–"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    error.get("row") or "",
+                    job_text_for(str(error.get("column", "")), job, viewer),
+                    job_text_for(str(error.get("message", "")), job, viewer),
+                )
+                for error in errors
+                if isinstance(error, dict)
+            ),
+        )
+        return format_html(
+            '<table class="import-errors"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            gettext("Row"),
+            gettext("Column"),
+            gettext("Message"),
+            rows,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -267,9 +351,11 @@ class StagedImportMixin(ImportMixin):
             counts=plan.counts(),
             page=page,
             status=status,
+            conflict_rows=[self._preview_row(importer, r) for r in plan.rows_with(CONFLICT)],
             status_choices=[
                 (NEW, _("New")),
                 (UPDATED, _("Updated")),
+                (CONFLICT, _("Identity conflict")),
                 (UNCHANGED, _("Unchanged")),
                 (INVALID, _("Invalid")),
             ],
@@ -312,6 +398,8 @@ class StagedImportMixin(ImportMixin):
                 % {"status": job.get_status_display()},
             )
             return HttpResponseRedirect(self._url("changelist"))
+        # Identity conflicts are written only when ticked one by one on the preview.
+        import_accept_conflicts(job=job, rows=request.POST.getlist("accept_conflict"))
         if job.file_size > settings.SIAGA_IMPORT_BACKGROUND_BYTES:
             import_confirm_later(
                 importer=importer, job=job, user=request.user, skip_invalid=skip_invalid
@@ -324,6 +412,17 @@ class StagedImportMixin(ImportMixin):
         return HttpResponseRedirect(self.import_done_url(outcome.job))
 
     def _report_outcome(self, request: HttpRequest, job: ImportJob) -> None:
+        left_out = job.rows_conflict - len(job.accepted_conflicts or [])
+        if job.status == ImportStatus.IMPORTED and left_out:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d identity conflict was not accepted and was not written.",
+                    "%(count)d identity conflicts were not accepted and were not written.",
+                    left_out,
+                )
+                % {"count": left_out},
+            )
         if job.status == ImportStatus.IMPORTED:
             messages.success(
                 request,
@@ -341,7 +440,7 @@ class StagedImportMixin(ImportMixin):
         else:
             messages.error(
                 request,
-                job.message
+                job_text_for(job.message, job, request.user)
                 or gettext("Nothing was imported: %(status)s.")
                 % {"status": job.get_status_display()},
             )
@@ -375,7 +474,7 @@ class StagedImportMixin(ImportMixin):
         if job.is_open:
             return self._url("import_preview", job.pk)
         if job.status == ImportStatus.UNREADABLE:
-            messages.error(request, job.message)
+            messages.error(request, job_text_for(job.message, job, request.user))
             return self._url("import")
         self._report_outcome(request, job)
         return self.import_done_url(job)
@@ -402,10 +501,13 @@ class StagedImportMixin(ImportMixin):
         if plan is None:
             return HttpResponseRedirect(self._url("changelist"))
         buffer = io.BytesIO()
+        rows = plan.rows_with(INVALID)
+        if not may_see_full_niks(job, request.user):
+            rows = [_masked_row(r, job, request.user) for r in rows]
         invalid_rows_xlsx(
             buffer,
             plan.headers,
-            plan.rows_with(INVALID),
+            rows,
             sheet_title=self.get_spreadsheet_importer().preferred_sheet or plan.sheet_name,
         )
         response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)

@@ -46,6 +46,9 @@ class Record:
     values: dict[str, object]
     errors: list[RowError]
     cells: list[Cell]
+    # Cells a parser refused, as typed (trimmed): the preview shows e.g. the NIK of an
+    # invalid row as it was written.
+    typed: dict[str, str] = field(default_factory=dict)
 
     def add_error(self, column: str, code: str, message: str) -> None:
         self.errors.append(RowError(self.row, column, code, str(message)))
@@ -169,6 +172,7 @@ class ColumnSpec:
                     values[column.field] = column.parser(value)
                 except CellError as exc:
                     record.add_error(header, exc.code, exc.message)
+                    record.typed[column.field] = " ".join(str(value).split())
             yield record
 
 

@@ -24,7 +24,10 @@ from .errors import FileRejected, RowError
 from .reading import open_sheet, sha256_of
 
 NEW, UPDATED, UNCHANGED, INVALID = "new", "updated", "unchanged", "invalid"
-STATUSES = (NEW, UPDATED, UNCHANGED, INVALID)
+# A row that would replace a record of what looks like another person (the worker import: same
+# NIK, different name and date of birth). Written only when staff accept that very row.
+CONFLICT = "conflict"
+STATUSES = (NEW, UPDATED, CONFLICT, UNCHANGED, INVALID)
 
 
 @dataclass
@@ -38,9 +41,11 @@ class PlannedRow:
     changes: dict[str, list[Any]] = field(default_factory=dict)  # field -> [old, new]
     errors: list[RowError] = field(default_factory=list)
     cells: list[Any] | None = None  # the original cells, kept for invalid rows only
+    # Findings that do not block the row (e.g. a birth date the NIK's digits disagree with).
+    warnings: list[str] = field(default_factory=list)
 
     def to_stage(self) -> list[Any]:
-        return [
+        item = [
             self.row,
             self.status,
             self.key,
@@ -49,11 +54,23 @@ class PlannedRow:
             [[e.column, e.code, e.message] for e in self.errors],
             self.cells,
         ]
+        if self.warnings:
+            item.append(self.warnings)
+        return item
 
     @classmethod
     def from_stage(cls, item: list[Any]) -> PlannedRow:
-        row, status, key, data, changes, errors, cells = item
-        return cls(row, status, key, data, changes, [RowError(row, *e) for e in errors], cells)
+        row, status, key, data, changes, errors, cells, *rest = item
+        return cls(
+            row,
+            status,
+            key,
+            data,
+            changes,
+            [RowError(row, *e) for e in errors],
+            cells,
+            list(rest[0]) if rest else [],
+        )
 
 
 def shown(value: Any) -> Any:
@@ -65,10 +82,12 @@ def shown(value: Any) -> Any:
 
 def invalid_row(record: Record, key_field: str = "nik") -> PlannedRow:
     """The plan for a row with errors: its key, the errors and its original cells."""
+    # The key as typed when its parser refused it, so staff can find the row.
+    key = record.values.get(key_field) or getattr(record, "typed", {}).get(key_field) or ""
     return PlannedRow(
         record.row,
         INVALID,
-        str(record.values.get(key_field) or ""),
+        str(key),
         errors=record.errors,
         cells=[shown(c) for c in record.cells],
     )
@@ -223,8 +242,29 @@ def _reporting(
     progress(90)
 
 
-def apply_plan(importer: SpreadsheetImporter, plan: Plan, *, user: Any) -> dict[str, int]:
-    """Write the plan's valid rows in one transaction; the caller decides about invalid rows."""
-    valid = [r for r in plan.rows if r.status in (NEW, UPDATED)]
+def accepted_rows(plan: Plan, accepted_conflicts: Any = ()) -> list[PlannedRow]:
+    """The rows a confirmation writes: new and updated ones, plus the identity conflicts staff
+    accepted one by one (by row number), which are written as updates."""
+    accepted = {int(r) for r in accepted_conflicts or ()}
+    rows = []
+    for planned in plan.rows:
+        if planned.status in (NEW, UPDATED):
+            rows.append(planned)
+        elif planned.status == CONFLICT and planned.row in accepted:
+            rows.append(
+                PlannedRow(
+                    planned.row, UPDATED, planned.key, planned.data, planned.changes,
+                    warnings=planned.warnings,
+                )
+            )  # fmt: skip
+    return rows
+
+
+def apply_plan(
+    importer: SpreadsheetImporter, plan: Plan, *, user: Any, accepted_conflicts: Any = ()
+) -> dict[str, int]:
+    """Write the plan's valid rows in one transaction; the caller decides about invalid rows.
+    Identity conflicts are written only when their row number is in ``accepted_conflicts``."""
+    valid = accepted_rows(plan, accepted_conflicts)
     with transaction.atomic():
         return importer.write(valid, user=user)

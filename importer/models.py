@@ -54,6 +54,15 @@ class ImportJob(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_new = models.PositiveIntegerField(_("new"), default=0)
     rows_updated = models.PositiveIntegerField(_("updated"), default=0)
+    rows_conflict = models.PositiveIntegerField(
+        _("identity conflicts"),
+        default=0,
+        help_text=_("Rows whose NIK is registered to someone with another name and birth date."),
+    )
+    # Row numbers of the identity conflicts staff ticked on the preview: only those are written.
+    accepted_conflicts = models.JSONField(
+        _("identity conflicts accepted (rows)"), default=list, blank=True
+    )
     rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rows_invalid = models.PositiveIntegerField(_("invalid"), default=0)
     message = models.TextField(_("message"), blank=True)

@@ -26,6 +26,7 @@ from participants.validators import (
 )
 
 from .errors import CellError
+from .money import parse_rupiah as _parse_whole_rupiah
 
 Cell = str | int | float | bool | datetime.date | datetime.datetime | None
 Parser = Callable[[Cell], object]
@@ -173,7 +174,7 @@ def _identity_text(value: Cell, *, label: Callable[[], str], code_prefix: str) -
             + _how_to_fix(name),
             code=f"{code_prefix}_numeric_cell",
         )
-    if text.isdigit() and len(text) > 16:
+    if text.isascii() and text.isdigit() and len(text) > 16:  # other digits: the NIK rule says
         raise CellError(
             _("%(label)s %(value)s has more than 16 digits.") % {"label": label(), "value": text},
             code=f"{code_prefix}_length",
@@ -324,25 +325,8 @@ def parse_phone(value: Cell) -> str:
 
 
 def parse_rupiah(value: Cell) -> int:
-    """Whole rupiah from 1500000, "1.500.000", "Rp 1.500.000,00" or "1,500,000"."""
-    if isinstance(value, bool):
-        raise CellError(_("This is not an amount of money."), code="money_invalid")
-    if isinstance(value, int | float):
-        if value < 0 or (isinstance(value, float) and not value.is_integer()):
-            raise CellError(
-                _("%(value)s is not a whole rupiah amount.") % {"value": value},
-                code="money_invalid",
-            )
-        return int(value)
-    text = clean_text(value)
-    compact = re.sub(r"^rp\.?", "", text.lower().replace(" ", ""))
-    compact = re.sub(r",00?$", "", compact)
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+|\d+", compact):
-        return int(re.sub(r"[.,]", "", compact))
-    raise CellError(
-        _("%(value)s is not a whole rupiah amount; write it like 1500000.") % {"value": text},
-        code="money_invalid",
-    )
+    """Whole rupiah, read exactly (``importer.money``: the one parser of every money column)."""
+    return _parse_whole_rupiah(value)
 
 
 def parse_rt_rw(value: Cell) -> str:

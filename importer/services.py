@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from . import staging
-from .engine import INVALID, Plan, SpreadsheetImporter, apply_plan, build_plan
+from .engine import CONFLICT, INVALID, Plan, SpreadsheetImporter, apply_plan, build_plan
 from .errors import FileRejected, WriteRefused
 from .models import MAX_STORED_ERRORS, ImportJob, ImportSource, ImportStatus
 from .reading import sha256_of
@@ -39,6 +39,7 @@ def _store_plan_counts(job: ImportJob, plan: Plan) -> None:
     job.rows_total = counts["rows"]
     job.rows_new = counts["new"]
     job.rows_updated = counts["updated"]
+    job.rows_conflict = counts["conflict"]
     job.rows_unchanged = counts["unchanged"]
     job.rows_invalid = counts["invalid"]
     job.errors = [e.as_dict() for e in plan.errors()[:MAX_STORED_ERRORS]]
@@ -88,8 +89,11 @@ def import_run(
     dry_run: bool = False,
     skip_invalid: bool = False,
     source: str = ImportSource.COMMAND,
+    accepted_conflicts: list[int] | None = None,
 ) -> ImportOutcome:
-    """Read, validate and (unless refused or a dry run) write a file in one go."""
+    """Read, validate and (unless refused or a dry run) write a file in one go.
+
+    Identity conflicts are written only for the row numbers in ``accepted_conflicts``."""
     job = _new_job(importer, data, file_name, user, source)
     job.skip_invalid = skip_invalid
     try:
@@ -101,14 +105,32 @@ def import_run(
     if plan.counts()[INVALID] and not skip_invalid:
         status = ImportStatus.DRY_RUN if dry_run else ImportStatus.REFUSED
         return ImportOutcome(_finish(job, status), plan)
+    job.accepted_conflicts = _conflict_rows(plan, accepted_conflicts)
     if dry_run:
         return ImportOutcome(_finish(job, ImportStatus.DRY_RUN), plan)
     return _write(importer, job, plan, user)
 
 
+def _conflict_rows(plan: Plan, accepted: Any) -> list[int]:
+    """The accepted row numbers that really are identity conflicts of ``plan``."""
+    conflicts = {r.row for r in plan.rows if r.status == CONFLICT}
+    wanted = set()
+    for value in accepted or ():
+        try:
+            wanted.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return sorted(wanted & conflicts)
+
+
 def _write(importer: SpreadsheetImporter, job: ImportJob, plan: Plan, user: Any) -> ImportOutcome:
     try:
-        written = apply_plan(importer, plan, user=_user_or_none(user))
+        written = apply_plan(
+            importer,
+            plan,
+            user=_user_or_none(user),
+            accepted_conflicts=_conflict_rows(plan, job.accepted_conflicts),
+        )
     except DatabaseError as exc:
         # Nothing was written (one transaction); the job row is saved after the rollback.
         message = _("The database refused the import, nothing was written: %(error)s") % {
@@ -224,10 +246,21 @@ def import_staged_plan(job: ImportJob) -> Plan | None:
         return None
 
 
+def import_accept_conflicts(*, job: ImportJob, rows: Any) -> list[int]:
+    """Record which identity conflicts staff ticked (before a confirm, web or background):
+    only those rows are written; anything that is not a conflict row of the plan is ignored."""
+    plan = import_staged_plan(job)
+    job.accepted_conflicts = _conflict_rows(plan, rows) if plan is not None else []
+    ImportJob.objects.filter(pk=job.pk).update(accepted_conflicts=job.accepted_conflicts)
+    return job.accepted_conflicts
+
+
 def import_confirm(
     *, importer: SpreadsheetImporter, job: ImportJob, user: Any, skip_invalid: bool
 ) -> ImportOutcome:
-    """Write the rows checked at preview time, without reading the file again."""
+    """Write the rows checked at preview time, without reading the file again.
+
+    Identity conflicts are written only for the rows in ``job.accepted_conflicts``."""
     if job.status not in (ImportStatus.PREVIEWED, ImportStatus.QUEUED, ImportStatus.RUNNING):
         return ImportOutcome(job, None)  # already finished: a second click changes nothing
     plan = import_staged_plan(job)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from .privacy import mask_identity_number
 from .validators import (
     ValidationWarning,
+    nik_district_warning,
     nik_region_warning,
     nik_warnings,
     normalize_phone,
@@ -55,6 +57,30 @@ class Kecamatan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+_DISTRICT_CACHE: dict[str, object] = {}
+DISTRICT_CACHE_SECONDS = 60
+
+
+def city_district_codes() -> frozenset[str]:
+    """The two-digit kecamatan codes of the city (``35.77.01`` → ``01``), from the reference data.
+
+    Read at most once a minute: ``Worker.warnings`` runs once per candidate in eligibility
+    checks of whole lists. An empty table (before the reference data is loaded) is not cached.
+    """
+    now = time.monotonic()
+    if _DISTRICT_CACHE.get("until", 0) > now:
+        return _DISTRICT_CACHE["codes"]
+    prefix = settings.SIAGA_CITY_REGION_CODE
+    codes = frozenset(
+        digits[4:6]
+        for digits in (c.replace(".", "") for c in Kecamatan.objects.values_list("code", flat=True))
+        if digits.startswith(prefix) and len(digits) >= 6
+    )
+    if codes:
+        _DISTRICT_CACHE.update(codes=codes, until=now + DISTRICT_CACHE_SECONDS)
+    return codes
 
 
 class Kelurahan(models.Model):
@@ -189,10 +215,13 @@ class Worker(models.Model):
         validators=[validate_no_formula],
         help_text=_("Employer (for PU) or community/group name (for BPU)."),
     )
+    # NULL = not known (an import row without the column or with an empty cell), never 0:
+    # a wage earner (PU) without a known wage cannot be priced, so cannot be proposed.
     monthly_income = models.PositiveBigIntegerField(
         _("declared monthly income (Rp)"),
-        default=0,
-        help_text=_("Whole rupiah."),
+        null=True,
+        blank=True,
+        help_text=_("Whole rupiah. Leave empty when not known."),
     )
     has_disability = models.BooleanField(_("has a disability"), default=False)
     employer_covered = models.BooleanField(
@@ -353,6 +382,12 @@ class Worker(models.Model):
         region = nik_region_warning(self.nik, settings.SIAGA_CITY_REGION_CODE)
         if self.nik and len(self.nik) == 16 and region:
             found.append(region)
+        if self.nik and len(self.nik) == 16:
+            district = nik_district_warning(
+                self.nik, settings.SIAGA_CITY_REGION_CODE, city_district_codes()
+            )
+            if district:
+                found.append(district)
         return found
 
 

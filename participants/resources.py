@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from import_export.results import Error, Result, RowResult
 from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import (
+    CONFLICT,
     INVALID,
     NEW,
     UNCHANGED,
@@ -49,9 +51,20 @@ from importer.parsers import (
 )
 from importer.reading import sheet_from_rows
 from participants.privacy import mask_identity_number
+from siaga.formatting import rupiah
 
-from .models import Heir, Kelurahan, Relationship, Segment, Sex, Worker, WorkerType
+from .models import (
+    Heir,
+    Kelurahan,
+    Relationship,
+    Segment,
+    Sex,
+    Worker,
+    WorkerType,
+    city_district_codes,
+)
 from .services import history_record_bulk
+from .validators import FEMALE_DAY_OFFSET, nik_district_warning, nik_warnings
 
 TEMPLATE_SHEET = "Data Pekerja"
 
@@ -129,7 +142,25 @@ IMPORT_TYPES = {
     UPDATED: RowResult.IMPORT_TYPE_UPDATE,
     UNCHANGED: RowResult.IMPORT_TYPE_SKIP,
     INVALID: RowResult.IMPORT_TYPE_INVALID,
+    # Never written through the Resource API: nobody can accept the row there.
+    CONFLICT: RowResult.IMPORT_TYPE_INVALID,
 }
+# The order the preview shows a row's fields in (new rows: all given; updates: the changed).
+PREVIEW_FIELDS = (
+    "full_name", "birth_place", "birth_date", "sex", "address", "rt", "rw", "kelurahan_id",
+    "phone", "worker_type", "segment_id", "employer_name", "monthly_income", "kk_number",
+    "heir",
+)  # fmt: skip
+# Key of an identity conflict's ``changes`` holding the registered record it would replace.
+REGISTERED = "registered"
+
+
+_NAME_JUNK = re.compile(r"[\W_]+")
+
+
+def same_name(first: str, second: str) -> bool:
+    """Names match ignoring case, spacing and punctuation ("BUDI  SANTOSO" = "Budi Santoso")."""
+    return _NAME_JUNK.sub("", first.casefold()) == _NAME_JUNK.sub("", second.casefold())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -149,6 +180,16 @@ def _lookup(objects: Any) -> dict[str, Any]:
     return table
 
 
+def conflict_message(row: PlannedRow) -> str:
+    """Why an identity-conflict row is held back, naming the record it would replace."""
+    old_name, new_name = row.changes["full_name"]
+    old_born, new_born = row.changes["birth_date"]
+    return _(
+        "Identity conflict: this NIK belongs to %(old_name)s (born %(old_born)s), not "
+        "%(new_name)s (born %(new_born)s). The row is written only if accepted one by one."
+    ) % {"old_name": old_name, "old_born": old_born, "new_name": new_name, "new_born": new_born}
+
+
 class WorkerImporter(SpreadsheetImporter):
     kind = "workers"
     title = gettext_lazy("worker candidate list")
@@ -161,6 +202,11 @@ class WorkerImporter(SpreadsheetImporter):
         records = list(records)
         kelurahan = _lookup(Kelurahan.objects.select_related("kecamatan"))
         segments = _lookup(Segment.objects.all())
+        self._names = {
+            "kelurahan_id": {k.pk: k.name for k in kelurahan.values()},
+            "segment_id": {s.pk: s.name for s in segments.values()},
+        }
+        self._districts = city_district_codes()
         existing = self._existing_workers(records)
         has_heirs = any(f in layout.positions for f in HEIR_FIELDS)
         heirs = self._existing_heirs([w["id"] for w in existing.values()]) if has_heirs else {}
@@ -173,8 +219,37 @@ class WorkerImporter(SpreadsheetImporter):
             if record.errors:
                 planned.append(invalid_row(record))
                 continue
-            planned.append(self._classify(record, existing, heirs, heir))
+            row = self._classify(record, existing, heirs, heir)
+            if row.status != UNCHANGED:
+                row.warnings = self._warnings(record.values)
+            planned.append(row)
         return planned
+
+    def _warnings(self, values: dict[str, Any]) -> list[str]:
+        """What staff should check but that does not block the row: a birth date or sex the
+        NIK's digits disagree with, a Kota Madiun NIK naming a kecamatan the city lacks."""
+        nik = values["nik"]
+        born, sex = values.get("birth_date"), values.get("sex")
+        found = []
+        # The NIK was validated by its parser: compare its digits directly and build the
+        # messages only on a mismatch (this runs for every row of 100,000-row files).
+        day = int(nik[6:8])
+        nik_sex = "P" if day > FEMALE_DAY_OFFSET else "L"
+        if (sex and sex != nik_sex) or (
+            born
+            and (
+                born.day != day - (FEMALE_DAY_OFFSET if nik_sex == "P" else 0)
+                or born.month != int(nik[8:10])
+                or born.year % 100 != int(nik[10:12])
+            )
+        ):
+            found = [str(w) for w in nik_warnings(nik, birth_date=born, sex=sex)]
+        city = settings.SIAGA_CITY_REGION_CODE
+        if nik.startswith(city) and nik[4:6] not in self._districts:
+            district = nik_district_warning(nik, city, self._districts)
+            if district:
+                found.append(str(district))
+        return found
 
     def _existing_workers(self, records: list[Record]) -> dict[str, dict[str, Any]]:
         niks = [r.values["nik"] for r in records if "nik" in r.values]
@@ -187,7 +262,7 @@ class WorkerImporter(SpreadsheetImporter):
     def _existing_heirs(self, worker_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         found: dict[int, list[dict[str, Any]]] = {}
         for queryset in filter_in(Heir.objects.all(), "worker_id", worker_ids):
-            for heir in queryset.values("worker_id", "name", "nik", "birth_date"):
+            for heir in queryset.values("worker_id", "name", "nik", "birth_date", "relationship"):
                 found.setdefault(heir["worker_id"], []).append(heir)
         return found
 
@@ -295,19 +370,94 @@ class WorkerImporter(SpreadsheetImporter):
                 data["heir"] = heir
             return PlannedRow(record.row, NEW, values["nik"], data=data)
         # An empty cell never erases what the registry already holds.
-        changes = {f: [shown(current[f]), shown(v)] for f, v in data.items() if current[f] != v}
-        if "kelurahan_id" in changes:
-            changes["kelurahan_id"] = [None, values["kelurahan"]]
-        if "segment_id" in changes:
-            changes["segment_id"] = [None, values["segment"]]
+        changes = {
+            f: [self._shown(f, current[f]), self._shown(f, v)]
+            for f, v in data.items()
+            if current[f] != v
+        }
         update = {f: data[f] for f in changes}
-        if heir and not self._heir_known(heir, heirs.get(current["id"], [])):
+        known = heirs.get(current["id"], [])
+        if heir and not self._heir_known(heir, known):
             update["heir"] = heir
-            changes["heir"] = [None, heir["name"]]
+            before = ", ".join(self._heir_text(h) for h in known) or None
+            after = ", ".join(self._heir_text(h) for h in [*known, heir])
+            changes["heir"] = [before, after]
         if not update:
             return PlannedRow(record.row, UNCHANGED, values["nik"])
         update["id"] = current["id"]
-        return PlannedRow(record.row, UPDATED, values["nik"], data=update, changes=changes)
+        status = UPDATED
+        if (
+            "full_name" in changes
+            and "birth_date" in changes
+            and not same_name(current["full_name"], data["full_name"])
+        ):
+            # Same NIK, another name and another birth date: most likely another person (a
+            # mistyped NIK), so never an ordinary update. Shown apart, written only if ticked.
+            status = CONFLICT
+            changes[REGISTERED] = self._registered_summary(current)
+        return PlannedRow(record.row, status, values["nik"], data=update, changes=changes)
+
+    def _registered_summary(self, current: dict[str, Any]) -> str:
+        """The registered person a conflicting row would overwrite, in one line."""
+        parts = [
+            current["full_name"],
+            shown(current["birth_date"]),
+            self._shown("kelurahan_id", current["kelurahan_id"]),
+            self._shown("segment_id", current["segment_id"]),
+            current["phone"],
+        ]
+        return ", ".join(str(p) for p in parts if p)
+
+    def _shown(self, field: str, value: Any) -> Any:
+        """A value as the preview shows it: names for kelurahan/segment, rupiah, dates."""
+        if value is None or value == "":
+            return None
+        if field in self._names:
+            return self._names[field].get(value, value)
+        if field == "monthly_income":
+            return rupiah(value)
+        return shown(value)
+
+    @staticmethod
+    def _heir_text(heir: dict[str, Any]) -> str:
+        parts = [heir["name"]]
+        relationship = heir.get("relationship")
+        if relationship:
+            parts.append(str(Relationship(relationship).label))
+        if heir.get("birth_date"):
+            parts.append(shown(heir["birth_date"]))
+        return f"{parts[0]} ({', '.join(parts[1:])})" if len(parts) > 1 else parts[0]
+
+    # --- the preview ---------------------------------------------------------------------
+    def preview_changes(self, planned: PlannedRow) -> list[tuple[str, Any, Any]] | None:
+        """Every given field of a new row (kelurahan, segment and heir included) and old →
+        new of every changed field of an update or identity conflict."""
+        labels = {c.field: c.label for c in self.spec.columns}
+        labels.update(
+            kelurahan_id=labels["kelurahan"], segment_id=labels["segment"], heir=_("Heir")
+        )
+        if planned.status == NEW:
+            if not hasattr(self, "_names"):
+                self._names = {
+                    "kelurahan_id": dict(Kelurahan.objects.values_list("pk", "name")),
+                    "segment_id": dict(Segment.objects.values_list("pk", "name")),
+                }
+            data = planned.data
+            shown_values = {
+                f: self._heir_text(v) if f == "heir" else self._shown(f, v) for f, v in data.items()
+            }
+            return [
+                (labels[f], None, shown_values[f])
+                for f in PREVIEW_FIELDS
+                if shown_values.get(f) is not None
+            ]
+        if planned.status in (UPDATED, CONFLICT):
+            return [
+                (labels.get(f, f), *planned.changes[f])
+                for f in PREVIEW_FIELDS
+                if f in planned.changes
+            ]
+        return []
 
     @staticmethod
     def _heir_known(heir: dict[str, Any], known: list[dict[str, Any]]) -> bool:
@@ -353,6 +503,7 @@ class WorkerImporter(SpreadsheetImporter):
             Worker.objects.bulk_update(
                 workers, [*fields_changed, "updated_by", "updated_at"], batch_size=1000
             )
+        last_heir = Heir.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         insert_rows(Heir, [{**h, "nik": h["nik"] or ""} for h in heirs])
         # The audit trail: one history row per created or changed worker (set-based).
         reason = _("Spreadsheet import")
@@ -364,6 +515,11 @@ class WorkerImporter(SpreadsheetImporter):
         history_record_bulk(
             Worker, lookup="id", values=changed_ids, history_type="~", user=user, reason=reason
         )
+        # Heirs too: the rows just inserted for these workers (ids above the last one before).
+        history_record_bulk(
+            Heir, lookup="worker_id", values={h["worker_id"] for h in heirs}, history_type="+",
+            user=user, reason=reason, min_pk=last_heir,
+        )  # fmt: skip
         return {
             "new": created,
             "updated": len({r.key for r in rows if r.status == UPDATED}),
@@ -437,7 +593,13 @@ class WorkerResource(resources.ModelResource):
         for row in planned:
             row_result = self.get_row_result_class()()
             row_result.import_type = IMPORT_TYPES[row.status]
-            if row.status == INVALID:
+            if row.status == CONFLICT:
+                row_result.validation_error = ValidationError(
+                    {"nik": [conflict_message(row)]}, code="identity_conflict"
+                )
+                values = dict(zip(layout.headers, row.cells or [], strict=False))
+                result.append_invalid_row(row.row, values, row_result.validation_error)
+            elif row.status == INVALID:
                 messages: dict[str, list[str]] = {}
                 for error in row.errors:
                     messages.setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
@@ -448,6 +610,9 @@ class WorkerResource(resources.ModelResource):
             result.increment_row_result_total(row_result)
         if dry_run or (rollback_on_validation_errors and result.has_validation_errors()):
             return result
+        if kwargs.get("user") is None:
+            # Every row written gets an audit-trail entry naming who imported it.
+            raise ValueError("WorkerResource.import_data writes only with user=<the importer>.")
         with transaction.atomic():
             importer.write(
                 [r for r in planned if r.status in (NEW, UPDATED)], user=kwargs.get("user")

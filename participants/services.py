@@ -63,13 +63,17 @@ def history_record_bulk(
     user: AbstractBaseUser | None,
     reason: str,
     chunk_size: int = 20_000,
+    min_pk: int | None = None,
+    history_date: Any = None,
 ) -> int:
     """Write audit-trail rows for records a bulk operation created or changed, in SQL.
 
     Set-based writes (the importer's COPY, bulk_update) bypass django-simple-history's signals;
     this copies the current rows into the history table with one INSERT … SELECT per chunk, so
     every imported worker still has a "who, when, what" entry and later diffs have a baseline.
-    ``history_type`` is "+" (created) or "~" (changed).
+    ``history_type`` is "+" (created) or "~" (changed). ``min_pk`` narrows to rows with a
+    larger primary key (rows just inserted, e.g. heirs, found by their worker);
+    ``history_date`` defaults to now.
     """
     history = model.history.model
     tracked = [f for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
@@ -82,6 +86,11 @@ def history_record_bulk(
     if not postgres:
         chunk_size = min(chunk_size, 900)  # SQLite's bound-parameter floor is 999
     written = 0
+    extra, extra_params = "", []
+    if min_pk is not None:
+        extra = f" AND {quote(model._meta.pk.column)} > %s"
+        extra_params = [min_pk]
+    when = history_date or timezone.now()
     with connection.cursor() as cursor:
         for start in range(0, len(values), chunk_size):
             chunk = values[start : start + chunk_size]
@@ -96,8 +105,41 @@ def history_record_bulk(
                 f"{quote('history_date')}, {quote('history_type')}, "
                 f"{quote('history_user_id')}, {quote('history_change_reason')}) "
                 f"SELECT {', '.join(columns)}, %s, %s, %s, %s "
-                f"FROM {quote(model._meta.db_table)} WHERE {where}",
-                [timezone.now(), history_type, user_id, reason[:100], *params],
+                f"FROM {quote(model._meta.db_table)} WHERE {where}{extra}",
+                [when, history_type, user_id, reason[:100], *params, *extra_params],
             )
             written += cursor.rowcount
     return written
+
+
+def history_record_from(
+    model: type[models.Model],
+    *,
+    min_pk: int,
+    history_type: str,
+    user: AbstractBaseUser | None,
+    reason: str,
+    history_date: Any = None,
+) -> int:
+    """Audit-trail rows for every row of ``model`` with a primary key of at least ``min_pk``,
+    in one INSERT … SELECT (a bulk load such as ``seed_demo`` that just wrote them)."""
+    history = model.history.model
+    tracked = [f for f in history._meta.concrete_fields if not f.attname.startswith("history_")]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in tracked)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(history._meta.db_table)} ({columns}, "
+            f"{quote('history_date')}, {quote('history_type')}, "
+            f"{quote('history_user_id')}, {quote('history_change_reason')}) "
+            f"SELECT {columns}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+            f"WHERE {quote(model._meta.pk.column)} >= %s ORDER BY {quote(model._meta.pk.column)}",
+            [
+                history_date or timezone.now(),
+                history_type,
+                getattr(user, "pk", None),
+                reason[:100],
+                min_pk,
+            ],
+        )
+        return cursor.rowcount

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -34,7 +36,14 @@ PROVINCE_CODES = frozenset(
 # Women's NIKs carry the day of birth plus 40 (Permendagri on NIK structure).
 FEMALE_DAY_OFFSET = 40
 
-_DIGITS = re.compile(r"\d+")
+# ASCII digits only: ``\d`` and ``str.isdigit()`` also accept fullwidth (０-９) and
+# Arabic-Indic (٠-٩) digits, which then fail the database's own check with a bare error.
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def is_ascii_digits(value: str) -> bool:
+    """True for a non-empty string of the digits 0-9 only (not fullwidth or other scripts)."""
+    return bool(value) and value.isascii() and value.isdigit()
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,15 @@ def _validate_identity_number(value: object, *, code_prefix: str) -> str:
             params={"label": label},
         )
     if not _DIGITS.fullmatch(value):
+        if any(c.isdigit() and not c.isascii() for c in value):
+            raise ValidationError(
+                _(
+                    "%(label)s contains digits from another script (e.g. fullwidth or "
+                    "Arabic-Indic); type it again with the ordinary digits 0-9."
+                ),
+                code=f"{code_prefix}_not_digits",
+                params={"label": label},
+            )
         raise ValidationError(
             _("%(label)s may only contain digits (0-9)."),
             code=f"{code_prefix}_not_digits",
@@ -220,6 +238,30 @@ def nik_region_warning(nik: str, city_region_code: str) -> ValidationWarning | N
     return None
 
 
+def nik_district_warning(
+    nik: str, city_region_code: str, district_codes: Iterable[str]
+) -> ValidationWarning | None:
+    """Warn when a NIK of the city (e.g. ``3577…``) names a kecamatan the city does not have.
+
+    ``district_codes`` are the two-digit kecamatan codes of the city (participants'
+    Kecamatan reference data: 01-03 for Kota Madiun). A NIK from elsewhere gets no warning
+    here (``nik_region_warning`` covers it).
+    """
+    codes = set(district_codes)
+    if not codes or not nik.startswith(city_region_code) or len(nik) < 6:
+        return None
+    if nik[4:6] not in codes:
+        return ValidationWarning(
+            "nik_district_unknown",
+            _(
+                "The NIK names kecamatan code %(code)s, which Kota Madiun does not have "
+                "(%(known)s); check the NIK."
+            )
+            % {"code": nik[4:6], "known": ", ".join(sorted(codes))},
+        )
+    return None
+
+
 _PHONE_JUNK = re.compile(r"[\s\-./()]")
 
 
@@ -248,7 +290,7 @@ def normalize_phone(value: str) -> str:
         national = compact[1:]
     else:
         national = compact
-    if not national.isdigit() or national.startswith("0"):
+    if not is_ascii_digits(national) or national.startswith("0"):
         raise ValidationError(
             _("Phone number %(value)s is not valid; write it as 08xx… or +628xx…."),
             code="phone_invalid",
@@ -266,6 +308,35 @@ def normalize_phone(value: str) -> str:
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 # Control characters XML 1.0, and so an xlsx file, cannot hold (tab, newline and CR it can).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Invisible characters that change how text is shown or compared without being seen:
+# bidirectional embeddings/overrides (U+202A-U+202E) and isolates (U+2066-U+2069) can make a
+# name read differently from what is stored ("Trojan Source"); zero-width space/joiners
+# (U+200B-U+200D), word joiner (U+2060) and the byte-order mark (U+FEFF) make two equal-looking
+# names differ. They are refused, like control characters, never silently stripped.
+INVISIBLE_CHARACTERS = re.compile("[\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
+
+
+_EMOJI_NEIGHBOURS = ("So", "Sk")  # pictographs and skin-tone modifiers
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def invisible_character(value: str) -> str | None:
+    """The first bidi-control or zero-width character of ``value``, or None.
+
+    A zero-width joiner between two pictographs (👩🏽‍🌾) builds one emoji and is shown, so it
+    is allowed there; anywhere else it only hides a difference.
+    """
+    for match in INVISIBLE_CHARACTERS.finditer(value):
+        char, at = match.group(), match.start()
+        if char == ZERO_WIDTH_JOINER and 0 < at < len(value) - 1:
+            before = value[at - 1] if value[at - 1] != "\ufe0f" else value[at - 2 : at - 1] or " "
+            if (
+                unicodedata.category(before) in _EMOJI_NEIGHBOURS
+                and unicodedata.category(value[at + 1]) in _EMOJI_NEIGHBOURS
+            ):
+                continue
+        return char
+    return None
 
 
 def validate_no_formula(value: str) -> None:
@@ -288,4 +359,14 @@ def validate_no_formula(value: str) -> None:
                 "hold; type the text again instead of pasting it."
             ),
             code="control_character",
+        )
+    found = invisible_character(value) if value else None
+    if found:
+        raise ValidationError(
+            _(
+                "The text contains an invisible character (U+%(code)s) that changes how it is "
+                "shown or compared; type the text again instead of pasting it."
+            ),
+            code="invisible_character",
+            params={"code": f"{ord(found):04X}"},
         )

@@ -103,3 +103,12 @@ def worker_admin_form(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def cli_user_args(args=()) -> tuple:
+    """``--user`` for an import command that writes (the CLI requires a named user): a
+    superuser made on first use, unless the test gives its own --user or only checks."""
+    if "--user" in args or "--dry-run" in args:
+        return tuple(args)
+    UserFactory(username="cli-importir", is_superuser=True)
+    return (*args, "--user", "cli-importir")

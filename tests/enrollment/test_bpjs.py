@@ -19,7 +19,7 @@ from enrollment.models import Enrollment, EnrollmentEvent, EnrollmentStatus, Ter
 from importer.models import ImportJob, ImportStatus
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
 from tests.enrollment.helpers import advance
-from tests.factories import UserFactory, WorkerFactory
+from tests.factories import UserFactory, WorkerFactory, cli_user_args
 from tests.participants.test_import_background import run_worker
 
 S = EnrollmentStatus
@@ -54,7 +54,9 @@ def run(tmp_path, capsys, content, *args, name="jawaban.xlsx", year=2024):
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(SystemExit) as exit_info:
-        call_command("activate_bpjs", str(path), "--year", str(year), "--json", *args)
+        call_command(
+            "activate_bpjs", str(path), "--year", str(year), "--json", *cli_user_args(args)
+        )
         raise SystemExit(0)
     return exit_info.value.code, json.loads(capsys.readouterr().out)
 

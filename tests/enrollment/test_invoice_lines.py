@@ -17,7 +17,7 @@ from enrollment.models import EnrollmentStatus, InvoiceLine, ProgramYearStatus
 from importer.models import ImportJob, ImportStatus
 from tests.enrollment.factories import EnrollmentFactory, PremiumInvoiceFactory, ProgramYearFactory
 from tests.enrollment.helpers import advance
-from tests.factories import UserFactory
+from tests.factories import UserFactory, cli_user_args
 from tests.importer.helpers import run_worker
 
 S = EnrollmentStatus
@@ -80,7 +80,12 @@ def run(tmp_path, capsys, content, *args, invoice, name="tagihan.xlsx"):
     path.write_bytes(content)
     with pytest.raises(SystemExit) as exit_info:
         call_command(
-            "import_invoice_lines", str(path), "--invoice", str(invoice.pk), "--json", *args
+            "import_invoice_lines",
+            str(path),
+            "--invoice",
+            str(invoice.pk),
+            "--json",
+            *cli_user_args(args),
         )
         raise SystemExit(0)
     return exit_info.value.code, json.loads(capsys.readouterr().out)
@@ -211,8 +216,9 @@ def test_a_nik_repeated_in_the_file_is_an_invalid_row(client, finance, year, inv
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [("enam belas ribu", "money_invalid"), (-16800, "money_invalid"), (16800.5, "money_invalid")],
-)
+    [("enam belas ribu", "money_invalid"), (-16800, "money_negative"), (16800.5, "money_not_whole"),
+     ("11.827,168", "money_not_whole"), ("16,800", "money_ambiguous")],
+)  # fmt: skip
 def test_an_amount_that_is_not_whole_rupiah_is_refused(
     client, finance, year, invoice, amount, code
 ):
@@ -220,6 +226,16 @@ def test_an_amount_that_is_not_whole_rupiah_is_refused(
     [error] = job.errors
     assert (error["row"], error["column"], error["code"]) == (2, "IURAN", code)
     assert "rupiah" in error["message"]
+
+
+def test_an_amount_in_indonesian_notation_is_read_exactly(client, finance, year, invoice):
+    """Never a thousand times the amount: Rp 16.800,00 is sixteen thousand eight hundred."""
+    other = "3577014101900098"
+    content = xlsx([HEADER, [STRANGER, "A", "", "Rp 16.800,00"], [other, "B", "", "16.800"]])
+    _response, job = upload(client, invoice, content)
+    assert (job.rows_new, job.rows_invalid) == (2, 0)
+    client.post(reverse(CONFIRM_URL), {"job": job.pk})
+    assert sorted(InvoiceLine.objects.values_list("amount", flat=True)) == [16_800, 16_800]
 
 
 def test_a_failing_file_writes_nothing(client, finance, year, invoice):

@@ -86,3 +86,25 @@ def test_refuses_a_database_that_already_has_workers():
     seed(100)
     with pytest.raises(CommandError):
         seed(100)
+
+
+def test_every_seeded_row_has_a_baseline_history():
+    """Set-based writes bypass django-simple-history: the seed writes the baseline itself."""
+    from enrollment.models import Claim, PremiumInvoice
+
+    output = seed(300)
+    for model in (Worker, Heir, Enrollment, Claim, PremiumInvoice):
+        rows = model.objects.count()
+        assert rows, model
+        history = model.history.filter(history_type="+", history_change_reason="seed_demo")
+        assert history.count() == rows, model
+        assert history.values("id").distinct().count() == rows, model
+    worker = Worker.objects.order_by("?").first()
+    baseline = worker.history.get()
+    assert (baseline.full_name, baseline.nik, baseline.kelurahan_id) == (
+        worker.full_name,
+        worker.nik,
+        worker.kelurahan_id,
+    )
+    assert baseline.history_date == worker.created_at
+    assert "history" in output

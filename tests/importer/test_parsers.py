@@ -137,7 +137,7 @@ class TestOtherValues:
         assert parse_rupiah(value) == expected
 
     def test_rupiah_refuses_fractions_and_words(self):
-        assert error_code(parse_rupiah, 1500.5) == "money_invalid"
+        assert error_code(parse_rupiah, 1500.5) == "money_not_whole"
         assert error_code(parse_rupiah, "satu juta") == "money_invalid"
 
     @pytest.mark.parametrize(("value", "expected"), [("1", "001"), (12, "012"), ("RT 03", "003")])

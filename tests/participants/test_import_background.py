@@ -100,3 +100,36 @@ def test_an_unreadable_long_file_is_reported(importer_client):
     assert job.status == ImportStatus.UNREADABLE
     assert job.upload_file == ""
     assert importer_client.get(url("status", job)).json()["next_url"] == IMPORT_URL
+
+
+def test_a_ticked_identity_conflict_is_written_by_the_worker_and_no_other(
+    importer_client, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from tests.factories import WorkerFactory
+
+    budi = WorkerFactory(
+        nik="3577011204850001", full_name="Budi Santoso", birth_date=datetime.date(1985, 4, 12)
+    )
+    ani = WorkerFactory(
+        nik="3577025203900002", full_name="Ani Lestari", birth_date=datetime.date(1990, 3, 12)
+    )
+    content = (
+        b"NIK,Nama,Tgl Lahir,JK,Kelurahan,Jenis Pekerja,Kategori\n"
+        b"3577011204850001,Slamet,01-01-1970,L,Kartoharjo,BPU,PKL\n"
+        b"3577025203900002,Sri,02-02-1971,P,Kartoharjo,BPU,PKL\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        importer_client.post(IMPORT_URL, {"import_file": SimpleUploadedFile("daftar.csv", content)})
+    run_worker()
+    job = ImportJob.objects.get()
+    assert (job.status, job.rows_conflict) == (ImportStatus.PREVIEWED, 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        importer_client.post(CONFIRM_URL, {"job": job.pk, "accept_conflict": "3"})
+    run_worker()
+    job.refresh_from_db()
+    assert (job.status, job.accepted_conflicts) == (ImportStatus.IMPORTED, [3])
+    budi.refresh_from_db()
+    ani.refresh_from_db()
+    assert (budi.full_name, ani.full_name) == ("Budi Santoso", "Sri")

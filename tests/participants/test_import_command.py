@@ -17,8 +17,18 @@ FILES = Path(__file__).parent.parent / "fixtures" / "spreadsheets"
 pytestmark = pytest.mark.django_db
 
 
-def run(name_or_path, *args, capsys):
+IMPORTER = "importir"
+
+
+def run(name_or_path, *args, capsys, as_user=True):
+    """Run the command; writes are made as the user ``importir`` unless --user is given."""
     path = name_or_path if isinstance(name_or_path, Path) else FILES / name_or_path
+    if as_user and "--user" not in args:
+        from django.contrib.auth import get_user_model
+
+        if not get_user_model().objects.filter(username=IMPORTER).exists():
+            UserFactory(username=IMPORTER, is_superuser=True)
+        args = (*args, "--user", IMPORTER)
     code = 0
     try:
         call_command("import_workers", str(path), "--json", *args)

@@ -7,6 +7,7 @@ import tablib
 
 from participants.models import Worker
 from participants.resources import WorkerResource
+from tests.factories import UserFactory
 
 FILES = Path(__file__).parent.parent / "fixtures" / "spreadsheets"
 
@@ -25,10 +26,18 @@ def test_dry_run_counts_and_writes_nothing():
 
 
 def test_import_then_reimport_skips_unchanged_rows():
-    WorkerResource().import_data(dataset("bom_utf8.csv"))
+    user = UserFactory(username="importir")
+    WorkerResource().import_data(dataset("bom_utf8.csv"), user=user)
     assert Worker.objects.count() == 4
-    result = WorkerResource().import_data(dataset("bom_utf8.csv"))
+    assert {w.history.get().history_user for w in Worker.objects.all()} == {user}
+    result = WorkerResource().import_data(dataset("bom_utf8.csv"), user=user)
     assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (0, 0, 4)
+
+
+def test_a_write_needs_the_user_for_the_audit_trail():
+    with pytest.raises(ValueError, match="user"):
+        WorkerResource().import_data(dataset("bom_utf8.csv"))
+    assert not Worker.objects.exists()
 
 
 def test_invalid_rows_carry_the_siaga_messages_by_column():

@@ -165,3 +165,92 @@ def test_the_refused_control_characters_are_those_xlsx_cannot_hold():
     for code in range(0x80):
         char = chr(code)
         assert bool(CONTROL_CHARACTERS.match(char)) == bool(ILLEGAL_CHARACTERS_RE.match(char))
+
+
+# --- ASCII digits only (issue 11 req 7) -----------------------------------------------------
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("table", [FULLWIDTH, ARABIC_INDIC])
+@pytest.mark.parametrize("func", [validate_nik, validate_kk_number])
+def test_digits_of_other_scripts_are_refused_with_a_clear_message(func, table):
+    value = "3577010101900001".translate(table)
+    assert value.isdigit()  # what the old check relied on
+    with pytest.raises(ValidationError) as exc:
+        func(value)
+    assert exc.value.code.endswith("_not_digits")
+    assert "0-9" in " ".join(exc.value.messages)
+
+
+def test_one_foreign_digit_is_enough():
+    assert error_code(validate_nik, "357701010190000" + "１") == "nik_not_digits"
+
+
+def test_a_phone_with_fullwidth_digits_is_refused():
+    with pytest.raises(ValidationError):
+        normalize_phone("０８１２３４５６７８９０")
+
+
+def test_a_city_nik_naming_a_kecamatan_the_city_lacks_is_a_warning():
+    from participants.validators import nik_district_warning
+
+    codes = {"01", "02", "03"}
+    assert nik_district_warning("3577010101900001", "3577", codes) is None
+    assert nik_district_warning("3577030101900001", "3577", codes) is None
+    warning = nik_district_warning("3577040101900001", "3577", codes)
+    assert warning.code == "nik_district_unknown"
+    assert "04" in str(warning)
+    # a NIK from elsewhere is the region warning's business, not this one's
+    assert nik_district_warning("3519090101900001", "3577", codes) is None
+
+
+@pytest.mark.django_db
+def test_the_worker_page_warns_about_the_kecamatan_code():
+    from tests.factories import WorkerFactory
+
+    worker = WorkerFactory(nik="3577070101900001", birth_date=datetime.date(1990, 1, 1), sex="L")
+    assert [w.code for w in worker.warnings()] == ["nik_district_unknown"]
+    worker.nik = "3577020101900001"
+    assert worker.warnings() == []
+
+
+# --- bidi overrides and zero-width characters (issue 13 req 8) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "char",
+    ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+     "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"],
+)  # fmt: skip
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+def test_bidi_and_zero_width_characters_are_refused(char, where):
+    value = {"start": f"{char}Budi", "middle": f"Bu{char}di", "end": f"Budi{char}"}[where]
+    with pytest.raises(ValidationError) as exc:
+        validate_no_formula(value)
+    assert exc.value.code == "invisible_character"
+    assert f"U+{ord(char):04X}" in " ".join(exc.value.messages)
+
+
+def test_an_emoji_built_with_a_joiner_is_not_an_invisible_character():
+    validate_no_formula("Ayu 👩🏽‍🌾")
+    validate_no_formula("👨‍👩‍👧")
+    with pytest.raises(ValidationError):
+        validate_no_formula("Ayu\u200d👩")  # a joiner after a letter hides nothing but itself
+
+
+@pytest.mark.parametrize("table", [FULLWIDTH, ARABIC_INDIC])
+def test_kpj_numbers_take_ascii_digits_only_everywhere(table):
+    """KPJ: the model validator (admin, services' activation) and the importer's parser."""
+    from enrollment.models import kpj_validator
+    from enrollment.resources import parse_kpj
+    from importer.errors import CellError
+
+    kpj = "24000000001".translate(table)
+    assert kpj.isdigit()
+    with pytest.raises(ValidationError):
+        kpj_validator(kpj)
+    with pytest.raises(CellError) as exc:
+        parse_kpj(kpj)
+    assert exc.value.code == "kpj_format"

@@ -34,7 +34,14 @@ from targeting.exports import dtks_request_export
 from targeting.models import TargetingRule
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
 from tests.enrollment.helpers import advance
-from tests.factories import HeirFactory, UserFactory, WorkerFactory, make_nik, worker_admin_form
+from tests.factories import (
+    HeirFactory,
+    UserFactory,
+    WorkerFactory,
+    cli_user_args,
+    make_nik,
+    worker_admin_form,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +166,7 @@ def import_command(tmp_path, content: bytes, capsys, name="daftar.xlsx"):
     path.write_bytes(content)
     code = 0
     try:
-        call_command("import_workers", str(path), "--json")
+        call_command("import_workers", str(path), "--json", *cli_user_args())
     except SystemExit as exit_:
         code = exit_.code
     return code, json.loads(capsys.readouterr().out)

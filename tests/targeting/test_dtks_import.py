@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from importer.models import ImportJob, ImportStatus
 from participants.models import DtksStatus, Worker
-from tests.factories import WorkerFactory
+from tests.factories import WorkerFactory, cli_user_args
 from tests.importer.helpers import run_worker
 from tests.targeting.conftest import user_with, xlsx
 
@@ -27,7 +27,7 @@ def run(tmp_path, capsys, rows, *args, name="hasil.xlsx"):
     with pytest.raises(SystemExit) as exit_info:
         call_command(
             "import_dtks", str(path), "--json", "--source", SOURCE, "--checked-on", CHECKED_ON,
-            *args,
+            *cli_user_args(args),
         )  # fmt: skip
         raise SystemExit(0)
     return exit_info.value.code, json.loads(capsys.readouterr().out)

@@ -1,8 +1,9 @@
 """Import a candidate list from the command line, through the same code as the admin.
 
 Exit codes: 0 imported (or checked, with --dry-run); 1 invalid rows (nothing written unless
---skip-invalid) or the database refused the write; 2 the file cannot be read; 3 the --user
-given may not import.
+--skip-invalid) or the database refused the write; 2 the file cannot be read; 3 --user is
+missing (every write is recorded in the audit trail under a named user; only --dry-run may do
+without) or the user given may not import.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from importer.engine import SpreadsheetImporter, check_size
+from importer.engine import CONFLICT, SpreadsheetImporter, check_size
 from importer.errors import FileRejected
 from importer.models import ImportStatus
 from importer.services import import_run
@@ -39,7 +40,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument(
-            "--user", help="Username recorded as the importer; must hold the import permission."
+            "--user",
+            help="Username recorded as the importer in the audit trail; must hold the import "
+            "permission. Required unless --dry-run.",
+        )
+        parser.add_argument(
+            "--accept-conflict",
+            type=int,
+            action="append",
+            default=[],
+            metavar="ROW",
+            help="Write this identity-conflict row (NIK registered to someone with another name "
+            "and birth date) over the registered record; repeat for each row. Conflicts not "
+            "named are never written.",
         )
 
     def handle(self, *args, **options):
@@ -49,7 +62,19 @@ class Command(BaseCommand):
 
     def _import(self, importer: SpreadsheetImporter, user, options) -> None:
         """Read ``options["path"]``, run ``importer`` on it and report; other import commands
-        (DTKS results, BPJS activation) call this with their own importer."""
+        (DTKS results, BPJS activation) call this with their own importer.
+
+        A write needs a named user (``--user``): every row it creates or changes gets an
+        audit-trail entry naming who imported it. Only ``--dry-run`` may go without."""
+        if user is None and not options["dry_run"]:
+            raise CommandError(
+                _(
+                    "Give --user USERNAME: every import is recorded in the audit trail under "
+                    "the member of staff who ran it (only --dry-run, which writes nothing, "
+                    "needs no user)."
+                ),
+                returncode=EXIT_FORBIDDEN,
+            )
         path = Path(options["path"])
         try:
             if not path.is_file():
@@ -67,6 +92,7 @@ class Command(BaseCommand):
             user=user,
             dry_run=options["dry_run"],
             skip_invalid=options["skip_invalid"],
+            accepted_conflicts=options.get("accept_conflict") or [],
         )
         job = outcome.job
         report = {
@@ -75,6 +101,7 @@ class Command(BaseCommand):
             "updated": job.rows_updated,
             "unchanged": job.rows_unchanged,
             "invalid": job.rows_invalid,
+            "conflicts": _conflicts(outcome.plan, job.accepted_conflicts),
             "errors": [e.as_dict() for e in outcome.plan.errors()] if outcome.plan else job.errors,
             "written": job.status == ImportStatus.IMPORTED,
             "outcome": job.status,
@@ -121,6 +148,12 @@ class Command(BaseCommand):
             where = _("row %(row)s") % {"row": error["row"]} if error["row"] else _("file")
             column = f", {error['column']}" if error["column"] else ""
             self.stderr.write(f"{where}{column}: {error['message']}")
+        for conflict in report.get("conflicts") or []:
+            state = _("written") if conflict["accepted"] else _("not written")
+            self.stderr.write(
+                _("row %(row)s: %(message)s (%(state)s; --accept-conflict %(row)s to write it)")
+                % {"row": conflict["row"], "message": conflict["message"], "state": state}
+            )
         self.stdout.write(
             _(
                 "%(rows)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
@@ -138,6 +171,35 @@ class Command(BaseCommand):
             self.stdout.write(_("Dry run: nothing was written."))
         else:
             self.stdout.write(self.style.WARNING(_("Nothing was written.")))
+
+
+def _conflicts(plan, accepted) -> list[dict]:
+    """Identity-conflict rows of ``plan`` (importers that have them): row, NIK, why, accepted."""
+    if plan is None:
+        return []
+    accepted = set(accepted or [])
+    found = []
+    for row in plan.rows_with(CONFLICT):
+        old_name, new_name = row.changes.get("full_name", ["", ""])
+        old_born, new_born = row.changes.get("birth_date", ["", ""])
+        found.append(
+            {
+                "row": row.row,
+                "nik": row.key,
+                "message": _(
+                    "identity conflict: the NIK belongs to %(old_name)s (born %(old_born)s), "
+                    "not %(new_name)s (born %(new_born)s)"
+                )
+                % {
+                    "old_name": old_name,
+                    "old_born": old_born,
+                    "new_name": new_name,
+                    "new_born": new_born,
+                },
+                "accepted": row.row in accepted,
+            }
+        )
+    return found
 
 
 def _file_error(exc: FileRejected) -> dict:
