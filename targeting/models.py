@@ -82,6 +82,16 @@ RULE_WEIGHT_FIELDS = (
 )
 
 
+# How ties in the priority list are broken (``selectors.TieKey``), recorded with every batch.
+TIE_BREAK_METHOD = "sha256(tahun:NIK)"
+
+
+def tie_break_salt(program_year: ProgramYear) -> str:
+    """The salt of a year's tie-break: the program year, so a tied group's order changes from
+    year to year (one group never always loses) but never between two runs of the same year."""
+    return str(program_year.year)
+
+
 class TargetingRule(models.Model):
     """A program year's weights for ranking candidates for new places (see docs/targeting.md).
 
@@ -147,9 +157,14 @@ class TargetingRule(models.Model):
     def __str__(self) -> str:
         return str(self.program_year)
 
-    def snapshot(self) -> dict[str, int]:
-        """The weights as recorded with each proposal made under this rule."""
-        return {name: getattr(self, name) for name in RULE_WEIGHT_FIELDS}
+    def snapshot(self) -> dict[str, int | str]:
+        """The weights and the tie-break (method and salt) as recorded with each proposal
+        batch made under this rule, so the batch's order can be reproduced."""
+        return {
+            **{name: getattr(self, name) for name in RULE_WEIGHT_FIELDS},
+            "tie_break": TIE_BREAK_METHOD,
+            "tie_break_salt": tie_break_salt(self.program_year),
+        }
 
 
 class ProposalBatch(models.Model):

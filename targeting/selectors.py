@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -26,7 +28,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.expressions import Func
+from django.db.models.functions import Coalesce, Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,7 +45,7 @@ from participants.models import (
     shift_years,
 )
 
-from .models import TargetingRule
+from .models import TargetingRule, tie_break_salt
 
 # The JKM scholarship pays for at most two children (PP 82/2019 art. 25), so more school-age
 # children do not raise the priority further.
@@ -119,6 +122,45 @@ def _waiting_periods(on: datetime.date, cap: int) -> Case | Value:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
+# --- ties ----------------------------------------------------------------------------------------
+
+
+def tie_break_key(program_year: ProgramYear, nik: str) -> str:
+    """The tie-break key of one worker, as the ranking query computes it: the hex SHA-256 of
+    "<year>:<NIK>". Sorting by it is sorting by the query's ``TieKey``."""
+    return hashlib.sha256(f"{tie_break_salt(program_year)}:{nik}".encode()).hexdigest()
+
+
+class TieKey(Func):
+    """SHA-256 of "<salt>:<NIK>" in SQL, for ordering tied candidates.
+
+    Workers imported from one file share ``created_at``, and NIK digits encode kecamatan,
+    birth date and sex (women add 40 to the day), so ordering ties by either favours one
+    kecamatan and one sex at a cut-off (issue 11). A hash of the NIK is unrelated to them,
+    and salting it with the year keeps one group from always losing.
+
+    SQLite: Django registers ``SHA256`` (hex text) on every connection. PostgreSQL: the
+    built-in ``sha256(bytea)`` (no pgcrypto needed); bytes sort in the same order as their
+    hex text, so the order is the same on both databases and equals ``tie_break_key``'s.
+    """
+
+    output_field = CharField()
+
+    def __init__(self, salt: str, nik: str = "nik") -> None:
+        super().__init__(Concat(Value(f"{salt}:"), F(nik), output_field=CharField()))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="SHA256", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="sha256(convert_to(%(expressions)s, 'UTF8'))",
+            **extra_context,
+        )
+
+
 def ranked_candidates(
     *,
     program_year: ProgramYear,
@@ -128,8 +170,8 @@ def ranked_candidates(
 ) -> QuerySet[Worker]:
     """Eligible candidates, best first, with their score and its counts as annotations.
 
-    Ties go to the worker registered first, then to the lower NIK, so the order never depends
-    on the database's whim.
+    Ties go by ``TieKey`` (the SHA-256 of "<year>:<NIK>"), then the NIK: neutral towards
+    kecamatan, sex and import batch, the same on every run and database.
     """
     on = on or timezone.localdate()
     registered = Q(dtks_status=DtksStatus.REGISTERED)
@@ -155,7 +197,9 @@ def ranked_candidates(
         + F("n_disability") * rule.disability_points
         + F("n_waiting") * rule.waiting_points
     )
-    return qs.select_related("kelurahan", "segment").order_by("-score", "created_at", "nik")
+    return qs.select_related("kelurahan", "segment").order_by(
+        "-score", TieKey(tie_break_salt(program_year)).asc(), "nik"
+    )
 
 
 @dataclass(frozen=True)
