@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dashboard.selectors import TargetingFigures, targeting_breakdown
+from enrollment.eligibility import requirement_filter
 from enrollment.models import Enrollment, ProgramYear
 from participants.models import (
     DtksStatus,
@@ -74,8 +75,9 @@ def eligible_candidates(
 ) -> QuerySet[Worker]:
     """Active workers not yet in ``program_year`` who pass its eligibility rule.
 
-    The SQL mirror of ``enrollment.services.enrollment_eligibility``'s refusals (death, age on
-    the coverage start, resident kelurahan, already enrolled, BPU covered by an employer), so
+    The SQL mirror of ``enrollment.eligibility.enrollment_eligibility``'s refusals (death, age
+    on the coverage start, resident kelurahan, already enrolled, BPU covered by an employer,
+    the year's ``EligibilityRequirement`` per worker type through ``requirement_filter``), so
     the list can be ranked and paginated by the database. Proposing still runs the real rule.
     """
     start = program_year.coverage_start
@@ -89,6 +91,7 @@ def eligible_candidates(
             birth_date__gt=oldest,
             kelurahan__code__startswith=_city_kelurahan_prefix(),
         )
+        .filter(requirement_filter(program_year))
         .exclude(worker_type=WorkerType.BPU, employer_covered=True)
         .exclude(
             Exists(Enrollment.objects.filter(worker=OuterRef("pk"), program_year=program_year))
