@@ -19,6 +19,10 @@ from .models import EnrollmentStatus as S
 from .services import enrollments_propose_bulk, ensure_year_open
 
 
+# A year's participants whom renewal proposes for the next year.
+RENEWAL_SOURCE_STATUSES = (S.ACTIVE, S.ENDED)
+
+
 @dataclass
 class RenewalReport:
     dry_run: bool
@@ -55,7 +59,7 @@ def enrollments_renew(
     )
     room = YearRoom(to_year)
     sources = (
-        Enrollment.objects.filter(program_year=from_year, status__in=[S.ACTIVE, S.ENDED])
+        Enrollment.objects.filter(program_year=from_year, status__in=RENEWAL_SOURCE_STATUSES)
         .select_related("worker", "worker__kelurahan", "worker__segment")
         .order_by("worker_id")
     )

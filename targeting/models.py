@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Enrollment, ProgramYear
@@ -202,7 +203,9 @@ class ProposalBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.program_year} {self.worker_type} ({self.created_at:%d-%m-%Y %H:%M})"
+        # Staff read times in WIB (Asia/Jakarta), the page's zone, never UTC.
+        created = timezone.localtime(self.created_at)
+        return f"{self.program_year} {self.worker_type} ({created:%d-%m-%Y %H:%M} WIB)"
 
 
 class ProposalItem(models.Model):

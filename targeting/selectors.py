@@ -32,10 +32,12 @@ from django.db.models.expressions import Func
 from django.db.models.functions import Coalesce, Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboard.selectors import TargetingFigures, targeting_breakdown
 from enrollment.eligibility import requirement_filter
 from enrollment.models import Enrollment, ProgramYear
+from enrollment.renewal import RENEWAL_SOURCE_STATUSES
 from participants.models import (
     DtksStatus,
     Heir,
@@ -100,6 +102,53 @@ def eligible_candidates(
     if worker_type:
         qs = qs.filter(worker_type=worker_type)
     return qs
+
+
+@dataclass(frozen=True)
+class AwaitingRenewal:
+    """Last year's participants the priority list leaves out until renewal into the year runs."""
+
+    previous_year: ProgramYear
+    count: int
+
+
+def _awaiting_renewal(
+    program_year: ProgramYear,
+) -> tuple[ProgramYear, QuerySet[Enrollment]] | None:
+    """(previous year, its enrollments that renewal would propose for ``program_year``) while
+    renewal into it has not run yet (no enrollment of the year is renewed from that year).
+
+    They would head a next year's list (they were last year's best-ranked) and belong to
+    renewal, not to new places; once renewal has run, those it could not renew (quota, budget,
+    eligibility) compete like anyone else.
+    """
+    previous = ProgramYear.objects.filter(year=program_year.year - 1).first()
+    if previous is None:
+        return None
+    renewed = Enrollment.objects.filter(
+        program_year=program_year, renewed_from__program_year=previous
+    )
+    if renewed.exists():
+        return None
+    return previous, Enrollment.objects.filter(
+        program_year=previous, status__in=RENEWAL_SOURCE_STATUSES
+    )
+
+
+def awaiting_renewal(
+    program_year: ProgramYear, *, worker_type: str | None = None
+) -> AwaitingRenewal | None:
+    """How many eligible workers the list leaves out as last year's participants."""
+    pending = _awaiting_renewal(program_year)
+    if pending is None:
+        return None
+    previous, enrollments = pending
+    count = (
+        eligible_candidates(program_year, worker_type=worker_type)
+        .filter(Exists(enrollments.filter(worker=OuterRef("pk"))))
+        .count()
+    )
+    return AwaitingRenewal(previous_year=previous, count=count) if count else None
 
 
 def _flag(condition: Q) -> Case:
@@ -173,12 +222,19 @@ def ranked_candidates(
 ) -> QuerySet[Worker]:
     """Eligible candidates, best first, with their score and its counts as annotations.
 
+    Last year's participants are left out until renewal into the year has run
+    (``awaiting_renewal``): they are renewals, not candidates for new places.
+
     Ties go by ``TieKey`` (the SHA-256 of "<year>:<NIK>"), then the NIK: neutral towards
     kecamatan, sex and import batch, the same on every run and database.
     """
     on = on or timezone.localdate()
     registered = Q(dtks_status=DtksStatus.REGISTERED)
-    qs = eligible_candidates(program_year, worker_type=worker_type).annotate(
+    qs = eligible_candidates(program_year, worker_type=worker_type)
+    pending = _awaiting_renewal(program_year)
+    if pending is not None:
+        qs = qs.exclude(Exists(pending[1].filter(worker=OuterRef("pk"))))
+    qs = qs.annotate(
         n_dtks=_flag(registered),
         n_desil=Case(
             When(registered & Q(dtks_desil__isnull=False), then=11 - F("dtks_desil")),
@@ -205,6 +261,14 @@ def ranked_candidates(
     )
 
 
+SHORT_LABELS = {"dtks": "DTKS", "bpu": "BPU", "disability": gettext_lazy("Disability")}
+
+
+def score_summary(parts: list[ScorePart]) -> str:
+    """The parts that earned points in one line: "DTKS +20 · Desil 2 +45 · 2 children +30"."""
+    return " · ".join(f"{part.short} +{part.points}" for part in parts if part.points)
+
+
 @dataclass(frozen=True)
 class ScorePart:
     code: str
@@ -215,6 +279,18 @@ class ScorePart:
     @property
     def points(self) -> int:
         return self.count * self.weight
+
+    @property
+    def short(self) -> str:
+        """A word or two for the one-line summary of a row, e.g. "Desil 2" or "2 children"."""
+        match self.code:
+            case "desil":
+                return _("Desil %(desil)d") % {"desil": 11 - self.count}
+            case "school_age_heirs":
+                return _("%(count)d children") % {"count": self.count}
+            case "waiting":
+                return _("%(count)d×30 days waited") % {"count": self.count}
+        return str(SHORT_LABELS.get(self.code, self.label))
 
     def as_dict(self) -> dict[str, object]:
         return {
