@@ -157,11 +157,21 @@ def test_worklist_page_filters_and_imports(client):
     assert Heir.objects.get().worker == worker
 
 
-def test_the_heirs_template_downloads(client):
+def test_the_heirs_template_downloads_and_reads_back(client):
+    """The template's headers are the importer's own: a row typed under them is read."""
+    worker = WorkerFactory()
     client.force_login(user_with("view_heirfollowup", "import_heirs"))
     response = client.get(reverse("admin:targeting_heirfollowup_import_template"))
     assert response.status_code == 200
-    assert build_plan  # the template's headers are the importer's own:
 
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
     assert [c.value for c in sheet[1]] == HEADER
+    sheet.append([worker.nik, "Bima", "Anak", "01-07-2014", "", "SD"])
+    filled = io.BytesIO()
+    workbook.save(filled)
+
+    [row] = build_plan(HeirImporter(), filled.getvalue(), "template.xlsx").rows
+    assert (row.status, row.errors) == (NEW, [])
+    assert row.data["school_level"] == SchoolLevel.SD
+    assert row.data["birth_date"] == datetime.date(2014, 7, 1)
