@@ -18,7 +18,6 @@ from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
 from .services import enrollments_propose_bulk, ensure_year_open
 
-
 # A year's participants whom renewal proposes for the next year.
 RENEWAL_SOURCE_STATUSES = (S.ACTIVE, S.ENDED)
 
