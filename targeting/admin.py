@@ -132,8 +132,11 @@ class DtksCheckAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
     def importer_from_upload(self, form: DtksUploadForm) -> DtksResultImporter:
         """The result file comes with its check date and source (kept on the job, so a long
         file staged by the background worker gets them too)."""
+        answers = form.cleaned_data.get("answers")
         return DtksResultImporter(
-            checked_on=form.cleaned_data["checked_on"], source=form.cleaned_data["source"]
+            checked_on=form.cleaned_data["checked_on"],
+            source=form.cleaned_data["source"],
+            request_id=answers.pk if answers else None,
         )
 
 

@@ -52,6 +52,34 @@ class ExportLog(models.Model):
         return f"{self.file_name} ({self.row_count})"
 
 
+class DtksRequestItem(models.Model):
+    """One worker in a DTKS/DTSEN check request (a download logged as an ``ExportLog``).
+
+    Dinas Sosial sometimes answers with only the NIKs it found; the workers of the request
+    that are absent from such a "found list" were not found, so the request's workers are kept.
+    """
+
+    export = models.ForeignKey(
+        ExportLog,
+        on_delete=models.CASCADE,
+        related_name="dtks_request_items",
+        verbose_name=_("check request"),
+    )
+    worker = models.ForeignKey(
+        Worker, on_delete=models.CASCADE, related_name="+", verbose_name=_("worker")
+    )
+
+    class Meta:
+        verbose_name = _("worker in a DTKS check request")
+        verbose_name_plural = _("workers in DTKS check requests")
+        constraints = [
+            models.UniqueConstraint(fields=["export", "worker"], name="dtksrequestitem_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_id}: {self.worker_id}"
+
+
 class DtksCheck(Worker):
     """Workers seen from the DTKS/DTSEN check: request lists out, Dinas Sosial's answers in."""
 
