@@ -306,6 +306,8 @@ class TargetingRuleAdmin(admin.ModelAdmin):
             "may_propose": may_propose,
             "worker_type": worker_type or "",
             "awaiting_renewal": awaiting_renewal(rule.program_year, worker_type=worker_type),
+            # The list needs the screen's width: 20+ one-line rows at 1366×768.
+            "is_nav_sidebar_enabled": False,
             "may_see_years": request.user.has_perm("enrollment.view_programyear"),
         }
         request.current_app = self.admin_site.name

@@ -5,24 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('participants', '0006_heir_school_level_tk'),
-        ('targeting', '0001_initial'),
+        ("participants", "0006_heir_school_level_tk"),
+        ("targeting", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DtksRequestItem',
+            name="DtksRequestItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('export', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dtks_request_items', to='targeting.exportlog', verbose_name='check request')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='participants.worker', verbose_name='worker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "export",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dtks_request_items",
+                        to="targeting.exportlog",
+                        verbose_name="check request",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="participants.worker",
+                        verbose_name="worker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'worker in a DTKS check request',
-                'verbose_name_plural': 'workers in DTKS check requests',
-                'constraints': [models.UniqueConstraint(fields=('export', 'worker'), name='dtksrequestitem_unique')],
+                "verbose_name": "worker in a DTKS check request",
+                "verbose_name_plural": "workers in DTKS check requests",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("export", "worker"), name="dtksrequestitem_unique"
+                    )
+                ],
             },
         ),
     ]
