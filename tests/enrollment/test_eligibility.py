@@ -182,3 +182,15 @@ def test_administrators_set_requirements_on_the_year_page(admin_client, year):
     page = admin_client.get(url)
     assert page.status_code == 200
     assert "eligibility_requirements-TOTAL_FORMS" in page.content.decode()
+
+
+def test_proposing_on_the_admin_form_shows_the_dtks_warning(admin_client, year):
+    worker = HeirFactory().worker  # heirs recorded, never checked against DTKS
+    response = admin_client.post(
+        reverse("admin:enrollment_enrollment_add"),
+        {"worker": worker.pk, "program_year": year.pk, "reason": "usulan RT"},
+        follow=True,
+    )
+    assert worker.enrollments.get().status == EnrollmentStatus.PROPOSED  # warned, not refused
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("belum dicek di DTKS/DTSEN" in m for m in shown), shown
