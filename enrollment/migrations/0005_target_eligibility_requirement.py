@@ -8,80 +8,254 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrollment', '0004_year_committed_index'),
-        ('participants', '0006_heir_school_level_tk'),
+        ("enrollment", "0004_year_committed_index"),
+        ("participants", "0006_heir_school_level_tk"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EligibilityRequirement',
+            name="EligibilityRequirement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('worker_type', models.CharField(choices=[('PU', 'Wage earner (PU)'), ('BPU', 'Non-wage worker (BPU)')], max_length=3, verbose_name='worker type')),
-                ('dtks_required', models.BooleanField(default=False, verbose_name='must be in DTKS/DTSEN')),
-                ('max_desil', models.PositiveSmallIntegerField(blank=True, help_text='Optional, with DTKS/DTSEN required: desil 1 (poorest) up to this one.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='highest desil')),
-                ('income_ceiling', models.PositiveBigIntegerField(blank=True, help_text='Empty: no ceiling. A worker whose income is unknown does not pass.', null=True, verbose_name='highest monthly income (Rp)')),
-                ('legal_basis', models.CharField(blank=True, help_text="E.g. Disnaker's BPU criteria, November 2024.", max_length=255, verbose_name='source / legal basis')),
-                ('program_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='eligibility_requirements', to='enrollment.programyear', verbose_name='program year')),
-                ('segments', models.ManyToManyField(blank=True, help_text='Empty: any segment.', related_name='+', to='participants.segment', verbose_name='accepted economic activities (segments)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "worker_type",
+                    models.CharField(
+                        choices=[("PU", "Wage earner (PU)"), ("BPU", "Non-wage worker (BPU)")],
+                        max_length=3,
+                        verbose_name="worker type",
+                    ),
+                ),
+                (
+                    "dtks_required",
+                    models.BooleanField(default=False, verbose_name="must be in DTKS/DTSEN"),
+                ),
+                (
+                    "max_desil",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Optional, with DTKS/DTSEN required: desil 1 (poorest) up to this one.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="highest desil",
+                    ),
+                ),
+                (
+                    "income_ceiling",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="Empty: no ceiling. A worker whose income is unknown does not pass.",
+                        null=True,
+                        verbose_name="highest monthly income (Rp)",
+                    ),
+                ),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. Disnaker's BPU criteria, November 2024.",
+                        max_length=255,
+                        verbose_name="source / legal basis",
+                    ),
+                ),
+                (
+                    "program_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="eligibility_requirements",
+                        to="enrollment.programyear",
+                        verbose_name="program year",
+                    ),
+                ),
+                (
+                    "segments",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Empty: any segment.",
+                        related_name="+",
+                        to="participants.segment",
+                        verbose_name="accepted economic activities (segments)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'eligibility requirement',
-                'verbose_name_plural': 'eligibility requirements',
-                'ordering': ['program_year', 'worker_type'],
+                "verbose_name": "eligibility requirement",
+                "verbose_name_plural": "eligibility requirements",
+                "ordering": ["program_year", "worker_type"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalEligibilityRequirement',
+            name="HistoricalEligibilityRequirement",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('worker_type', models.CharField(choices=[('PU', 'Wage earner (PU)'), ('BPU', 'Non-wage worker (BPU)')], max_length=3, verbose_name='worker type')),
-                ('dtks_required', models.BooleanField(default=False, verbose_name='must be in DTKS/DTSEN')),
-                ('max_desil', models.PositiveSmallIntegerField(blank=True, help_text='Optional, with DTKS/DTSEN required: desil 1 (poorest) up to this one.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='highest desil')),
-                ('income_ceiling', models.PositiveBigIntegerField(blank=True, help_text='Empty: no ceiling. A worker whose income is unknown does not pass.', null=True, verbose_name='highest monthly income (Rp)')),
-                ('legal_basis', models.CharField(blank=True, help_text="E.g. Disnaker's BPU criteria, November 2024.", max_length=255, verbose_name='source / legal basis')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program_year', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enrollment.programyear', verbose_name='program year')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "worker_type",
+                    models.CharField(
+                        choices=[("PU", "Wage earner (PU)"), ("BPU", "Non-wage worker (BPU)")],
+                        max_length=3,
+                        verbose_name="worker type",
+                    ),
+                ),
+                (
+                    "dtks_required",
+                    models.BooleanField(default=False, verbose_name="must be in DTKS/DTSEN"),
+                ),
+                (
+                    "max_desil",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Optional, with DTKS/DTSEN required: desil 1 (poorest) up to this one.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="highest desil",
+                    ),
+                ),
+                (
+                    "income_ceiling",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="Empty: no ceiling. A worker whose income is unknown does not pass.",
+                        null=True,
+                        verbose_name="highest monthly income (Rp)",
+                    ),
+                ),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. Disnaker's BPU criteria, November 2024.",
+                        max_length=255,
+                        verbose_name="source / legal basis",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program_year",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="enrollment.programyear",
+                        verbose_name="program year",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical eligibility requirement',
-                'verbose_name_plural': 'historical eligibility requirements',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical eligibility requirement",
+                "verbose_name_plural": "historical eligibility requirements",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEligibilityRequirement_segments',
+            name="HistoricalEligibilityRequirement_segments",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('eligibilityrequirement', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='enrollment.eligibilityrequirement')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='enrollment.historicaleligibilityrequirement')),
-                ('segment', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='participants.segment')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "eligibilityrequirement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="enrollment.eligibilityrequirement",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="enrollment.historicaleligibilityrequirement",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="participants.segment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalEligibilityRequirement_segments',
+                "verbose_name": "HistoricalEligibilityRequirement_segments",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddConstraint(
-            model_name='eligibilityrequirement',
-            constraint=models.UniqueConstraint(fields=('program_year', 'worker_type'), name='eligibilityreq_one_per_year_type'),
+            model_name="eligibilityrequirement",
+            constraint=models.UniqueConstraint(
+                fields=("program_year", "worker_type"), name="eligibilityreq_one_per_year_type"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eligibilityrequirement',
-            constraint=models.CheckConstraint(condition=models.Q(('worker_type__in', ['PU', 'BPU'])), name='eligibilityreq_type_valid'),
+            model_name="eligibilityrequirement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("worker_type__in", ["PU", "BPU"])),
+                name="eligibilityreq_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='eligibilityrequirement',
-            constraint=models.CheckConstraint(condition=models.Q(('max_desil__isnull', True), models.Q(('dtks_required', True), ('max_desil__gte', 1), ('max_desil__lte', 10)), _connector='OR'), name='eligibilityreq_desil_with_dtks'),
+            model_name="eligibilityrequirement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_desil__isnull", True),
+                    models.Q(
+                        ("dtks_required", True), ("max_desil__gte", 1), ("max_desil__lte", 10)
+                    ),
+                    _connector="OR",
+                ),
+                name="eligibilityreq_desil_with_dtks",
+            ),
         ),
     ]
