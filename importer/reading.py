@@ -74,7 +74,7 @@ def detect_kind(data: bytes, file_name: str) -> str:
     suffix = Path(file_name).suffix.lower()
     if suffix not in EXTENSIONS:
         raise FileRejected(
-            _("Files of type %(suffix)s cannot be imported; use .xlsx, .xls, .ods or .csv.")
+            _("Files of type %(suffix)s cannot be imported; use .xlsx, .xls, .ods, .csv or .txt.")
             % {"suffix": suffix or _("(no extension)")},
             code="unsupported_extension",
         )
