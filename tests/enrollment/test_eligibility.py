@@ -177,11 +177,71 @@ def test_the_priority_list_applies_the_requirement_like_the_rule(year):
     assert {w.pk for w in ranked} == listed
 
 
+def form_data(response) -> dict:
+    """The POST a browser would send back for an admin change page, inlines included."""
+    data = {}
+
+    def put(bound):
+        value = bound.value()
+        if value is None or value is False:
+            return
+        if isinstance(value, (list, tuple)):
+            data[bound.html_name] = [str(v) for v in value]
+        elif isinstance(value, datetime.date):
+            data[bound.html_name] = value.isoformat()
+        else:
+            data[bound.html_name] = "on" if value is True else str(value)
+
+    for bound in response.context["adminform"].form:
+        put(bound)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for bound in formset.management_form:
+            put(bound)
+        for form in formset.forms:
+            for bound in form:
+                put(bound)
+    return data
+
+
 def test_administrators_set_requirements_on_the_year_page(admin_client, year):
     url = reverse("admin:enrollment_programyear_change", args=[year.pk])
-    page = admin_client.get(url)
-    assert page.status_code == 200
-    assert "eligibility_requirements-TOTAL_FORMS" in page.content.decode()
+    data = form_data(admin_client.get(url))
+    pkl = Segment.objects.exclude(code="ojol").first()
+    data.update(
+        {
+            "eligibility_requirements-TOTAL_FORMS": "1",
+            "eligibility_requirements-0-worker_type": "BPU",
+            "eligibility_requirements-0-dtks_required": "on",
+            "eligibility_requirements-0-max_desil": "5",
+            "eligibility_requirements-0-income_ceiling": "1000000",
+            "eligibility_requirements-0-segments": [str(pkl.pk)],
+            "eligibility_requirements-0-legal_basis": "Kriteria BPU Disnaker, November 2024",
+        }
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    requirement = EligibilityRequirement.objects.get(program_year=year)
+    assert (requirement.worker_type, requirement.dtks_required, requirement.max_desil) == (
+        "BPU",
+        True,
+        5,
+    )
+    assert list(requirement.segments.all()) == [pkl]
+    # Audited, the accepted segments included.
+    assert [s.segment_id for s in requirement.history.latest().segments.all()] == [pkl.pk]
+
+    data["eligibility_requirements-0-dtks_required"] = ""  # a desil without DTKS: refused
+    data["eligibility_requirements-INITIAL_FORMS"] = "1"
+    data["eligibility_requirements-0-id"] = str(requirement.pk)
+    data["eligibility_requirements-0-program_year"] = str(year.pk)
+    del data["eligibility_requirements-0-dtks_required"]
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    requirement.refresh_from_db()
+    assert requirement.dtks_required
 
 
 def test_proposing_on_the_admin_form_shows_the_dtks_warning(admin_client, year):
