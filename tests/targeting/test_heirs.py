@@ -175,3 +175,22 @@ def test_the_heirs_template_downloads_and_reads_back(client):
     assert (row.status, row.errors) == (NEW, [])
     assert row.data["school_level"] == SchoolLevel.SD
     assert row.data["birth_date"] == datetime.date(2014, 7, 1)
+
+
+def test_the_followup_list_masks_niks_without_the_full_nik_permission(client):
+    """Issue 11: a planted bug showing full NIKs here went unnoticed; staff without
+    ``view_full_nik`` see 3577********0001, with it the whole NIK."""
+    worker = WorkerFactory(full_name="Tanpa Ahli Waris")
+    heir_worker = WorkerFactory(full_name="Ahli Waris Belum Lengkap")
+    HeirFactory(worker=heir_worker, birth_date=None, nik="3577015505100002")
+    url = reverse("admin:targeting_heirfollowup_changelist")
+
+    client.force_login(user_with("view_heirfollowup"))
+    page = client.get(url).content.decode()
+    assert "Tanpa Ahli Waris" in page and "Ahli Waris Belum Lengkap" in page
+    for nik in (worker.nik, heir_worker.nik, "3577015505100002"):
+        assert nik not in page
+    assert f"{worker.nik[:4]}********{worker.nik[-4:]}" in page
+
+    client.force_login(user_with("view_heirfollowup", "view_full_nik", username="kepala"))
+    assert worker.nik in client.get(url).content.decode()
