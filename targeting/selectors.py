@@ -72,6 +72,14 @@ def _city_kelurahan_prefix() -> str:
     return f"{code[:2]}.{code[2:4]}."
 
 
+def _city_kelurahan_ids() -> list[int]:
+    return list(
+        Kelurahan.objects.filter(code__startswith=_city_kelurahan_prefix())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def eligible_candidates(
     program_year: ProgramYear, *, worker_type: str | None = None
 ) -> QuerySet[Worker]:
@@ -91,7 +99,9 @@ def eligible_candidates(
             death_date__isnull=True,
             birth_date__lte=youngest,
             birth_date__gt=oldest,
-            kelurahan__code__startswith=_city_kelurahan_prefix(),
+            # The city's 27 kelurahan as ids, not a join on a code prefix: PostgreSQL
+            # misjudges the prefix join as one row and rescans the workers per kelurahan.
+            kelurahan_id__in=_city_kelurahan_ids(),
         )
         .filter(requirement_filter(program_year))
         .exclude(worker_type=WorkerType.BPU, employer_covered=True)
