@@ -347,6 +347,12 @@ def rule_snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
     }
     labels["tie_break"] = _("tie-break for equal scores")
     labels["tie_break_salt"] = _("tie-break salt (program year)")
+    if "tie_break" not in snapshot:
+        # Batches made before the neutral tie-break were ordered by registration, then NIK.
+        snapshot = {
+            **snapshot,
+            "tie_break": gettext("registration time, then NIK (before the neutral tie-break)"),
+        }
     rows = []
     for key, value in snapshot.items():
         label = labels.get(key, key)

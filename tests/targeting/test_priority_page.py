@@ -129,3 +129,11 @@ def test_the_batch_page_shows_the_rule_as_a_labelled_table_in_wib(client, years)
     assert "sha256(tahun:NIK)" in html
     assert "16-01-2024 03:30" in html
     assert "None" not in html
+
+
+def test_a_batch_from_before_the_neutral_tie_break_says_how_its_ties_went():
+    from targeting.admin import rule_snapshot_rows
+
+    rows = dict(rule_snapshot_rows({"desil_points": 5}))
+    assert rows["Poin per desil di bawah 11"] == "5"
+    assert rows["Penentu urutan untuk skor yang sama"].startswith("waktu pendaftaran, lalu NIK")
