@@ -194,3 +194,12 @@ def test_the_followup_list_masks_niks_without_the_full_nik_permission(client):
 
     client.force_login(user_with("view_heirfollowup", "view_full_nik", username="kepala"))
     assert worker.nik in client.get(url).content.decode()
+
+
+def test_the_followup_page_links_the_scholarship_list_for_staff_who_may_see_claims(client):
+    url = reverse("admin:targeting_heirfollowup_changelist")
+    scholarship = reverse("admin:enrollment_claim_scholarship")
+    client.force_login(user_with("view_heirfollowup"))
+    assert scholarship not in client.get(url).content.decode()
+    client.force_login(user_with("view_heirfollowup", "view_claim", username="klaim"))
+    assert scholarship in client.get(url).content.decode()
