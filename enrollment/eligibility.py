@@ -1,7 +1,10 @@
 """Who may be covered in a program year: the one eligibility rule.
 
 Proposal, verification, renewal, the priority list and the admin's enrollment page all ask
-``enrollment_eligibility``; errors refuse, warnings only inform staff.
+``enrollment_eligibility``; errors refuse, warnings only inform staff. The year's own
+requirements per worker type (``EligibilityRequirement``: DTKS/DTSEN and desil, income
+ceiling, accepted segments) are part of it; ``requirement_filter`` is their SQL twin for the
+priority list, which ranks in the database.
 """
 
 from __future__ import annotations
@@ -11,12 +14,19 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 
-from participants.models import Worker, WorkerType
+from participants.models import DtksStatus, Worker, WorkerType, shift_years
 from participants.validators import parse_nik
+from siaga.formatting import rupiah
 
-from .models import Enrollment, ProgramYear
+from .models import EligibilityRequirement, Enrollment, ProgramYear
+
+# A DTKS/DTSEN answer is re-checked after a year: the register changes during the year (BPS
+# re-ranks desil every 3 months).
+DTKS_RECHECK_AFTER_YEARS = 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,158 @@ class Eligibility:
 def _city_kelurahan_prefix() -> str:
     code = settings.SIAGA_CITY_REGION_CODE
     return f"{code[:2]}.{code[2:4]}."
+
+
+def dtks_stale_before(today: datetime.date | None = None) -> datetime.date:
+    """A DTKS check made before this day is older than 12 months."""
+    return shift_years(today or timezone.localdate(), -DTKS_RECHECK_AFTER_YEARS)
+
+
+def requirement_for(program_year: ProgramYear, worker_type: str) -> EligibilityRequirement | None:
+    """The year's requirement for ``worker_type``, or None. Read once per year instance (with
+    the accepted segment ids), so bulk callers that share the instance ask the database once."""
+    cached = getattr(program_year, "_eligibility_requirements", None)
+    if cached is None:
+        cached = {}
+        if program_year.pk is not None:
+            for requirement in EligibilityRequirement.objects.filter(
+                program_year=program_year
+            ).prefetch_related("segments"):
+                requirement.segment_ids = {s.pk for s in requirement.segments.all()}
+                cached[requirement.worker_type] = requirement
+        program_year._eligibility_requirements = cached
+    return cached.get(worker_type)
+
+
+def requirement_filter(program_year: ProgramYear) -> Q:
+    """The year's requirements as one filter on workers (by their worker type): the SQL twin
+    of ``_requirement_findings``, used by the priority list."""
+    condition = Q()
+    for worker_type in WorkerType.values:
+        requirement = requirement_for(program_year, worker_type)
+        if requirement is None:
+            continue
+        passes = Q()
+        if requirement.dtks_required:
+            passes &= Q(dtks_status=DtksStatus.REGISTERED)
+            if requirement.max_desil is not None:
+                passes &= Q(dtks_desil__lte=requirement.max_desil)
+        if requirement.income_ceiling is not None:
+            passes &= Q(monthly_income__lte=requirement.income_ceiling)
+        if requirement.segment_ids:
+            passes &= Q(segment_id__in=sorted(requirement.segment_ids))
+        condition &= ~Q(worker_type=worker_type) | passes
+    return condition
+
+
+def _requirement_findings(
+    worker: Worker, program_year: ProgramYear, worker_type: str
+) -> list[Finding]:
+    requirement = requirement_for(program_year, worker_type)
+    if requirement is None:
+        return []
+    found = []
+    params = {"year": program_year.year, "type": worker_type}
+    if requirement.dtks_required and worker.dtks_status != DtksStatus.REGISTERED:
+        found.append(
+            Finding(
+                "dtks_required",
+                gettext(
+                    "In %(year)s a %(type)s worker must be in DTKS/DTSEN; this worker is: "
+                    "%(status)s."
+                )
+                % {**params, "status": DtksStatus(worker.dtks_status).label},
+            )
+        )
+    elif requirement.dtks_required and requirement.max_desil is not None:
+        if worker.dtks_desil is None:
+            found.append(
+                Finding(
+                    "desil_unknown",
+                    gettext(
+                        "In %(year)s a %(type)s worker must be in desil %(max)d or lower; "
+                        "this worker's desil is not known."
+                    )
+                    % {**params, "max": requirement.max_desil},
+                )
+            )
+        elif worker.dtks_desil > requirement.max_desil:
+            found.append(
+                Finding(
+                    "desil_too_high",
+                    gettext(
+                        "In %(year)s a %(type)s worker must be in desil %(max)d or lower; "
+                        "this worker is in desil %(desil)d."
+                    )
+                    % {**params, "max": requirement.max_desil, "desil": worker.dtks_desil},
+                )
+            )
+    if requirement.income_ceiling is not None:
+        income = worker.monthly_income
+        if income is None:
+            found.append(
+                Finding(
+                    "income_unknown",
+                    gettext(
+                        "In %(year)s a %(type)s worker's income must be at most %(ceiling)s; "
+                        "this worker's income is not known."
+                    )
+                    % {**params, "ceiling": rupiah(requirement.income_ceiling)},
+                )
+            )
+        elif income > requirement.income_ceiling:
+            found.append(
+                Finding(
+                    "income_above_ceiling",
+                    gettext(
+                        "In %(year)s a %(type)s worker's income must be at most %(ceiling)s; "
+                        "this worker declared %(income)s."
+                    )
+                    % {
+                        **params,
+                        "ceiling": rupiah(requirement.income_ceiling),
+                        "income": rupiah(income),
+                    },
+                )
+            )
+    if requirement.segment_ids and worker.segment_id not in requirement.segment_ids:
+        found.append(
+            Finding(
+                "segment_not_accepted",
+                gettext(
+                    "In %(year)s the economic activity %(segment)s is not among those accepted "
+                    "for %(type)s workers."
+                )
+                % {**params, "segment": worker.segment},
+            )
+        )
+    return found
+
+
+def _dtks_warnings(worker: Worker) -> list[Finding]:
+    """A worker never checked against DTKS/DTSEN, or checked more than 12 months ago."""
+    if worker.dtks_status == DtksStatus.UNCHECKED or worker.dtks_checked_on is None:
+        return [
+            Finding(
+                "dtks_unchecked",
+                gettext(
+                    "The worker has not been checked against DTKS/DTSEN: ask Dinas Sosial "
+                    "(Targeting → DTKS checks)."
+                ),
+            )
+        ]
+    if worker.dtks_checked_on < dtks_stale_before():
+        return [
+            Finding(
+                "dtks_stale",
+                gettext(
+                    "The DTKS/DTSEN check of %(date)s is more than 12 months old: ask Dinas "
+                    "Sosial again (Targeting → DTKS checks)."
+                )
+                % {"date": worker.dtks_checked_on.strftime("%d-%m-%Y")},
+            )
+        ]
+    return []
 
 
 def enrollment_eligibility(
@@ -137,9 +299,12 @@ def enrollment_eligibility(
             )
         )
 
+    result.errors.extend(_requirement_findings(worker, program_year, worker_type))
+
     # NIK/birth-date/sex mismatches and a NIK issued outside 35.77: staff look, nothing refused.
     for warning in worker.warnings():
         result.warnings.append(Finding(warning.code, str(warning.message)))
+    result.warnings.extend(_dtks_warnings(worker))
     if has_heirs is None:
         has_heirs = worker.heirs.exists()
     if not has_heirs:

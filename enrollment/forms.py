@@ -52,6 +52,8 @@ class EnrollmentProposeForm(forms.ModelForm):
         result = enrollment_eligibility(worker=worker, program_year=year, coverage_start=start)
         if not result.is_eligible:
             raise result.as_validation_error()
+        # Shown to staff once the proposal is saved (a missing DTKS check, no heirs, …).
+        self.eligibility_warnings = result.warnings
         if worker.worker_type == WorkerType.PU and not data.get("risk_class"):
             self.add_error(
                 "risk_class",

@@ -677,7 +677,85 @@ class Claim(models.Model):
         return f"{self.get_claim_type_display()} · {self.enrollment.worker}"
 
 
+class EligibilityRequirement(models.Model):
+    """Conditions a program year adds for one worker type, beyond age, residence and the rest
+    of ``enrollment.eligibility``: in DTKS/DTSEN (optionally up to a desil), an income ceiling,
+    an economic activity among the accepted segments.
+
+    Disnaker's BPU criteria (Nov 2024) ask for a DTKS/DTSEN registration and an economic
+    activity; the 2020 Perda draft asked income ≤ Rp 1 juta. They change by year, so they are
+    data, set by administrators on the program year.
+    """
+
+    program_year = models.ForeignKey(
+        ProgramYear,
+        on_delete=models.PROTECT,
+        related_name="eligibility_requirements",
+        verbose_name=_("program year"),
+    )
+    worker_type = models.CharField(_("worker type"), max_length=3, choices=WorkerType.choices)
+    dtks_required = models.BooleanField(_("must be in DTKS/DTSEN"), default=False)
+    max_desil = models.PositiveSmallIntegerField(
+        _("highest desil"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Optional, with DTKS/DTSEN required: desil 1 (poorest) up to this one."),
+    )
+    income_ceiling = models.PositiveBigIntegerField(
+        _("highest monthly income (Rp)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no ceiling. A worker whose income is unknown does not pass."),
+    )
+    segments = models.ManyToManyField(
+        Segment,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted economic activities (segments)"),
+        help_text=_("Empty: any segment."),
+    )
+    legal_basis = models.CharField(
+        _("source / legal basis"),
+        max_length=255,
+        blank=True,
+        help_text=_("E.g. Disnaker's BPU criteria, November 2024."),
+    )
+
+    class Meta:
+        ordering = ["program_year", "worker_type"]
+        verbose_name = _("eligibility requirement")
+        verbose_name_plural = _("eligibility requirements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_year", "worker_type"], name="eligibilityreq_one_per_year_type"
+            ),
+            models.CheckConstraint(
+                condition=Q(worker_type__in=WorkerType.values), name="eligibilityreq_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_desil__isnull=True)
+                | Q(dtks_required=True, max_desil__gte=1, max_desil__lte=10),
+                name="eligibilityreq_desil_with_dtks",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_year} {self.worker_type}"
+
+    def clean(self) -> None:
+        if self.max_desil is not None and not self.dtks_required:
+            raise ValidationError(
+                {"max_desil": _("A highest desil needs “must be in DTKS/DTSEN” ticked.")},
+                code="desil_without_dtks",
+            )
+
+
 # Audit trail (django-simple-history): every change to money, quotas and coverage is kept with
 # who, when and the old and new values, and shown under "Riwayat" in the admin.
 for _audited in (ProgramYear, PremiumRate, QuotaTarget, Enrollment, PremiumInvoice, Claim):
     simple_history.register(_audited, app="enrollment", excluded_fields=["updated_at"])
+# The accepted segments are part of the rule: their changes are audited too.
+simple_history.register(
+    EligibilityRequirement, app="enrollment", m2m_fields=["segments"], excluded_fields=[]
+)

@@ -18,6 +18,9 @@ from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
 from .services import enrollments_propose_bulk, ensure_year_open
 
+# A year's participants whom renewal proposes for the next year.
+RENEWAL_SOURCE_STATUSES = (S.ACTIVE, S.ENDED)
+
 
 @dataclass
 class RenewalReport:
@@ -55,7 +58,7 @@ def enrollments_renew(
     )
     room = YearRoom(to_year)
     sources = (
-        Enrollment.objects.filter(program_year=from_year, status__in=[S.ACTIVE, S.ENDED])
+        Enrollment.objects.filter(program_year=from_year, status__in=RENEWAL_SOURCE_STATUSES)
         .select_related("worker", "worker__kelurahan", "worker__segment")
         .order_by("worker_id")
     )

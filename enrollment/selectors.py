@@ -1,5 +1,5 @@
-"""Reads for the admin, the commands and reports: year figures, quota use, reconciliation,
-the scholarship follow-up list."""
+"""Reads for the admin, the commands and reports: year figures, quota use, reconciliation.
+(The scholarship follow-up is ``enrollment.scholarship``.)"""
 
 from __future__ import annotations
 
@@ -7,10 +7,7 @@ import datetime
 import heapq
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.utils import timezone
-
-from participants.models import Heir, Worker
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from .limits import quota_used, year_committed
 from .models import (
@@ -154,25 +151,4 @@ def invoice_reconciliation(
             .select_related("worker", "worker__kelurahan")
             .order_by("worker__nik")
         ),
-    )
-
-
-def scholarship_followup(on: datetime.date | None = None) -> QuerySet[Worker]:
-    """Deceased participants with their heirs, school-age children first (JKM scholarship).
-
-    Each worker carries ``school_age_children`` (children of school age on ``on``, see
-    ``HeirQuerySet.school_age_on``) and ``all_heirs``.
-    """
-    on = on or timezone.localdate()
-    return (
-        Worker.objects.filter(death_date__isnull=False)
-        .filter(Exists(Enrollment.objects.filter(worker=OuterRef("pk")).exclude(kpj_number="")))
-        .select_related("kelurahan")
-        .prefetch_related(
-            Prefetch(
-                "heirs", queryset=Heir.objects.school_age_on(on), to_attr="school_age_children"
-            ),
-            Prefetch("heirs", queryset=Heir.objects.order_by("id"), to_attr="all_heirs"),
-        )
-        .order_by("-death_date", "full_name")
     )

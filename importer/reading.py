@@ -27,7 +27,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 from .errors import FileRejected
 from .parsers import Cell, normalized_key
 
-EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
+EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv", ".txt")
+# Delimited text: CSV, or a text extract (Dinas Sosial's DTKS answers are '|'-separated .txt).
+TEXT_EXTENSIONS = (".csv", ".txt")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -72,7 +74,7 @@ def detect_kind(data: bytes, file_name: str) -> str:
     suffix = Path(file_name).suffix.lower()
     if suffix not in EXTENSIONS:
         raise FileRejected(
-            _("Files of type %(suffix)s cannot be imported; use .xlsx, .xls, .ods or .csv.")
+            _("Files of type %(suffix)s cannot be imported; use .xlsx, .xls, .ods, .csv or .txt.")
             % {"suffix": suffix or _("(no extension)")},
             code="unsupported_extension",
         )
@@ -110,7 +112,7 @@ def detect_kind(data: bytes, file_name: str) -> str:
                 code="password_protected",
             )
         return "xls"
-    if suffix != ".csv":
+    if suffix not in TEXT_EXTENSIONS:
         head = data[:512].lstrip().lower()
         what = _("a web page (HTML)") if head.startswith((b"<", b"\xef\xbb\xbf<")) else None
         if head.startswith(b"%pdf"):
@@ -140,10 +142,11 @@ def decode_text(data: bytes) -> str:
 
 
 def detect_delimiter(text: str) -> str:
-    """',' or ';' (Excel in Indonesian locale writes ';'), or tab: the one giving most columns."""
+    """',' or ';' (Excel in Indonesian locale writes ';'), tab or '|' (database extracts such as
+    Dinas Sosial's DTKS answers): the one giving most columns."""
     sample = text[:65536].splitlines()[:30]
     best, best_width = ",", 0
-    for delimiter in (";", ",", "\t"):
+    for delimiter in (";", ",", "\t", "|"):
         widths = [len(row) for row in csv.reader(sample, delimiter=delimiter) if any(row)]
         width = statistics.median(widths) if widths else 0
         if width > best_width:

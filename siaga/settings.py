@@ -227,6 +227,18 @@ SIAGA_CITY_REGION_CODE = "3577"
 # (TK) until the child turns 23. Kept as settings because the regulation can change.
 SIAGA_SCHOOL_AGE_MIN = env.int("SIAGA_SCHOOL_AGE_MIN", default=4)
 SIAGA_SCHOOL_AGE_MAX = env.int("SIAGA_SCHOOL_AGE_MAX", default=23)
+# The JKM scholarship (PP 82/2019 art. 25, docs/enrollment.md "Scholarship follow-up"):
+# rupiah per child per year and the most years paid, per school level; for at most two
+# children; a JKM (non-work-accident) death needs 36 months of contributions, a JKK death none.
+SIAGA_JKM_SCHOLARSHIP = {
+    "tk": (1_500_000, 2),
+    "sd": (1_500_000, 6),
+    "smp": (2_000_000, 3),
+    "sma": (3_000_000, 3),
+    "pt": (12_000_000, 5),
+}
+SIAGA_JKM_SCHOLARSHIP_MAX_CHILDREN = 2
+SIAGA_JKM_SCHOLARSHIP_MIN_MONTHS = 36
 # Above this many rows the admin changelist shows PostgreSQL's row estimate instead of
 # running COUNT(*) over an unfiltered table.
 SIAGA_ESTIMATED_COUNT_THRESHOLD = env.int("SIAGA_ESTIMATED_COUNT_THRESHOLD", default=50_000)

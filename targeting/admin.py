@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,13 +26,23 @@ from participants.privacy import can_view_full_nik, shown_nik
 
 from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
 from .forms import DtksUploadForm, ProposeForm
-from .models import DtksCheck, ExportLog, HeirFollowUp, ProposalBatch, ProposalItem, TargetingRule
+from .models import (
+    RULE_WEIGHT_FIELDS,
+    DtksCheck,
+    ExportLog,
+    HeirFollowUp,
+    ProposalBatch,
+    ProposalItem,
+    TargetingRule,
+)
 from .resources import DtksResultImporter, HeirImporter
 from .selectors import (
+    awaiting_renewal,
     explain,
     heirs_followup_by_kelurahan,
     heirs_followup_workers,
     ranked_candidates,
+    score_summary,
 )
 from .services import proposals_from_priority, targeting_rule_save
 
@@ -120,8 +132,11 @@ class DtksCheckAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
     def importer_from_upload(self, form: DtksUploadForm) -> DtksResultImporter:
         """The result file comes with its check date and source (kept on the job, so a long
         file staged by the background worker gets them too)."""
+        answers = form.cleaned_data.get("answers")
         return DtksResultImporter(
-            checked_on=form.cleaned_data["checked_on"], source=form.cleaned_data["source"]
+            checked_on=form.cleaned_data["checked_on"],
+            source=form.cleaned_data["source"],
+            request_id=answers.pk if answers else None,
         )
 
 
@@ -267,15 +282,18 @@ class TargetingRuleAdmin(admin.ModelAdmin):
         page = Paginator(candidates, 50).get_page(request.GET.get("page"))
         full_nik = can_view_full_nik(request.user)
         offset = (page.number - 1) * page.paginator.per_page
-        rows = [
-            {
-                "rank": offset + index,
-                "worker": worker,
-                "nik": worker.nik if full_nik else shown_nik(worker.nik, None),
-                "parts": [p for p in explain(worker, rule) if p.points],
-            }
-            for index, worker in enumerate(page.object_list, start=1)
-        ]
+        rows = []
+        for index, worker in enumerate(page.object_list, start=1):
+            parts = [p for p in explain(worker, rule) if p.points]
+            rows.append(
+                {
+                    "rank": offset + index,
+                    "worker": worker,
+                    "nik": worker.nik if full_nik else shown_nik(worker.nik, None),
+                    "parts": parts,
+                    "summary": score_summary(parts),
+                }
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -287,6 +305,10 @@ class TargetingRuleAdmin(admin.ModelAdmin):
             "form": form,
             "may_propose": may_propose,
             "worker_type": worker_type or "",
+            "awaiting_renewal": awaiting_renewal(rule.program_year, worker_type=worker_type),
+            # The list needs the screen's width: 20+ one-line rows at 1366×768.
+            "is_nav_sidebar_enabled": False,
+            "may_see_years": request.user.has_perm("enrollment.view_programyear"),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/targeting/targetingrule/priority.html", context)
@@ -311,10 +333,37 @@ class ProposalItemInline(admin.TabularInline):
         )
 
 
+def wib(moment) -> str:
+    """A stored time as office staff read it: Asia/Jakarta (WIB), with the zone named."""
+    if moment is None:
+        return "-"
+    return f"{timezone.localtime(moment):%d-%m-%Y %H:%M} WIB"
+
+
+def rule_snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    """A batch's recorded rule as (label, value) rows, labels as the rule's page names them."""
+    labels: dict[str, Any] = {
+        name: TargetingRule._meta.get_field(name).verbose_name for name in RULE_WEIGHT_FIELDS
+    }
+    labels["tie_break"] = _("tie-break for equal scores")
+    labels["tie_break_salt"] = _("tie-break salt (program year)")
+    if "tie_break" not in snapshot:
+        # Batches made before the neutral tie-break were ordered by registration, then NIK.
+        snapshot = {
+            **snapshot,
+            "tie_break": gettext("registration time, then NIK (before the neutral tie-break)"),
+        }
+    rows = []
+    for key, value in snapshot.items():
+        label = labels.get(key, key)
+        rows.append((str(label)[:1].upper() + str(label)[1:], "-" if value is None else str(value)))
+    return rows
+
+
 @admin.register(ProposalBatch)
 class ProposalBatchAdmin(ReadOnlyAdmin):
     list_display = [
-        "created_at",
+        "created_at_wib",
         "program_year",
         "worker_type",
         "requested",
@@ -327,12 +376,13 @@ class ProposalBatchAdmin(ReadOnlyAdmin):
         "program_year",
         "worker_type",
         "requested",
-        "rule_snapshot",
+        "rule_table",
         "ranked_on",
         "stopped_because",
-        "created_at",
+        "created_at_wib",
         "created_by",
     ]
+    fields = readonly_fields
     inlines = [ProposalItemInline]
 
     def get_queryset(self, request):
@@ -341,3 +391,16 @@ class ProposalBatchAdmin(ReadOnlyAdmin):
     @admin.display(description=_("proposed"), ordering="n_items")
     def proposed_count(self, batch: ProposalBatch) -> int:
         return batch.n_items
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created_at_wib(self, batch: ProposalBatch) -> str:
+        return wib(batch.created_at)
+
+    @admin.display(description=_("rule in force"))
+    def rule_table(self, batch: ProposalBatch) -> str:
+        return format_html(
+            '<table class="rule-snapshot">{}</table>',
+            format_html_join(
+                "", "<tr><th>{}</th><td>{}</td></tr>", rule_snapshot_rows(batch.rule_snapshot)
+            ),
+        )

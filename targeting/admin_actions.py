@@ -8,22 +8,20 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import DtksStatus, shift_years
+from enrollment.eligibility import dtks_stale_before
+from participants.models import DtksStatus
 from participants.privacy import mask_niks_in_text
 
 from .exports import XLSX_TYPE, can_export_personal_data, dtks_request_export
 
-# A DTKS/DTSEN answer is re-checked after a year: the register is updated during the year.
-RECHECK_AFTER_YEARS = 1
-
 
 def stale_before():
-    return shift_years(timezone.localdate(), -RECHECK_AFTER_YEARS)
+    # The same 12 months after which eligibility warns about the check.
+    return dtks_stale_before()
 
 
 class DtksCheckDueFilter(admin.SimpleListFilter):

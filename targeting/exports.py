@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from importer.exports import write_xlsx
 from participants.models import Worker
 
-from .models import ExportLog
+from .models import DtksRequestItem, ExportLog
 
 EXPORT_PERMISSION = "participants.export_personal_data"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,12 +125,14 @@ def dtks_request_rows(workers: QuerySet[Worker]) -> Iterable[list[Any]]:
         ]
 
 
+@transaction.atomic
 def dtks_request_export(
     *, user: AbstractBaseUser, workers: QuerySet[Worker], selection: str
 ) -> ExportedFile:
     """The list Dinas Sosial needs to check workers against DTKS/DTSEN (NIK, KK, name, date
-    of birth, kelurahan), logged as a personal-data export."""
-    return personal_data_export(
+    of birth, kelurahan), logged as a personal-data export. The request's workers are kept
+    (``DtksRequestItem``): a "found list" answer says nothing about those it does not name."""
+    exported = personal_data_export(
         user=user,
         kind=DTKS_REQUEST_KIND,
         purpose=_("DTKS/DTSEN check request to Dinas Sosial"),
@@ -141,3 +143,14 @@ def dtks_request_export(
         sheet_title=DTKS_REQUEST_SHEET,
         text_columns=(1, 2, 4),
     )
+    ids = workers.order_by().values_list("pk", flat=True).distinct()
+    DtksRequestItem.objects.bulk_create(
+        (DtksRequestItem(export=exported.log, worker_id=pk) for pk in ids.iterator(5000)),
+        batch_size=5000,
+    )
+    return exported
+
+
+def dtks_requests() -> QuerySet[ExportLog]:
+    """The DTKS check requests downloaded so far, newest first (what a found list answers)."""
+    return ExportLog.objects.filter(kind=DTKS_REQUEST_KIND).select_related("created_by")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enrollment.models import Enrollment, ProgramYear
@@ -51,6 +52,34 @@ class ExportLog(models.Model):
         return f"{self.file_name} ({self.row_count})"
 
 
+class DtksRequestItem(models.Model):
+    """One worker in a DTKS/DTSEN check request (a download logged as an ``ExportLog``).
+
+    Dinas Sosial sometimes answers with only the NIKs it found; the workers of the request
+    that are absent from such a "found list" were not found, so the request's workers are kept.
+    """
+
+    export = models.ForeignKey(
+        ExportLog,
+        on_delete=models.CASCADE,
+        related_name="dtks_request_items",
+        verbose_name=_("check request"),
+    )
+    worker = models.ForeignKey(
+        Worker, on_delete=models.CASCADE, related_name="+", verbose_name=_("worker")
+    )
+
+    class Meta:
+        verbose_name = _("worker in a DTKS check request")
+        verbose_name_plural = _("workers in DTKS check requests")
+        constraints = [
+            models.UniqueConstraint(fields=["export", "worker"], name="dtksrequestitem_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.export_id}: {self.worker_id}"
+
+
 class DtksCheck(Worker):
     """Workers seen from the DTKS/DTSEN check: request lists out, Dinas Sosial's answers in."""
 
@@ -80,6 +109,16 @@ RULE_WEIGHT_FIELDS = (
     "waiting_points",
     "waiting_max_periods",
 )
+
+
+# How ties in the priority list are broken (``selectors.TieKey``), recorded with every batch.
+TIE_BREAK_METHOD = "sha256(tahun:NIK)"
+
+
+def tie_break_salt(program_year: ProgramYear) -> str:
+    """The salt of a year's tie-break: the program year, so a tied group's order changes from
+    year to year (one group never always loses) but never between two runs of the same year."""
+    return str(program_year.year)
 
 
 class TargetingRule(models.Model):
@@ -147,9 +186,14 @@ class TargetingRule(models.Model):
     def __str__(self) -> str:
         return str(self.program_year)
 
-    def snapshot(self) -> dict[str, int]:
-        """The weights as recorded with each proposal made under this rule."""
-        return {name: getattr(self, name) for name in RULE_WEIGHT_FIELDS}
+    def snapshot(self) -> dict[str, int | str]:
+        """The weights and the tie-break (method and salt) as recorded with each proposal
+        batch made under this rule, so the batch's order can be reproduced."""
+        return {
+            **{name: getattr(self, name) for name in RULE_WEIGHT_FIELDS},
+            "tie_break": TIE_BREAK_METHOD,
+            "tie_break_salt": tie_break_salt(self.program_year),
+        }
 
 
 class ProposalBatch(models.Model):
@@ -187,7 +231,9 @@ class ProposalBatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.program_year} {self.worker_type} ({self.created_at:%d-%m-%Y %H:%M})"
+        # Staff read times in WIB (Asia/Jakarta), the page's zone, never UTC.
+        created = timezone.localtime(self.created_at)
+        return f"{self.program_year} {self.worker_type} ({created:%d-%m-%Y %H:%M} WIB)"
 
 
 class ProposalItem(models.Model):

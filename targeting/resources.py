@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,18 +26,20 @@ from importer.engine import (
     NEW,
     UNCHANGED,
     UPDATED,
+    Plan,
     PlannedRow,
     SpreadsheetImporter,
     check_repeat,
     invalid_row,
     shown,
 )
-from importer.errors import CellError
+from importer.errors import CellError, FileRejected
 from importer.exports import write_xlsx
 from importer.parsers import (
     Cell,
     choice_parser,
     clean_text,
+    is_empty,
     parse_birth_date,
     parse_nik,
     safe_text_parser,
@@ -44,6 +47,8 @@ from importer.parsers import (
 from participants.models import DtksStatus, Heir, SchoolLevel, Worker
 from participants.resources import RELATIONSHIP_LABELS
 from participants.services import history_record_bulk
+
+from .models import DtksRequestItem, ExportLog
 
 DTKS_STATUS_LABELS = {
     "Terdaftar": DtksStatus.REGISTERED, "Terdaftar DTKS": DtksStatus.REGISTERED,
@@ -108,20 +113,28 @@ def _template(columns: ColumnSpec, sheet_title: str, text_fields: set[str]) -> b
 
 DTKS_COLUMNS = ColumnSpec(
     [
-        Column("nik", "NIK", ("No KTP", "Nomor KTP", "Nomor Induk Kependudukan", "No NIK"),
+        Column("nik", "NIK", ("No KTP", "Nomor KTP", "Nomor Induk Kependudukan", "No NIK",
+                              "Nomor NIK"),
                required=True, parser=parse_nik),
+        # Required unless the file is a "found list" answering a request (see plan_rows).
         Column("dtks_status", "Status DTKS",
                ("Status", "Hasil", "Hasil Cek", "Keterangan", "Terdaftar DTKS", "DTKS",
                 "Status DTSEN", "Keterangan DTKS"),
-               required=True,
                parser=choice_parser(DTKS_STATUS_LABELS, code="dtks_status_invalid",
                                     expected=["Terdaftar", "Tidak Terdaftar"])),
         Column("dtks_desil", "Desil", ("Desil DTSEN", "Desil Kesejahteraan"),
                parser=parse_desil),
+        # Read but not stored: the columns of Dinas Sosial's extract (and of the request list)
+        # that identify the row, so such a file's header is recognised.
+        Column("dtks_id", "IDDTKS", ("ID DTKS", "IDDTSEN", "ID DTSEN"), parser=clean_text),
+        Column("kk_number", "No KK", ("Nomor KK", "No Kartu Keluarga"), parser=clean_text),
+        Column("name", "Nama", ("Nama Lengkap",), parser=clean_text),
     ]
 )  # fmt: skip
 
 DTKS_FIELDS = ("dtks_status", "dtks_desil", "dtks_checked_on", "dtks_source")
+# Workers of a request missing from a found list have no row in the file.
+NOT_FOUND_ROW = 0
 
 
 class DtksResultImporter(SpreadsheetImporter):
@@ -137,14 +150,24 @@ class DtksResultImporter(SpreadsheetImporter):
     spec = DTKS_COLUMNS
     permission = "targeting.import_dtks_results"
 
-    def __init__(self, *, checked_on: datetime.date | None = None, source: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        checked_on: datetime.date | None = None,
+        source: str = "",
+        request_id: int | None = None,
+    ) -> None:
         self.checked_on = checked_on
         self.source = source.strip()[:150]
+        # The check request (``ExportLog``) a "found list" answers: its workers absent from
+        # the list were not found.
+        self.request_id = request_id
 
     def options(self) -> dict[str, Any]:
         return {
             "checked_on": self.checked_on.isoformat() if self.checked_on else None,
             "source": self.source,
+            "request_id": self.request_id,
         }
 
     @classmethod
@@ -153,11 +176,23 @@ class DtksResultImporter(SpreadsheetImporter):
         return cls(
             checked_on=datetime.date.fromisoformat(checked_on) if checked_on else None,
             source=options.get("source", ""),
+            request_id=options.get("request_id"),
         )
 
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         if self.checked_on is None or not self.source:
             raise ValueError("A DTKS import needs the check date and its source.")
+        found_list = "dtks_status" not in layout.positions
+        if found_list and self.request_id is None:
+            raise FileRejected(
+                _(
+                    "The file has no Status DTKS column. If it is Dinas Sosial's list of the "
+                    "NIKs found (IDDTKS, NOMOR_KK, NOMOR_NIK, NAMA), choose the check request "
+                    "it answers: the workers of that request missing from the list are then "
+                    "recorded as not in DTKS/DTSEN."
+                ),
+                code="missing_columns",
+            )
         records = list(records)
         niks = [r.values["nik"] for r in records if "nik" in r.values]
         existing: dict[str, dict[str, Any]] = {}
@@ -168,6 +203,13 @@ class DtksResultImporter(SpreadsheetImporter):
         planned = []
         for record in records:
             values = record.values
+            if found_list:
+                values["dtks_status"] = DtksStatus.REGISTERED  # listed = found
+            elif is_empty(record.cells[layout.positions["dtks_status"]]):
+                header = layout.header_of("dtks_status")
+                record.add_error(
+                    header, "required", _("%(column)s must be filled in.") % {"column": header}
+                )
             if "nik" in values:
                 check_repeat(record, layout, "nik", values["nik"], seen)
                 if values["nik"] not in existing:
@@ -188,7 +230,57 @@ class DtksResultImporter(SpreadsheetImporter):
                 planned.append(invalid_row(record))
                 continue
             planned.append(self._classify(record, existing[values["nik"]]))
+        if found_list:
+            in_file = {r.values.get("nik") for r in records} | {
+                clean_text(c) for r in records for c in r.cells if isinstance(c, str)
+            }
+            planned.extend(self._not_found(in_file))
         return planned
+
+    def _not_found(self, in_file: set[str]) -> list[PlannedRow]:
+        """The request's workers missing from a found list: not in DTKS/DTSEN (no file row,
+        so their row number is 0)."""
+        requested = (
+            Worker.objects.filter(
+                Exists(
+                    DtksRequestItem.objects.filter(export_id=self.request_id, worker=OuterRef("pk"))
+                )
+            )
+            .order_by("nik")
+            .values("id", "nik", *DTKS_FIELDS)
+        )
+        rows = []
+        for current in requested.iterator(chunk_size=2000):
+            if current["nik"] in in_file:
+                continue
+            data = {
+                "dtks_status": DtksStatus.NOT_REGISTERED,
+                "dtks_desil": None,
+                "dtks_checked_on": self.checked_on,
+                "dtks_source": self.source,
+            }
+            rows.append(self._planned(NOT_FOUND_ROW, current["nik"], current, data))
+        return rows
+
+    def plan_notes(self, plan: Plan) -> list[str]:
+        if self.request_id is None:
+            return []
+        request = ExportLog.objects.filter(pk=self.request_id).first()
+        absent = sum(1 for r in plan.rows if r.row == NOT_FOUND_ROW)
+        return [
+            _(
+                "Found list answering the check request %(request)s of %(date)s: "
+                "%(absent)d of its workers are not in the list and will be recorded as not in "
+                "DTKS/DTSEN (rows numbered 0)."
+            )
+            % {
+                "request": request.file_name if request else "-",
+                "date": timezone.localtime(request.created_at).strftime("%d-%m-%Y")
+                if request
+                else "-",
+                "absent": absent,
+            }
+        ]
 
     def _classify(self, record: Record, current: dict[str, Any]) -> PlannedRow:
         values = record.values
@@ -198,12 +290,14 @@ class DtksResultImporter(SpreadsheetImporter):
             "dtks_checked_on": self.checked_on,
             "dtks_source": self.source,
         }
+        return self._planned(record.row, values["nik"], current, data)
+
+    @staticmethod
+    def _planned(row: int, nik: str, current: dict[str, Any], data: dict[str, Any]) -> PlannedRow:
         changes = {f: [shown(current[f]), shown(v)] for f, v in data.items() if current[f] != v}
         if not changes:
-            return PlannedRow(record.row, UNCHANGED, values["nik"])
-        return PlannedRow(
-            record.row, UPDATED, values["nik"], data={**data, "id": current["id"]}, changes=changes
-        )
+            return PlannedRow(row, UNCHANGED, nik)
+        return PlannedRow(row, UPDATED, nik, data={**data, "id": current["id"]}, changes=changes)
 
     def write(self, rows: list[PlannedRow], *, user: Any) -> dict[str, int]:
         # A result file holds a handful of distinct answers (status × desil): one UPDATE per

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -26,12 +28,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.expressions import Func
+from django.db.models.functions import Coalesce, Concat, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboard.selectors import TargetingFigures, targeting_breakdown
+from enrollment.eligibility import requirement_filter
 from enrollment.models import Enrollment, ProgramYear
+from enrollment.renewal import RENEWAL_SOURCE_STATUSES
 from participants.models import (
     DtksStatus,
     Heir,
@@ -42,7 +48,7 @@ from participants.models import (
     shift_years,
 )
 
-from .models import TargetingRule
+from .models import TargetingRule, tie_break_salt
 
 # The JKM scholarship pays for at most two children (PP 82/2019 art. 25), so more school-age
 # children do not raise the priority further.
@@ -66,13 +72,22 @@ def _city_kelurahan_prefix() -> str:
     return f"{code[:2]}.{code[2:4]}."
 
 
+def _city_kelurahan_ids() -> list[int]:
+    return list(
+        Kelurahan.objects.filter(code__startswith=_city_kelurahan_prefix())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def eligible_candidates(
     program_year: ProgramYear, *, worker_type: str | None = None
 ) -> QuerySet[Worker]:
     """Active workers not yet in ``program_year`` who pass its eligibility rule.
 
-    The SQL mirror of ``enrollment.services.enrollment_eligibility``'s refusals (death, age on
-    the coverage start, resident kelurahan, already enrolled, BPU covered by an employer), so
+    The SQL mirror of ``enrollment.eligibility.enrollment_eligibility``'s refusals (death, age
+    on the coverage start, resident kelurahan, already enrolled, BPU covered by an employer,
+    the year's ``EligibilityRequirement`` per worker type through ``requirement_filter``), so
     the list can be ranked and paginated by the database. Proposing still runs the real rule.
     """
     start = program_year.coverage_start
@@ -84,8 +99,11 @@ def eligible_candidates(
             death_date__isnull=True,
             birth_date__lte=youngest,
             birth_date__gt=oldest,
-            kelurahan__code__startswith=_city_kelurahan_prefix(),
+            # The city's 27 kelurahan as ids, not a join on a code prefix: PostgreSQL
+            # misjudges the prefix join as one row and rescans the workers per kelurahan.
+            kelurahan_id__in=_city_kelurahan_ids(),
         )
+        .filter(requirement_filter(program_year))
         .exclude(worker_type=WorkerType.BPU, employer_covered=True)
         .exclude(
             Exists(Enrollment.objects.filter(worker=OuterRef("pk"), program_year=program_year))
@@ -94,6 +112,53 @@ def eligible_candidates(
     if worker_type:
         qs = qs.filter(worker_type=worker_type)
     return qs
+
+
+@dataclass(frozen=True)
+class AwaitingRenewal:
+    """Last year's participants the priority list leaves out until renewal into the year runs."""
+
+    previous_year: ProgramYear
+    count: int
+
+
+def _awaiting_renewal(
+    program_year: ProgramYear,
+) -> tuple[ProgramYear, QuerySet[Enrollment]] | None:
+    """(previous year, its enrollments that renewal would propose for ``program_year``) while
+    renewal into it has not run yet (no enrollment of the year is renewed from that year).
+
+    They would head a next year's list (they were last year's best-ranked) and belong to
+    renewal, not to new places; once renewal has run, those it could not renew (quota, budget,
+    eligibility) compete like anyone else.
+    """
+    previous = ProgramYear.objects.filter(year=program_year.year - 1).first()
+    if previous is None:
+        return None
+    renewed = Enrollment.objects.filter(
+        program_year=program_year, renewed_from__program_year=previous
+    )
+    if renewed.exists():
+        return None
+    return previous, Enrollment.objects.filter(
+        program_year=previous, status__in=RENEWAL_SOURCE_STATUSES
+    )
+
+
+def awaiting_renewal(
+    program_year: ProgramYear, *, worker_type: str | None = None
+) -> AwaitingRenewal | None:
+    """How many eligible workers the list leaves out as last year's participants."""
+    pending = _awaiting_renewal(program_year)
+    if pending is None:
+        return None
+    previous, enrollments = pending
+    count = (
+        eligible_candidates(program_year, worker_type=worker_type)
+        .filter(Exists(enrollments.filter(worker=OuterRef("pk"))))
+        .count()
+    )
+    return AwaitingRenewal(previous_year=previous, count=count) if count else None
 
 
 def _flag(condition: Q) -> Case:
@@ -119,6 +184,45 @@ def _waiting_periods(on: datetime.date, cap: int) -> Case | Value:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
+# --- ties ----------------------------------------------------------------------------------------
+
+
+def tie_break_key(program_year: ProgramYear, nik: str) -> str:
+    """The tie-break key of one worker, as the ranking query computes it: the hex SHA-256 of
+    "<year>:<NIK>". Sorting by it is sorting by the query's ``TieKey``."""
+    return hashlib.sha256(f"{tie_break_salt(program_year)}:{nik}".encode()).hexdigest()
+
+
+class TieKey(Func):
+    """SHA-256 of "<salt>:<NIK>" in SQL, for ordering tied candidates.
+
+    Workers imported from one file share ``created_at``, and NIK digits encode kecamatan,
+    birth date and sex (women add 40 to the day), so ordering ties by either favours one
+    kecamatan and one sex at a cut-off (issue 11). A hash of the NIK is unrelated to them,
+    and salting it with the year keeps one group from always losing.
+
+    SQLite: Django registers ``SHA256`` (hex text) on every connection. PostgreSQL: the
+    built-in ``sha256(bytea)`` (no pgcrypto needed); bytes sort in the same order as their
+    hex text, so the order is the same on both databases and equals ``tie_break_key``'s.
+    """
+
+    output_field = CharField()
+
+    def __init__(self, salt: str, nik: str = "nik") -> None:
+        super().__init__(Concat(Value(f"{salt}:"), F(nik), output_field=CharField()))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="SHA256", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="sha256(convert_to(%(expressions)s, 'UTF8'))",
+            **extra_context,
+        )
+
+
 def ranked_candidates(
     *,
     program_year: ProgramYear,
@@ -128,12 +232,19 @@ def ranked_candidates(
 ) -> QuerySet[Worker]:
     """Eligible candidates, best first, with their score and its counts as annotations.
 
-    Ties go to the worker registered first, then to the lower NIK, so the order never depends
-    on the database's whim.
+    Last year's participants are left out until renewal into the year has run
+    (``awaiting_renewal``): they are renewals, not candidates for new places.
+
+    Ties go by ``TieKey`` (the SHA-256 of "<year>:<NIK>"), then the NIK: neutral towards
+    kecamatan, sex and import batch, the same on every run and database.
     """
     on = on or timezone.localdate()
     registered = Q(dtks_status=DtksStatus.REGISTERED)
-    qs = eligible_candidates(program_year, worker_type=worker_type).annotate(
+    qs = eligible_candidates(program_year, worker_type=worker_type)
+    pending = _awaiting_renewal(program_year)
+    if pending is not None:
+        qs = qs.exclude(Exists(pending[1].filter(worker=OuterRef("pk"))))
+    qs = qs.annotate(
         n_dtks=_flag(registered),
         n_desil=Case(
             When(registered & Q(dtks_desil__isnull=False), then=11 - F("dtks_desil")),
@@ -155,7 +266,17 @@ def ranked_candidates(
         + F("n_disability") * rule.disability_points
         + F("n_waiting") * rule.waiting_points
     )
-    return qs.select_related("kelurahan", "segment").order_by("-score", "created_at", "nik")
+    return qs.select_related("kelurahan", "segment").order_by(
+        "-score", TieKey(tie_break_salt(program_year)).asc(), "nik"
+    )
+
+
+SHORT_LABELS = {"dtks": "DTKS", "bpu": "BPU", "disability": gettext_lazy("Disability")}
+
+
+def score_summary(parts: list[ScorePart]) -> str:
+    """The parts that earned points in one line: "DTKS +20 · Desil 2 +45 · 2 children +30"."""
+    return " · ".join(f"{part.short} +{part.points}" for part in parts if part.points)
 
 
 @dataclass(frozen=True)
@@ -168,6 +289,18 @@ class ScorePart:
     @property
     def points(self) -> int:
         return self.count * self.weight
+
+    @property
+    def short(self) -> str:
+        """A word or two for the one-line summary of a row, e.g. "Desil 2" or "2 children"."""
+        match self.code:
+            case "desil":
+                return _("Desil %(desil)d") % {"desil": 11 - self.count}
+            case "school_age_heirs":
+                return _("%(count)d children") % {"count": self.count}
+            case "waiting":
+                return _("%(count)d×30 days waited") % {"count": self.count}
+        return str(SHORT_LABELS.get(self.code, self.label))
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
@@ -242,7 +242,7 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         if change:
             return super().save_form(request, form, change)
         data = form.cleaned_data
-        return services.enrollment_propose(
+        enrollment = services.enrollment_propose(
             worker=data["worker"],
             program_year=data["program_year"],
             user=request.user,
@@ -251,6 +251,9 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
             coverage_end=data.get("coverage_end"),
             reason=data.get("reason", ""),
         )
+        for warning in getattr(form, "eligibility_warnings", []):
+            messages.warning(request, str(warning))
+        return enrollment
 
     # BPJS activation file ----------------------------------------------------------------------
 

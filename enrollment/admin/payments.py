@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -21,7 +22,7 @@ from importer.admin import StagedImportMixin
 from importer.models import ImportJob, ImportStatus
 from siaga.formatting import rupiah
 
-from .. import claims, selectors
+from .. import claims, scholarship, selectors
 from ..forms import ClaimForm, InvoiceLinesUploadForm
 from ..models import (
     Claim,
@@ -30,6 +31,9 @@ from ..models import (
 )
 from ..resources import InvoiceLinesImporter
 from .common import ClosedYearReadOnlyMixin, CreatedByServiceMixin
+
+# Deceased participants shown on the scholarship page (newest deaths first).
+SCHOLARSHIP_SHOWN = 500
 
 
 @admin.register(PremiumInvoice)
@@ -181,12 +185,18 @@ class ClaimAdmin(CreatedByServiceMixin, SimpleHistoryAdmin):
             day = parse_date(request.GET.get("on", "")) or timezone.localdate()
         except ValueError:
             day = timezone.localdate()
-        workers = selectors.scholarship_followup(day)
+        amounts = scholarship.level_amounts()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Heirs of deceased participants (JKM scholarship follow-up)"),
-            "workers": workers[:500],
+            "cases": scholarship.scholarship_cases(day, limit=SCHOLARSHIP_SHOWN),
+            "shown": SCHOLARSHIP_SHOWN,
             "day": day,
+            "amounts": amounts,
+            "total_per_child": rupiah(sum(a.total for a in amounts)),
+            "max_children": settings.SIAGA_JKM_SCHOLARSHIP_MAX_CHILDREN,
+            "min_months": settings.SIAGA_JKM_SCHOLARSHIP_MIN_MONTHS,
+            "max_age": settings.SIAGA_SCHOOL_AGE_MAX,
         }
         return TemplateResponse(request, "admin/enrollment/scholarship.html", context)

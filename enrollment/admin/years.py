@@ -16,11 +16,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from participants.models import WorkerType
 from participants.privacy import shown_nik
 from siaga.formatting import rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
 from ..models import (
+    EligibilityRequirement,
     Enrollment,
     EnrollmentStatus,
     PremiumRate,
@@ -63,11 +65,27 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
         }
 
 
+class EligibilityRequirementInline(ClosedYearReadOnlyMixin, admin.StackedInline):
+    """The year's conditions per worker type beyond age and residence (docs/enrollment.md)."""
+
+    model = EligibilityRequirement
+    extra = 0
+    max_num = len(WorkerType.values)
+    fields = [
+        "worker_type",
+        ("dtks_required", "max_desil"),
+        "income_ceiling",
+        "segments",
+        "legal_basis",
+    ]
+    filter_horizontal = ["segments"]
+
+
 @admin.register(ProgramYear)
 class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
-    inlines = [PremiumRateInline, QuotaTargetInline]
+    inlines = [PremiumRateInline, QuotaTargetInline, EligibilityRequirementInline]
     readonly_fields = ["figures"]
     fieldsets = [
         (None, {"fields": ["year", "status", "budget", ("coverage_start", "coverage_end")]}),

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from enrollment import claims, selectors
+from enrollment import claims, scholarship
 from enrollment.models import ClaimType, EnrollmentStatus, TerminationReason
 from participants.models import Relationship, SchoolLevel
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
@@ -75,18 +75,22 @@ def test_scholarship_follow_up_lists_school_age_children(year, staff):
     enrollment = advance(EnrollmentFactory(program_year=year), S.ACTIVE)
     worker = enrollment.worker
     pupil = HeirFactory(worker=worker, birth_date=datetime.date(2014, 3, 1))
-    HeirFactory(worker=worker, birth_date=datetime.date(1995, 3, 1))  # 28: not school age
+    grown = HeirFactory(worker=worker, birth_date=datetime.date(1995, 3, 1))  # 28
     spouse = HeirFactory(worker=worker, relationship=Relationship.SPOUSE, birth_date=None)
     claims.claim_record(
         enrollment=enrollment,
-        claim_type=ClaimType.JKM,
+        claim_type=ClaimType.JKK,
+        fatal=True,
         event_date=datetime.date(2024, 1, 5),
         user=staff,
     )
-    [listed] = selectors.scholarship_followup(datetime.date(2024, 1, 15))
-    assert listed == worker
-    assert listed.school_age_children == [pupil]
-    assert spouse in listed.all_heirs
+    [case] = scholarship.scholarship_cases(datetime.date(2024, 1, 15))
+    assert case.worker == worker
+    assert {c.heir: c.status for c in case.children} == {
+        pupil: scholarship.RECIPIENT,
+        grown: scholarship.EXCLUDED,
+    }
+    assert case.other_heirs == [spouse]
 
 
 def test_scholarship_follow_up_lists_a_kindergarten_child_without_birth_date(
@@ -98,14 +102,18 @@ def test_scholarship_follow_up_lists_a_kindergarten_child_without_birth_date(
     kindergarten = HeirFactory(
         worker=worker, name="Sekar", birth_date=None, school_level=SchoolLevel.TK
     )
-    HeirFactory(worker=worker, birth_date=None, school_level=SchoolLevel.NOT_YET)
+    not_yet = HeirFactory(worker=worker, birth_date=None, school_level=SchoolLevel.NOT_YET)
     claims.claim_record(
         enrollment=enrollment,
-        claim_type=ClaimType.JKM,
+        claim_type=ClaimType.JKK,
+        fatal=True,
         event_date=datetime.date(2024, 1, 5),
         user=staff,
     )
-    [listed] = selectors.scholarship_followup(datetime.date(2024, 1, 15))
-    assert listed.school_age_children == [kindergarten]
+    [case] = scholarship.scholarship_cases(datetime.date(2024, 1, 15))
+    assert {c.heir: c.status for c in case.children} == {
+        kindergarten: scholarship.RECIPIENT,
+        not_yet: scholarship.FUTURE,
+    }
     page = admin_client.get(reverse("admin:enrollment_claim_scholarship")).content.decode()
-    assert "Sekar, TK/PAUD" in page  # the Indonesian label
+    assert "TK/PAUD" in page  # the Indonesian label

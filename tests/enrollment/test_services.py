@@ -12,7 +12,7 @@ from enrollment.models import (
     ProgramYearStatus,
     TerminationReason,
 )
-from participants.models import WorkerType
+from participants.models import DtksStatus, WorkerType
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory, QuotaTargetFactory
 from tests.enrollment.helpers import advance
 from tests.factories import HeirFactory, WorkerFactory
@@ -226,14 +226,21 @@ def eligibility(worker, year):
 
 
 def test_eligible_worker_with_heirs_has_no_findings(year):
-    worker = HeirFactory().worker
+    worker = HeirFactory(
+        worker=WorkerFactory(
+            dtks_status=DtksStatus.NOT_REGISTERED, dtks_checked_on=datetime.date(2023, 6, 1)
+        )
+    ).worker
     result = eligibility(worker, year)
     assert result.is_eligible
     assert result.warnings == []
 
 
 def test_no_heirs_is_a_warning_not_a_refusal(year):
-    result = eligibility(WorkerFactory(), year)
+    worker = WorkerFactory(
+        dtks_status=DtksStatus.NOT_REGISTERED, dtks_checked_on=datetime.date(2023, 6, 1)
+    )
+    result = eligibility(worker, year)
     assert result.is_eligible
     assert [w.code for w in result.warnings] == ["no_heirs"]
 

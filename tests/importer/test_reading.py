@@ -45,11 +45,23 @@ def test_a_pdf_behind_an_xlsx_name_is_refused():
 
 def test_other_extensions_and_empty_files_are_refused():
     with pytest.raises(FileRejected) as caught:
-        detect_kind(b"NIK,Nama", "daftar.txt")
+        detect_kind(b"NIK,Nama", "daftar.docx")
     assert caught.value.code == "unsupported_extension"
+    assert ".txt" in caught.value.message
     with pytest.raises(FileRejected) as caught:
         detect_kind(b"  \n", "daftar.csv")
     assert caught.value.code == "empty_file"
+
+
+def test_a_pipe_separated_text_extract_is_read_as_text():
+    """Dinas Sosial's DTKS extracts come as '|'-separated .txt (IDDTKS|NOMOR_KK|NOMOR_NIK|NAMA)."""
+    data = b"IDDTKS|NOMOR_KK|NOMOR_NIK|NAMA\r\n1|3577010101010001|3577014101900001|SITI, AMINAH\r\n"
+    assert detect_kind(data, "hasil.txt") == "csv"
+    sheet = open_sheet(data, "hasil.txt")
+    assert [cells for _number, cells in sheet.rows] == [
+        ["IDDTKS", "NOMOR_KK", "NOMOR_NIK", "NAMA"],
+        ["1", "3577010101010001", "3577014101900001", "SITI, AMINAH"],
+    ]
 
 
 def test_row_numbers_are_the_ones_the_spreadsheet_shows():

@@ -228,7 +228,7 @@ def test_a_long_result_file_keeps_its_check_date_and_source_in_the_background(
     progress = reverse("admin:targeting_dtkscheck_import_progress", args=[job.pk])
     assert response["Location"] == progress
     assert job.status == ImportStatus.QUEUED
-    assert job.options == {"checked_on": "2024-01-10", "source": SOURCE}
+    assert job.options == {"checked_on": "2024-01-10", "source": SOURCE, "request_id": None}
 
     run_worker()
     job.refresh_from_db()

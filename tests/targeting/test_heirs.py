@@ -157,11 +157,49 @@ def test_worklist_page_filters_and_imports(client):
     assert Heir.objects.get().worker == worker
 
 
-def test_the_heirs_template_downloads(client):
+def test_the_heirs_template_downloads_and_reads_back(client):
+    """The template's headers are the importer's own: a row typed under them is read."""
+    worker = WorkerFactory()
     client.force_login(user_with("view_heirfollowup", "import_heirs"))
     response = client.get(reverse("admin:targeting_heirfollowup_import_template"))
     assert response.status_code == 200
-    assert build_plan  # the template's headers are the importer's own:
 
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.active
     assert [c.value for c in sheet[1]] == HEADER
+    sheet.append([worker.nik, "Bima", "Anak", "01-07-2014", "", "SD"])
+    filled = io.BytesIO()
+    workbook.save(filled)
+
+    [row] = build_plan(HeirImporter(), filled.getvalue(), "template.xlsx").rows
+    assert (row.status, row.errors) == (NEW, [])
+    assert row.data["school_level"] == SchoolLevel.SD
+    assert row.data["birth_date"] == datetime.date(2014, 7, 1)
+
+
+def test_the_followup_list_masks_niks_without_the_full_nik_permission(client):
+    """Issue 11: a planted bug showing full NIKs here went unnoticed; staff without
+    ``view_full_nik`` see 3577********0001, with it the whole NIK."""
+    worker = WorkerFactory(full_name="Tanpa Ahli Waris")
+    heir_worker = WorkerFactory(full_name="Ahli Waris Belum Lengkap")
+    HeirFactory(worker=heir_worker, birth_date=None, nik="3577015505100002")
+    url = reverse("admin:targeting_heirfollowup_changelist")
+
+    client.force_login(user_with("view_heirfollowup"))
+    page = client.get(url).content.decode()
+    assert "Tanpa Ahli Waris" in page and "Ahli Waris Belum Lengkap" in page
+    for nik in (worker.nik, heir_worker.nik, "3577015505100002"):
+        assert nik not in page
+    assert f"{worker.nik[:4]}********{worker.nik[-4:]}" in page
+
+    client.force_login(user_with("view_heirfollowup", "view_full_nik", username="kepala"))
+    assert worker.nik in client.get(url).content.decode()
+
+
+def test_the_followup_page_links_the_scholarship_list_for_staff_who_may_see_claims(client):
+    url = reverse("admin:targeting_heirfollowup_changelist")
+    scholarship = reverse("admin:enrollment_claim_scholarship")
+    client.force_login(user_with("view_heirfollowup"))
+    assert scholarship not in client.get(url).content.decode()
+    client.force_login(user_with("view_heirfollowup", "view_claim", username="klaim"))
+    assert scholarship in client.get(url).content.decode()

@@ -1,16 +1,32 @@
 """The priority list: who is a candidate, how the score is made, and the order of ties."""
 
 import datetime
+import hashlib
 
 import pytest
 import time_machine
 
 from enrollment.eligibility import enrollment_eligibility
-from participants.models import DtksStatus, Relationship, SchoolLevel, Worker, WorkerType
+from participants.models import (
+    DtksStatus,
+    Kelurahan,
+    Relationship,
+    SchoolLevel,
+    Segment,
+    Sex,
+    Worker,
+    WorkerType,
+)
 from targeting.models import TargetingRule
-from targeting.selectors import eligible_candidates, explain, ranked_candidates, rule_for
+from targeting.selectors import (
+    eligible_candidates,
+    explain,
+    ranked_candidates,
+    rule_for,
+    tie_break_key,
+)
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
-from tests.factories import HeirFactory, WorkerFactory
+from tests.factories import HeirFactory, WorkerFactory, make_nik
 
 pytestmark = pytest.mark.django_db
 
@@ -125,19 +141,72 @@ def test_the_explanation_adds_up_to_the_score(year):
     }
 
 
-def test_ties_go_to_the_earlier_registration_then_the_lower_nik(year):
-    with time_machine.travel(datetime.datetime(2024, 1, 10, 8, tzinfo=datetime.UTC)):
-        first = WorkerFactory()
-    with time_machine.travel(datetime.datetime(2024, 1, 12, 8, tzinfo=datetime.UTC), tick=False):
-        later = WorkerFactory()
-        same_time = WorkerFactory()
+def tied_group(size: int) -> list[Worker]:
+    """``size`` workers imported at one instant with equal scores: half from Kartoharjo
+    (NIK 357701…), half from Taman (357703…), each half half men and half women."""
+    kartoharjo = Kelurahan.objects.get(name="Kartoharjo")
+    taman = Kelurahan.objects.get(name="Taman")
+    workers = []
+    with time_machine.travel(datetime.datetime(2024, 1, 10, 8, tzinfo=datetime.UTC), tick=False):
+        for i in range(size):
+            kelurahan, region = (kartoharjo, "357701") if i % 2 == 0 else (taman, "357703")
+            sex = Sex.MALE if i % 4 < 2 else Sex.FEMALE
+            born = datetime.date(1970, 1, 1) + datetime.timedelta(days=i * 53 % 9000)
+            nik = make_nik(birth_date=born, sex=sex, serial=i, region=region)
+            workers.append(
+                WorkerFactory.build(
+                    nik=nik,
+                    birth_date=born,
+                    sex=sex,
+                    kelurahan=kelurahan,
+                    segment=Segment.objects.get(code="ojol"),
+                )
+            )
+        Worker.objects.bulk_create(workers)
+    return list(Worker.objects.all())
+
+
+def test_a_tied_group_cut_in_two_is_not_ordered_by_kecamatan_or_sex(year):
+    """Issue 11: everyone imported from one file shares ``created_at`` and NIK digits encode
+    kecamatan and sex, so a cut-off inside a tied group chose 196/196 from Kartoharjo and 7/200
+    from Taman. The chosen half of a tied group of 400 must be about balanced."""
+    tied_group(400)
     rule = only(year, bpu_points=10)
 
-    order = [w.pk for w in ranked(year, rule)]
+    chosen = ranked(year, rule)[:200]
 
-    lower, higher = sorted([later, same_time], key=lambda w: w.nik)
-    assert order == [first.pk, lower.pk, higher.pk]
-    assert order == [w.pk for w in ranked(year, rule)]  # stable between calls
+    assert len({w.score for w in ranked(year, rule)}) == 1  # really one tied group
+    from_kartoharjo = sum(w.kelurahan.name == "Kartoharjo" for w in chosen)
+    women = sum(w.sex == Sex.FEMALE for w in chosen)
+    # Chance alone gives 100 ± 7 (hypergeometric): 75..125 is more than 3 standard deviations.
+    assert 75 <= from_kartoharjo <= 125, from_kartoharjo
+    assert 75 <= women <= 125, women
+    # Sorting by NIK (the old tie-break) takes every Kartoharjo worker first: the check bites.
+    by_nik = sorted(Worker.objects.all(), key=lambda w: w.nik)[:200]
+    assert sum(w.kelurahan.name == "Kartoharjo" for w in by_nik) == 200
+
+
+def test_ties_are_reproducible_and_follow_the_documented_key(year):
+    """Same inputs, same order; the order is sha256("<year>:<NIK>") as docs/targeting.md says,
+    whatever the database."""
+    workers = tied_group(40)
+    rule = only(year, bpu_points=10)
+
+    order = [w.nik for w in ranked(year, rule)]
+
+    assert order == [w.nik for w in ranked(year, rule)]
+    expected = sorted(workers, key=lambda w: hashlib.sha256(f"2024:{w.nik}".encode()).hexdigest())
+    assert order == [w.nik for w in expected]
+    assert order == sorted(order, key=lambda nik: tie_break_key(year, nik))
+    # Another year's salt reorders the group: one group does not always lose.
+    next_year = ProgramYearFactory(year=2025)
+    assert [w.nik for w in ranked(next_year, only(next_year, bpu_points=10))] != order
+
+
+def test_the_batch_records_the_tie_break(year):
+    snapshot = rule_for(year).snapshot()
+    assert snapshot["tie_break"] == "sha256(tahun:NIK)"
+    assert snapshot["tie_break_salt"] == "2024"
 
 
 def test_only_eligible_workers_not_yet_in_the_year_are_candidates(year):

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from participants.management.commands import import_workers
+from targeting.exports import dtks_requests
 from targeting.resources import DtksResultImporter
 
 
@@ -28,8 +29,9 @@ def check_date(value: str) -> datetime.date:
 
 class Command(import_workers.Command):
     help = (
-        "Import a DTKS/DTSEN check result (NIK, Status DTKS, Desil) from xlsx, xls, ods or csv: "
-        "sets status, desil, check date and source of the matching workers."
+        "Import a DTKS/DTSEN check result (NIK, Status DTKS, Desil) from xlsx, xls, ods, csv or "
+        "txt: sets status, desil, check date and source of the matching workers. With "
+        "--answers-request, a list of only the NIKs found."
     )
 
     def add_arguments(self, parser):
@@ -38,11 +40,25 @@ class Command(import_workers.Command):
             "--source", required=True, help='Who answered, e.g. "Dinas Sosial Kota Madiun".'
         )
         parser.add_argument("--checked-on", required=True, help="Date of the answer, YYYY-MM-DD.")
+        parser.add_argument(
+            "--answers-request",
+            type=int,
+            help="For a list of only the NIKs found: the number of the check request (download "
+            "in the personal-data export log) it answers; its workers missing from the list "
+            "are recorded as not in DTKS/DTSEN.",
+        )
 
     def handle(self, *args, **options):
         source = options["source"].strip()
         if not source:
             raise CommandError(_("--source may not be empty."))
-        importer = DtksResultImporter(checked_on=check_date(options["checked_on"]), source=source)
+        request_id = options.get("answers_request")
+        if request_id is not None and not dtks_requests().filter(pk=request_id).exists():
+            raise CommandError(
+                _("There is no DTKS check request number %(id)s.") % {"id": request_id}
+            )
+        importer = DtksResultImporter(
+            checked_on=check_date(options["checked_on"]), source=source, request_id=request_id
+        )
         user = self._user(options["user"], importer.permission)
         return self._import(importer, user, options)
