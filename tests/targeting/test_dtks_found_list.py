@@ -17,7 +17,7 @@ from participants.models import DtksStatus, Worker
 from targeting.exports import dtks_request_export
 from targeting.models import DtksRequestItem
 from targeting.resources import DtksResultImporter
-from tests.factories import WorkerFactory
+from tests.factories import WorkerFactory, cli_user_args
 from tests.targeting.conftest import user_with, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_a_pipe_separated_found_list_marks_the_missing_ones_not_found(
     with pytest.raises(SystemExit) as exit_info:
         call_command(
             "import_dtks", str(path), "--json", "--source", SOURCE,
-            "--checked-on", "2024-01-12", "--answers-request", str(log.pk),
+            "--checked-on", "2024-01-12", "--answers-request", str(log.pk), *cli_user_args(),
         )  # fmt: skip
         raise SystemExit(0)
 
