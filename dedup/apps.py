@@ -9,9 +9,14 @@ class DedupConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from enrollment.eligibility import WARNING_HOOKS
         from participants.models import Worker
 
         from .scan import keys_refresh
+        from .selectors import other_cover_warnings
+
+        if other_cover_warnings not in WARNING_HOOKS:
+            WARNING_HOOKS.append(other_cover_warnings)
 
         def refresh(sender, instance, raw=False, **kwargs):
             if not raw:

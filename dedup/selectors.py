@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
 
 from .models import OtherCover
@@ -15,12 +17,39 @@ CHECKED_STATUSES = [
 
 
 def other_payers(*, program_year_id: int, nik: str) -> list[str]:
-    """Payers whose list for the year holds this NIK (eligibility's warning)."""
+    """Payers whose list for the year holds this NIK."""
     return list(
         OtherCover.objects.filter(program_year_id=program_year_id, nik=nik)
         .order_by("payer")
         .values_list("payer", flat=True)
     )
+
+
+def other_cover_warnings(*, worker, program_year) -> list:
+    """Eligibility's warning for a worker another payer already covers this year.
+
+    The year's lists are read once per ``ProgramYear`` instance, so bulk callers (renewal,
+    propose top N) pay one query, not one per worker."""
+    from enrollment.eligibility import Finding
+
+    listed = getattr(program_year, "_other_cover", None)
+    if listed is None:
+        listed = {}
+        for nik, payer in OtherCover.objects.filter(program_year_id=program_year.pk).values_list(
+            "nik", "payer"
+        ):
+            listed.setdefault(nik, []).append(payer)
+        program_year._other_cover = listed
+    payers = listed.get(worker.nik)
+    if not payers:
+        return []
+    return [
+        Finding(
+            "covered_by_other_payer",
+            gettext("Another payer already covers this NIK this year: %(payers)s.")
+            % {"payers": ", ".join(sorted(payers))},
+        )
+    ]
 
 
 def double_cover(program_year: ProgramYear) -> list[dict]:

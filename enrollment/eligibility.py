@@ -40,6 +40,12 @@ class Finding:
         return str(self.message)
 
 
+# Other apps' warnings (e.g. dedup: "another payer already covers this NIK"), registered in
+# their AppConfig.ready so eligibility does not depend on them. Each is called with
+# ``worker`` and ``program_year`` and returns a list of ``Finding``.
+WARNING_HOOKS: list = []
+
+
 @dataclass
 class Eligibility:
     errors: list[Finding] = field(default_factory=list)
@@ -305,6 +311,8 @@ def enrollment_eligibility(
     for warning in worker.warnings():
         result.warnings.append(Finding(warning.code, str(warning.message)))
     result.warnings.extend(_dtks_warnings(worker))
+    for hook in WARNING_HOOKS:
+        result.warnings.extend(hook(worker=worker, program_year=program_year))
     if has_heirs is None:
         has_heirs = worker.heirs.exists()
     if not has_heirs:

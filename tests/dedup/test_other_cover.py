@@ -73,3 +73,19 @@ def test_importing_needs_its_permission(client):
     ProgramYearFactory(year=2024)
     client.force_login(user_with("view_othercover"))
     assert client.get(reverse("admin:dedup_othercover_import")).status_code == 403
+
+
+def test_eligibility_warns_for_a_worker_another_payer_covers():
+    from enrollment.eligibility import enrollment_eligibility
+
+    year = ProgramYearFactory(year=2024)
+    worker = WorkerFactory()
+    OtherCover.objects.create(
+        program_year=year, payer=PROVINCE, payer_kind=PayerKind.PROVINCE, nik=worker.nik
+    )
+    result = enrollment_eligibility(worker=worker, program_year=year)
+    codes = {f.code: str(f) for f in result.warnings}
+    assert codes["covered_by_other_payer"] == (
+        f"Penanggung lain sudah menjamin NIK ini tahun ini: {PROVINCE}."
+    )
+    assert result.is_eligible  # a warning: staff decide
