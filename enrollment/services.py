@@ -174,6 +174,7 @@ def enrollment_propose(
         created_by=user_or_none(user),
         renewed_from=renewed_from,
     )
+    enrollment.take_worker_place(worker)
     if not (program_year.first_day <= enrollment.coverage_start <= enrollment.coverage_end):
         raise ValidationError(_("Coverage dates are out of order."), code="coverage_order")
     if enrollment.coverage_end > program_year.last_day:
@@ -200,6 +201,8 @@ def enrollments_propose_bulk(
     now = timezone.now()
     by = user_or_none(user)
     for enrollment in enrollments:
+        if enrollment.segment_id is None or enrollment.kelurahan_id is None:
+            enrollment.take_worker_place()
         enrollment.status = S.PROPOSED
         enrollment.status_note = reason
         enrollment.status_changed_at = now
@@ -327,6 +330,8 @@ def enrollments_verify(
         done: list[Enrollment] = []
         for enrollment in locked:
             enrollment.program_year = program_year
+            # The place is counted where the worker is now, and stays there once verified.
+            enrollment.take_worker_place()
             try:
                 monthly, cost, overriding = _verify_check(
                     enrollment, quotas, used, committed, rates,
@@ -413,6 +418,7 @@ def _save_verified(
         [
             "status", "status_note", "status_changed_at", "monthly_premium",
             "committed_amount", "quota_override", "quota_override_reason", "quota_override_by",
+            "segment", "kelurahan",
         ],
         batch_size=1000,
     )  # fmt: skip
