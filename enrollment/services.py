@@ -82,6 +82,26 @@ def ensure_year_open(program_year: ProgramYear) -> None:
         )
 
 
+def worker_presence_error(worker: Worker) -> ValidationError | None:
+    """Why a dead or deactivated worker cannot be sent to BPJS or activated (else None).
+
+    Their cover ends when the death or deactivation is recorded (``departures``); this
+    guards the steps that would start it again."""
+    if worker.death_date is not None:
+        return ValidationError(
+            _("The worker died on %(date)s."),
+            code="deceased",
+            params={"date": worker.death_date.strftime("%d-%m-%Y")},
+        )
+    if not worker.is_active:
+        return ValidationError(
+            _("The worker's record is deactivated: %(reason)s"),
+            code="deactivated",
+            params={"reason": worker.deactivation_reason},
+        )
+    return None
+
+
 def _lock(enrollment: Enrollment) -> Enrollment:
     return (
         Enrollment.objects.select_for_update(of=("self",))
@@ -435,6 +455,8 @@ def enrollment_submit(
     """Mark a verified enrollment as sent to BPJS Ketenagakerjaan for registration."""
     locked = _lock(enrollment)
     _check_move(locked, S.SUBMITTED)
+    if (absent := worker_presence_error(locked.worker)) is not None:
+        raise absent
     _move(locked, S.SUBMITTED, user=user, reason=reason)
     return _sync(enrollment, locked)
 
@@ -531,7 +553,11 @@ def enrollments_activate(
     program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
     ensure_year_open(program_year)
     locked: dict[int, Enrollment] = {}
-    in_year = Enrollment.objects.select_for_update().filter(program_year=program_year)
+    in_year = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("worker")
+        .filter(program_year=program_year)
+    )
     for queryset in filter_in(in_year, "id", [a.enrollment_id for a in activations]):
         locked.update((e.pk, e) for e in queryset.order_by("pk"))
     kpj_workers = kpj_holders(a.kpj_number for a in activations)
@@ -579,6 +605,8 @@ def _check_activation(
 ) -> int:
     """The rules of one activation (the budget aside); returns its cost to the year."""
     _check_move(enrollment, S.ACTIVE)
+    if (absent := worker_presence_error(enrollment.worker)) is not None:
+        raise absent
     check_activation_start(
         program_year=enrollment.program_year,
         coverage_end=enrollment.coverage_end,
