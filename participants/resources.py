@@ -76,6 +76,7 @@ RELATIONSHIP_LABELS = {
     "Lainnya": Relationship.OTHER, "Lain-lain": Relationship.OTHER,
 }  # fmt: skip
 
+
 def parse_death_date(value: Any) -> Any:
     """A date of death (yearly updates mark deaths): a date, not in the future."""
     day = parse_date(value)
