@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from importer.bulk import filter_in
 from participants.models import Worker, WorkerType
 from participants.services import history_record_bulk
+from siaga.concurrency import refuse_lost_race
 
 from .eligibility import enrollment_eligibility
 from .limits import (
@@ -202,7 +203,18 @@ def enrollment_propose(
             _("Coverage must end inside the program year."), code="coverage_outside_year"
         )
     enrollment.status = ""  # recorded as the "from" of the first history entry
-    return _move(enrollment, S.PROPOSED, user=user, reason=reason)
+
+    def lost_race() -> ValidationError | None:
+        # Someone proposed the same worker at the same moment and committed first: the
+        # eligibility rule now sees it ("already enrolled").
+        again = enrollment_eligibility(
+            worker=worker, program_year=program_year, coverage_start=start
+        )
+        return None if again.is_eligible else again.as_validation_error()
+
+    return refuse_lost_race(
+        lambda: _move(enrollment, S.PROPOSED, user=user, reason=reason), lost_race
+    )
 
 
 @transaction.atomic
@@ -227,9 +239,23 @@ def enrollments_propose_bulk(
         enrollment.status_note = reason
         enrollment.status_changed_at = now
         enrollment.created_by = by
-    created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
-    _record_moves_bulk(created, "", S.PROPOSED, at=now, by=by, reason=reason, history_type="+")
-    return created
+
+    def write() -> list[Enrollment]:
+        created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
+        _record_moves_bulk(created, "", S.PROPOSED, at=now, by=by, reason=reason, history_type="+")
+        return created
+
+    # A worker proposed by someone else meanwhile: nothing of the batch is written.
+    return refuse_lost_race(
+        write,
+        lambda: ValidationError(
+            _(
+                "Someone else proposed some of these workers at the same moment; nothing "
+                "was proposed. Run it again: workers already proposed are then skipped."
+            ),
+            code="concurrent_proposal",
+        ),
+    )
 
 
 def _record_moves_bulk(

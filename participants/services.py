@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from siaga.concurrency import refuse_lost_race, unique_refusal
+
 from .models import Heir, Worker
 
 # Called after a death date or a deactivation is written, with the worker ids, the user and a
@@ -44,7 +46,8 @@ def worker_create(*, user: AbstractBaseUser | None, **fields: Any) -> Worker:
     worker = Worker(**fields)
     worker.full_clean()
     stamp_author(worker, user)
-    worker.save()
+    # Two staff adding the same NIK at once: the second hears "NIK already exists".
+    refuse_lost_race(worker.save, lambda: unique_refusal(worker))
     return worker
 
 
@@ -74,7 +77,7 @@ def worker_update(
 def heir_create(*, worker: Worker, **fields: Any) -> Heir:
     heir = Heir(worker=worker, **fields)
     heir.full_clean()
-    heir.save()
+    refuse_lost_race(heir.save, lambda: unique_refusal(heir))
     return heir
 
 
