@@ -7,10 +7,10 @@ import tempfile
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery, Sum
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from siaga.formatting import rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
 from ..models import (
+    BpjsExport,
     Enrollment,
     EnrollmentStatus,
     PremiumRate,
@@ -155,21 +156,52 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
         return get_object_or_404(ProgramYear, pk=pk)
 
     def bpjs_export_view(self, request, pk):
+        """GET: what the file would carry and leave out; POST: make it, which submits the
+        verified enrollments it carries (bpjs.bpjs_export_create) and records the file."""
         year = self._bpjs_year(request, pk)
-        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        count = bpjs.export_submitted(year, handle)
-        handle.seek(0)
-        # UU 27/2022: exports of personal data are logged.
-        self.log_change(
-            request,
-            year,
-            gettext("Exported %(count)d submitted participants for BPJS.") % {"count": count},
-        )
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"siaga-pendaftaran-bpjs-{year.year}-{timezone.localdate():%Y%m%d}.xlsx",
-        )
+        resend = request.POST.get("resend") == "1" or request.GET.get("resend") == "1"
+        if request.method == "POST" and not year.is_closed:
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+            try:
+                export = bpjs.bpjs_export_create(
+                    program_year=year, user=request.user, stream=handle, resend=resend
+                )
+            except ValidationError as exc:
+                handle.close()
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            # UU 27/2022: exports of personal data are logged.
+            self.log_change(
+                request,
+                year,
+                gettext(
+                    "BPJS registration file %(file)s: %(count)d participants, %(new)d newly "
+                    "submitted."
+                )
+                % {
+                    "file": export.file_name,
+                    "count": export.row_count,
+                    "new": export.submitted_count,
+                },
+            )
+            return FileResponse(handle, as_attachment=True, filename=export.file_name)
+        plan = bpjs.export_plan(year, resend=resend)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": year,
+            "title": gettext("Registration file for BPJS %(year)s") % {"year": year.year},
+            "plan": plan,
+            "resend": resend,
+            "refusal": plan.nothing_to_send(),
+            "left_out": [
+                (shown_nik(e.worker.nik, request.user), e.worker.full_name, why)
+                for e, why in plan.left_out[:MAX_FAILURES_LISTED]
+            ],
+            "waiting": plan.by_status.get(EnrollmentStatus.SUBMITTED, 0),
+            "exports": year.bpjs_exports.select_related("created_by")[:10],
+        }
+        return TemplateResponse(request, "admin/enrollment/programyear/bpjs_export.html", context)
 
     @admin.action(description=_("Renew active participants into the next year"))
     def renew_into_next_year(self, request, queryset):
@@ -231,3 +263,39 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                 gettext("%(year)s: %(count)d enrollments ended.")
                 % {"year": year.year, "count": count},
             )
+
+
+@admin.register(BpjsExport)
+class BpjsExportAdmin(admin.ModelAdmin):
+    """The record of each registration file sent to BPJS: looked at, never changed."""
+
+    list_display = [
+        "file_name",
+        "program_year",
+        "created_at",
+        "created_by",
+        "row_count",
+        "submitted_count",
+    ]
+    list_filter = ["program_year"]
+    list_select_related = ["program_year", "created_by"]
+    fields = [
+        "program_year",
+        "file_name",
+        "file_sha256",
+        "created_at",
+        "created_by",
+        "row_count",
+        "submitted_count",
+        "left_out",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
