@@ -178,3 +178,47 @@ def budget_error(program_year: ProgramYear, committed: int, cost: int) -> Valida
             "year": program_year.year,
         },
     )
+
+
+# --- limits set below what is already used (issue 11, point 11) -------------------------------
+
+
+def budget_below_use_error(
+    program_year: ProgramYear, budget: int, reason: str
+) -> ValidationError | None:
+    """A budget below the rupiah already committed needs a reason (it is then shown as
+    over-committed); None when the budget covers what is committed or a reason is given."""
+    if program_year.pk is None:
+        return None
+    committed = year_committed(program_year)
+    if budget >= committed or reason.strip():
+        return None
+    return ValidationError(
+        _(
+            "Rp %(budget)s is below the Rp %(committed)s already committed for %(year)s. "
+            "Give the reason for lowering the budget below what is committed."
+        ),
+        code="budget_below_committed",
+        params={
+            "budget": number(budget),
+            "committed": number(committed),
+            "year": program_year.year,
+        },
+    )
+
+
+def quota_below_use_error(quota: QuotaTarget, reason: str) -> ValidationError | None:
+    """A quota target below the places already held needs a reason (shown as over-committed)."""
+    if quota.program_year_id is None or not quota.worker_type or quota.target is None:
+        return None
+    used = quota_used(quota)
+    if quota.target >= used or reason.strip():
+        return None
+    return ValidationError(
+        _(
+            "A target of %(target)s is below the %(used)s places already held. Give the "
+            "reason for lowering the target below what is used."
+        ),
+        code="quota_below_used",
+        params={"target": number(quota.target), "used": number(used)},
+    )

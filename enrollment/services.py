@@ -28,6 +28,7 @@ from siaga.concurrency import refuse_lost_race
 
 from .eligibility import enrollment_eligibility
 from .limits import (
+    budget_below_use_error,
     budget_error,
     enrollment_price,
     quota_counts,
@@ -742,6 +743,30 @@ def enrollments_end_expired(
 
 
 # --- program years and invoices ----------------------------------------------------------------
+
+
+@transaction.atomic
+def program_year_save(*, program_year: ProgramYear, user: AbstractBaseUser | None) -> ProgramYear:
+    """Save a program year; a budget below what is committed needs its reason.
+
+    Takes the year's row lock (the one every verification holds) before reading the
+    committed sum, so the check sees every verification before it. The reason is kept on the
+    year while the budget stays below the committed amount, and goes into the audit trail.
+    """
+    if program_year.pk is not None:
+        ProgramYear.objects.select_for_update().filter(pk=program_year.pk).first()
+    reason = program_year.budget_below_use_reason.strip()
+    if program_year.pk is not None and program_year.budget >= year_committed(program_year):
+        reason = ""  # not over-committed: nothing to explain
+    error = budget_below_use_error(program_year, program_year.budget, reason)
+    if error is not None:
+        raise ValidationError({"budget_below_use_reason": error})
+    program_year.budget_below_use_reason = reason
+    program_year.full_clean()
+    if reason:
+        program_year._change_reason = reason[:100]
+    program_year.save()
+    return program_year
 
 
 @transaction.atomic

@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from participants.privacy import shown_nik
-from siaga.formatting import rupiah
+from siaga.formatting import number, rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
+from ..forms import ProgramYearForm, QuotaTargetForm
 from ..models import (
     BpjsExport,
     Enrollment,
@@ -48,8 +49,9 @@ class PremiumRateInline(ClosedYearReadOnlyMixin, admin.TabularInline):
 
 class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
     model = QuotaTarget
+    form = QuotaTargetForm
     extra = 0
-    fields = ["worker_type", "segment", "kecamatan", "target", "used"]
+    fields = ["worker_type", "segment", "kecamatan", "target", "used", "below_use_reason"]
     readonly_fields = ["used"]
 
     @admin.display(description=_("used"))
@@ -57,6 +59,12 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
         if quota.pk is None:
             return "-"
         used = limits.quota_used(quota)
+        if used > quota.target:
+            return format_html(
+                '<strong class="errornote">{}</strong>',
+                gettext("%(used)d of %(target)d: over-committed by %(over)d")
+                % {"used": used, "target": quota.target, "over": used - quota.target},
+            )
         return gettext("%(used)d of %(target)d (%(left)d left)") % {
             "used": used,
             "target": quota.target,
@@ -68,10 +76,22 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
 class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
+    form = ProgramYearForm
     inlines = [PremiumRateInline, QuotaTargetInline]
     readonly_fields = ["figures"]
     fieldsets = [
-        (None, {"fields": ["year", "status", "budget", ("coverage_start", "coverage_end")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "year",
+                    "status",
+                    "budget",
+                    "budget_below_use_reason",
+                    ("coverage_start", "coverage_end"),
+                ]
+            },
+        ),
         (_("Age limits"), {"fields": [("min_age", "max_age")]}),
         (_("Budget"), {"fields": ["figures"]}),
         (_("Notes"), {"fields": ["notes"]}),
@@ -108,6 +128,24 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
         if year.pk is None:
             return "-"
         figures = selectors.year_figures(year)
+        overrun = selectors.limit_overruns(year)
+        warnings = (
+            [
+                gettext("Over-committed: Rp %(over)s more than the budget. Reason: %(reason)s")
+                % {
+                    "over": number(overrun.budget_over),
+                    "reason": year.budget_below_use_reason or "-",
+                }
+            ]
+            if overrun.budget_over
+            else []
+        )
+        warnings += [
+            gettext("Quota %(quota)s over-committed: %(used)d of %(target)d. Reason: %(reason)s")
+            % {"quota": q.quota, "used": q.used, "target": q.quota.target,
+               "reason": q.quota.below_use_reason or "-"}
+            for q in overrun.quotas
+        ]  # fmt: skip
         rows = [
             (gettext("Allocated (APBD budget)"), rupiah(figures.allocated)),
             (gettext("Committed (verified, submitted, active)"), rupiah(figures.committed)),
@@ -120,9 +158,14 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             if count
         ]
         return format_html(
-            "<table>{}</table>",
+            "{}<table>{}</table>",
+            format_html_join("", '<p class="errornote">{}</p>', ((w,) for w in warnings)),
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
+
+    def save_model(self, request, obj, form, change):
+        # The budget rule (a reason below what is committed) under the year's lock.
+        services.program_year_save(program_year=obj, user=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
