@@ -150,7 +150,7 @@ def test_an_export_with_nothing_to_send_says_why_and_writes_no_file(client, year
     with pytest.raises(ValidationError) as exc:
         bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
     assert exc.value.code == "nothing_to_send"
-    assert "verify" in exc.value.messages[0]
+    assert "masih diusulkan: verifikasi dahulu" in exc.value.messages[0]
 
     client.force_login(verifier())
     url = reverse("admin:enrollment_programyear_bpjs_export", args=[year.pk])
@@ -167,7 +167,7 @@ def test_sending_again_includes_the_submitted_without_changing_them(year, staff)
     bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
     with pytest.raises(ValidationError) as exc:
         bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
-    assert "send again" in exc.value.messages[0]
+    assert "kirim ulang" in exc.value.messages[0]
 
     again = bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO(), resend=True)
     assert (again.row_count, again.submitted_count) == (1, 0)
