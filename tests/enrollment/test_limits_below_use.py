@@ -131,3 +131,20 @@ def test_a_quota_at_its_places_needs_no_reason(committed_year):
     quota.target = 1
     assert limits.quota_below_use_error(quota, "").code == "quota_below_used"
     assert limits.quota_below_use_error(quota, "alasan") is None
+
+
+def test_the_dashboard_shows_the_over_commitment_with_its_reason(admin_client, committed_year):
+    year, quota = committed_year
+    year.budget = YEAR_COST
+    year.budget_below_use_reason = "APBD-P dipotong"
+    services.program_year_save(program_year=year, user=None)
+    quota.target = 1
+    quota.below_use_reason = "Dialihkan ke PU"
+    quota.save()
+
+    page = admin_client.get(reverse("dashboard:index"), {"year": 2024}).content.decode()
+
+    assert "Melebihi anggaran sebesar Rp 201.600" in page
+    assert "APBD-P dipotong" in page
+    assert "terlampaui: 2 dari 1" in page
+    assert "Dialihkan ke PU" in page
