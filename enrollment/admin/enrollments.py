@@ -115,6 +115,8 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         "worker_type",
         "risk_class",
         "declared_wage",
+        "segment",
+        "kelurahan",
         "status",
         "monthly_premium",
         "committed_amount",
@@ -151,6 +153,7 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
             {
                 "fields": [
                     ("worker_type", "risk_class", "declared_wage"),
+                    ("segment", "kelurahan"),
                     ("monthly_premium", "committed_amount"),
                     ("coverage_start", "coverage_end"),
                 ]
