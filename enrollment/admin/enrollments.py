@@ -92,8 +92,9 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         "worker_type",
         "termination_reason",
         "quota_override",
-        "worker__kelurahan__kecamatan",
-        "worker__segment",
+        # Where the place counts (as verified), as the quotas and the dashboard count it.
+        "kelurahan__kecamatan",
+        "segment",
     ]
     search_fields = ["worker__nik", "kpj_number", "worker__full_name"]
     search_help_text = _("NIK (16 digits, or its first digits), KPJ number (11 digits) or name.")
