@@ -56,6 +56,7 @@ ROLES: dict[str, list[str]] = {
         "enrollment.change_enrollment",
         "enrollment.override_quota",
         "enrollment.manage_bpjs_exchange",
+        "enrollment.view_bpjsexport",  # the record of each registration file sent
         "enrollment.view_premiuminvoice",
         "enrollment.add_premiuminvoice",
         "enrollment.change_premiuminvoice",

@@ -10,6 +10,9 @@ and ``dashboard_cubecell`` current after every write; every other database runs 
 SQL live at request time. The few vendor differences (local month of a timestamp, completed
 years, the heirs join) are isolated in ``_Dialect``.
 
+Segment and kelurahan (so kecamatan) are the enrollment's, as verified (issue 11.3): the same
+place the quotas count, not the worker's current record.
+
 Reference date: ages and school age are taken on 1 July of the program year (the middle of
 the year, and the start of the Indonesian school year); see docs/dashboard.md.
 """
@@ -188,7 +191,7 @@ def fact_select_sql(vendor: str, where: str) -> str:
     renewal_blocking = EnrollmentStatus.REJECTED.value
     inner = f"""
         SELECT e.id AS enrollment_id, e.worker_id, e.program_year_id, p.year AS year,
-            e.status, e.worker_type, w.segment_id, w.kelurahan_id, w.dtks_status,
+            e.status, e.worker_type, e.segment_id, e.kelurahan_id, w.dtks_status,
             COALESCE(w.dtks_desil, 0) AS desil, w.sex, {age} AS age, {heir_select},
             (SELECT MIN(ev.at) FROM {T_EVENT} ev WHERE ev.enrollment_id = e.id
                 AND ev.to_status = '{EnrollmentStatus.VERIFIED.value}') AS verified_at,

@@ -16,6 +16,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
 from enrollment.models import EnrollmentStatus, ProgramYear
+from enrollment.selectors import limit_overruns
 from participants.models import DtksStatus
 
 from . import charts
@@ -182,6 +183,8 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
         "budget_used": (
             min(100.0, 100 * d.budget.committed / d.budget.allocated) if d.budget.allocated else 0.0
         ),
+        # Limits lowered below use, with their reasons (enrollment.selectors, issue 11.11).
+        "overruns": limit_overruns(d.program_year),
         **_targeting_context(d),
     }
 

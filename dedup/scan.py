@@ -74,11 +74,13 @@ def _write_keys(cursor, rows: list[tuple[int, int]]) -> None:
 
 
 def keys_refresh(workers) -> None:
-    """Rewrite the blocking keys of these workers (after a save, an import or a merge)."""
-    workers = list(workers)
-    WorkerKey.objects.filter(worker_id__in=[w.pk for w in workers]).delete()
+    """Rewrite the blocking keys of these workers (after a save, an import or a merge), from
+    what the database holds (a saved instance may still carry a date typed as text)."""
+    ids = [w.pk for w in workers]
+    WorkerKey.objects.filter(worker_id__in=ids).delete()
+    people = [_person(row) for row in Worker.objects.filter(pk__in=ids).values_list(*PERSON_FIELDS)]
     WorkerKey.objects.bulk_create(
-        [WorkerKey(worker_id=w.pk, key=k) for w in workers for k in hashed_keys(Person.of(w))],
+        [WorkerKey(worker_id=p.pk, key=k) for p in people for k in hashed_keys(p)],
         batch_size=5_000,
     )
 

@@ -8,13 +8,32 @@ by the importer engine: the activation file (NIK, KPJ number, coverage start) by
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from importer.exports import safe_cell
 from participants.models import WorkerType
 
-from .models import Enrollment, EnrollmentStatus, PremiumRate, ProgramYear
+from .models import BpjsExport, Enrollment, EnrollmentStatus, PremiumRate, ProgramYear
+from .services import (
+    _record_moves_bulk,
+    ensure_year_open,
+    user_or_none,
+    worker_presence_error,
+)
+
+S = EnrollmentStatus
 
 CITY_NAME = "KOTA MADIUN"
 
@@ -51,17 +70,32 @@ def _bpu_income_bracket(rates: dict[str, PremiumRate]) -> int:
     return rate.jkk_amount * 100 if rate and rate.jkk_amount else 0
 
 
-def export_submitted(program_year: ProgramYear, stream) -> int:
-    """Write the year's submitted (didaftarkan) enrollments as xlsx to ``stream``.
+def _ordered(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    return enrollments.select_related(
+        "worker", "worker__kelurahan__kecamatan", "worker__segment"
+    ).order_by("worker__kelurahan__code", "worker__full_name", "pk")
 
-    Returns the number of participants written. Every cell is written as text or a whole
-    number; NIK and dates are text so Excel keeps all 16 digits and the day order.
-    """
-    enrollments = (
-        Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
-        .select_related("worker", "worker__kelurahan__kecamatan", "worker__segment")
-        .order_by("worker__kelurahan__code", "worker__full_name", "pk")
+
+def export_submitted(program_year: ProgramYear, stream) -> int:
+    """Write the year's submitted (didaftarkan) enrollments as xlsx to ``stream`` (a file
+    sent again: they were submitted by an earlier export). Returns the number written."""
+    return write_workbook(
+        program_year,
+        _ordered(
+            Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
+        ),
+        stream,
     )
+
+
+def write_workbook(program_year: ProgramYear, enrollments: Iterable[Enrollment], stream) -> int:
+    """Write ``enrollments`` as the registration xlsx to ``stream``; return the row count.
+
+    Every cell is written as text or a whole number; NIK and dates are text so Excel keeps
+    all 16 digits and the day order.
+    """
+    if isinstance(enrollments, QuerySet):
+        enrollments = enrollments.iterator(chunk_size=2000)
     rates = {
         r.worker_type: r
         for r in PremiumRate.objects.filter(program_year=program_year, worker_type=WorkerType.BPU)
@@ -77,7 +111,7 @@ def export_submitted(program_year: ProgramYear, stream) -> int:
     for index, (_name, width) in enumerate(EXPORT_COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
     count = 0
-    for count, enrollment in enumerate(enrollments.iterator(chunk_size=2000), start=1):
+    for count, enrollment in enumerate(enrollments, start=1):
         worker = enrollment.worker
         is_pu = enrollment.worker_type == WorkerType.PU
         sheet.append(
@@ -112,3 +146,157 @@ def export_submitted(program_year: ProgramYear, stream) -> int:
     sheet.freeze_panes = "C2"
     workbook.save(stream)
     return count
+
+
+# --- the export that submits ------------------------------------------------------------------
+
+
+@dataclass
+class ExportPlan:
+    """What an export of a year would send now, what it leaves out and why."""
+
+    program_year: ProgramYear
+    verified: list[Enrollment] = field(default_factory=list)
+    resend: list[Enrollment] = field(default_factory=list)
+    left_out: list[tuple[Enrollment, str]] = field(default_factory=list)
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def to_send(self) -> list[Enrollment]:
+        return sorted(
+            [*self.verified, *self.resend],
+            key=lambda e: (e.worker.kelurahan.code, e.worker.full_name, e.pk),
+        )
+
+    def nothing_to_send(self) -> str:
+        """Why the export would be empty (for the page and the refusal); "" if it is not."""
+        if self.to_send:
+            return ""
+        parts = [
+            gettext("No verified enrollment of %(year)s is waiting to be sent to BPJS.")
+            % {"year": self.program_year.year}
+        ]
+        if self.left_out:
+            parts.append(
+                ngettext(
+                    "%(count)d verified enrollment is left out because the worker died or "
+                    "was deactivated.",
+                    "%(count)d verified enrollments are left out because the worker died or "
+                    "was deactivated.",
+                    len(self.left_out),
+                )
+                % {"count": len(self.left_out)}
+            )
+        proposed = self.by_status.get(EnrollmentStatus.PROPOSED, 0)
+        if proposed:
+            parts.append(
+                ngettext(
+                    "%(count)d enrollment is still proposed: verify it first.",
+                    "%(count)d enrollments are still proposed: verify them first.",
+                    proposed,
+                )
+                % {"count": proposed}
+            )
+        submitted = self.by_status.get(EnrollmentStatus.SUBMITTED, 0)
+        if submitted:
+            parts.append(
+                ngettext(
+                    "%(count)d enrollment was already sent and waits for BPJS's answer; "
+                    "choose “send again” to include it.",
+                    "%(count)d enrollments were already sent and wait for BPJS's answer; "
+                    "choose “send again” to include them.",
+                    submitted,
+                )
+                % {"count": submitted}
+            )
+        return " ".join(parts)
+
+
+def export_plan(
+    program_year: ProgramYear, *, resend: bool = False, lock: bool = False
+) -> ExportPlan:
+    """The verified enrollments an export would submit (and, with ``resend``, the submitted
+    ones not yet active), less those whose worker has died or been deactivated."""
+    plan = ExportPlan(program_year=program_year)
+    in_year = Enrollment.objects.filter(program_year=program_year)
+    plan.by_status = dict(
+        in_year.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    wanted = [EnrollmentStatus.VERIFIED, *([EnrollmentStatus.SUBMITTED] if resend else [])]
+    candidates = _ordered(in_year.filter(status__in=wanted))
+    if lock:
+        candidates = candidates.select_for_update(of=("self",))
+    for enrollment in candidates:
+        absent = worker_presence_error(enrollment.worker)
+        if absent is not None:
+            plan.left_out.append((enrollment, " ".join(absent.messages)))
+        elif enrollment.status == EnrollmentStatus.VERIFIED:
+            plan.verified.append(enrollment)
+        else:
+            plan.resend.append(enrollment)
+    return plan
+
+
+def export_file_name(program_year: ProgramYear) -> str:
+    return f"siaga-pendaftaran-bpjs-{program_year.year}-{timezone.localtime():%Y%m%d-%H%M%S}.xlsx"
+
+
+@transaction.atomic
+def bpjs_export_create(
+    *,
+    program_year: ProgramYear,
+    user: AbstractBaseUser | None,
+    stream: BinaryIO,
+    resend: bool = False,
+) -> BpjsExport:
+    """Write the registration file for BPJS and submit what it carries, in one transaction.
+
+    Sending the file is what submits the verified enrollments (diverifikasi → didaftarkan),
+    so the file is made from them, not from enrollments already marked submitted. With
+    ``resend`` the submitted ones still waiting for BPJS's answer go in again. Workers who
+    died or were deactivated are left out (listed on the record). The record keeps who,
+    when, the file's name and SHA-256 and every enrollment it carried; the file itself is
+    not kept. Nothing to send is refused with the reason, never an empty file.
+    """
+    program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
+    ensure_year_open(program_year)
+    plan = export_plan(program_year, resend=resend, lock=True)
+    refusal = plan.nothing_to_send()
+    if refusal:
+        raise ValidationError(refusal, code="nothing_to_send")
+    file_name = export_file_name(program_year)
+    now = timezone.now()
+    by = user_or_none(user)
+    note = gettext("BPJS registration file %(file)s") % {"file": file_name}
+    for enrollment in plan.verified:
+        enrollment.status = S.SUBMITTED
+        enrollment.status_note = note
+        enrollment.status_changed_at = now
+    Enrollment.objects.bulk_update(
+        plan.verified, ["status", "status_note", "status_changed_at"], batch_size=1000
+    )
+    _record_moves_bulk(
+        plan.verified, S.VERIFIED, S.SUBMITTED, at=now, by=by, reason=note, history_type="~"
+    )
+    start = stream.tell()
+    count = write_workbook(program_year, plan.to_send, stream)
+    stream.seek(start)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    stream.seek(start)
+    export = BpjsExport.objects.create(
+        program_year=program_year,
+        created_at=now,
+        created_by=by,
+        file_name=file_name,
+        file_sha256=digest.hexdigest(),
+        row_count=count,
+        submitted_count=len(plan.verified),
+        left_out="\n".join(f"{e.pk} {e.worker.full_name}: {why}" for e, why in plan.left_out),
+    )
+    Through = BpjsExport.enrollments.through
+    Through.objects.bulk_create(
+        [Through(bpjsexport=export, enrollment=e) for e in plan.to_send], batch_size=5000
+    )
+    return export

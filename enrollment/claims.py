@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.services import worker_update
 
-from .models import Claim, ClaimStatus, ClaimType, Enrollment, TerminationReason
+from .departures import enrollments_end_for_departed
+from .models import Claim, ClaimStatus, ClaimType, Enrollment
 from .models import EnrollmentStatus as S
-from .services import TRANSITIONS, enrollment_terminate, user_or_none
+from .services import user_or_none
 
 
 def claim_check(*, enrollment: Enrollment, claim_type: str, event_date: datetime.date) -> None:
@@ -70,21 +71,10 @@ def claim_record(
     claim.full_clean()
     claim.save()
     if fatal:
+        # The one path of every death: the worker's record, then the end of their cover.
         worker = enrollment.worker
-        if worker.death_date is None or worker.death_date > event_date:
-            worker_update(worker=worker, user=user, data={"death_date": event_date})
         note = gettext("Death recorded with claim %(claim)s.") % {"claim": claim.pk}
-        open_statuses = [s for s, targets in TRANSITIONS.items() if S.TERMINATED in targets]
-        for other in Enrollment.objects.filter(
-            worker=worker, status__in=open_statuses
-        ).select_related("program_year"):
-            if other.program_year.is_closed:
-                continue
-            enrollment_terminate(
-                enrollment=other,
-                termination_reason=TerminationReason.DECEASED,
-                effective_date=event_date,
-                user=user,
-                reason=note,
-            )
+        if worker.death_date is None or worker.death_date > event_date:
+            worker_update(worker=worker, user=user, data={"death_date": event_date}, reason=note)
+        enrollments_end_for_departed(worker_ids=[worker.pk], user=user, reason=note)
     return claim

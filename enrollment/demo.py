@@ -217,6 +217,7 @@ class Person:
     segment_id: int
     kecamatan_id: int
     wage: int
+    kelurahan_id: int
     risk_class: str
     death_date: datetime.date | None = None
 
@@ -439,6 +440,7 @@ class DemoSeeder:
                 segment_id=segments[seg_code],
                 kecamatan_id=kel.kecamatan_id,
                 wage=wage,
+                kelurahan_id=kel.pk,
                 risk_class=_weighted(rng, PU_RISK, 1)[0] if is_pu else "",
             )
             people.append(person)
@@ -563,7 +565,7 @@ class DemoSeeder:
                 (pk, person.id, year.pk, person.worker_type, person.risk_class,
                  person.wage if person.worker_type == WorkerType.PU else 0, status, premium,
                  cost, start, end, kpj, reason, "seed_demo", changed, False, "", None,
-                 renewed, changed, None)
+                 renewed, changed, None, person.segment_id, person.kelurahan_id)
             )  # fmt: skip
             counts[year.year][status] = counts[year.year].get(status, 0) + 1
             if had_cover:
@@ -642,6 +644,7 @@ class DemoSeeder:
                 "coverage_start", "coverage_end", "kpj_number", "termination_reason",
                 "status_note", "status_changed_at", "quota_override", "quota_override_reason",
                 "quota_override_by_id", "renewed_from_id", "created_at", "created_by_id",
+                "segment_id", "kelurahan_id",
             ],
             rows,
         )  # fmt: skip

@@ -10,14 +10,68 @@ from participants.models import WorkerType
 
 from .claims import claim_check
 from .eligibility import enrollment_eligibility
+from .limits import budget_below_use_error, quota_below_use_error, quota_used
 from .models import (
     Claim,
     ClaimType,
     Enrollment,
     PremiumInvoice,
     ProgramYear,
+    QuotaTarget,
     TerminationReason,
 )
+
+
+class ProgramYearForm(forms.ModelForm):
+    """A budget lowered below what is committed needs a reason (``services.program_year_save``
+    checks it again under the year's lock)."""
+
+    class Meta:
+        model = ProgramYear
+        fields = [
+            "year", "status", "budget", "budget_below_use_reason", "coverage_start",
+            "coverage_end", "min_age", "max_age", "notes",
+        ]  # fmt: skip
+        widgets = {"budget_below_use_reason": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        data = super().clean()
+        budget = data.get("budget")
+        if budget is not None and self.instance.pk is not None:
+            reason = data.get("budget_below_use_reason") or ""
+            error = budget_below_use_error(self.instance, budget, reason)
+            if error is not None:
+                self.add_error("budget_below_use_reason", error)
+        return data
+
+
+class QuotaTargetForm(forms.ModelForm):
+    """A target lowered below the places already held needs a reason."""
+
+    class Meta:
+        model = QuotaTarget
+        fields = ["worker_type", "segment", "kecamatan", "target", "below_use_reason"]
+        widgets = {"below_use_reason": forms.Textarea(attrs={"rows": 1, "cols": 30})}
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.program_year_id is None or data.get("target") is None:
+            return data
+        quota = QuotaTarget(
+            pk=self.instance.pk,
+            program_year_id=self.instance.program_year_id,
+            worker_type=data.get("worker_type") or "",
+            segment=data.get("segment"),
+            kecamatan=data.get("kecamatan"),
+            target=data["target"],
+        )
+        reason = (data.get("below_use_reason") or "").strip()
+        error = quota_below_use_error(quota, reason)
+        if error is not None:
+            self.add_error("below_use_reason", error)
+        elif reason and quota.worker_type and quota.target >= quota_used(quota):
+            data["below_use_reason"] = ""  # not over: nothing to explain
+        return data
 
 
 class EnrollmentProposeForm(forms.ModelForm):

@@ -31,7 +31,10 @@ def year_committed(program_year: ProgramYear, *, exclude: Enrollment | None = No
 
 def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
     """Whether ``quota`` counts a worker of ``worker_type``: its type overall, its segment,
-    its kecamatan (the SQL side of the same rule is ``quota_used``)."""
+    its kecamatan (the SQL side of the same rule is ``quota_used``).
+
+    For a place about to be taken (a proposal, a verification): the worker's current segment
+    and kecamatan, which the enrollment then keeps (``Enrollment.take_worker_place``)."""
     if quota.worker_type != worker_type:
         return False
     if quota.segment_id:
@@ -47,16 +50,18 @@ def quota_used(
     exclude: Enrollment | None = None,
     statuses: Iterable[str] = QUOTA_STATUSES,
 ) -> int:
-    """Enrollments the quota counts: by default those that hold a place (verified onwards)."""
+    """Enrollments the quota counts: by default those that hold a place (verified onwards),
+    by the segment and kecamatan each enrollment was verified under (not the worker's
+    current record, so editing a verified worker does not move the place)."""
     qs = Enrollment.objects.filter(
         program_year_id=quota.program_year_id,
         worker_type=quota.worker_type,
         status__in=list(statuses),
     )
     if quota.segment_id:
-        qs = qs.filter(worker__segment_id=quota.segment_id)
+        qs = qs.filter(segment_id=quota.segment_id)
     if quota.kecamatan_id:
-        qs = qs.filter(worker__kelurahan__kecamatan_id=quota.kecamatan_id)
+        qs = qs.filter(kelurahan__kecamatan_id=quota.kecamatan_id)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.count()
@@ -119,7 +124,7 @@ class YearRoom:
     def candidate(self, worker: Worker, *, risk_class: str = "") -> Enrollment:
         """The unsaved enrollment a proposal for ``worker`` would create (year defaults)."""
         is_pu = worker.worker_type == WorkerType.PU
-        return Enrollment(
+        enrollment = Enrollment(
             worker=worker,
             program_year=self.program_year,
             worker_type=worker.worker_type,
@@ -128,6 +133,8 @@ class YearRoom:
             coverage_start=self.program_year.coverage_start,
             coverage_end=self.program_year.coverage_end,
         )
+        enrollment.take_worker_place(worker)
+        return enrollment
 
     def cost(self, enrollment: Enrollment) -> int:
         return enrollment_price(enrollment, self.program_year, self.rates)[1]
@@ -170,4 +177,48 @@ def budget_error(program_year: ProgramYear, committed: int, cost: int) -> Valida
             "left": number(max(program_year.budget - committed, 0)),
             "year": program_year.year,
         },
+    )
+
+
+# --- limits set below what is already used (issue 11, point 11) -------------------------------
+
+
+def budget_below_use_error(
+    program_year: ProgramYear, budget: int, reason: str
+) -> ValidationError | None:
+    """A budget below the rupiah already committed needs a reason (it is then shown as
+    over-committed); None when the budget covers what is committed or a reason is given."""
+    if program_year.pk is None:
+        return None
+    committed = year_committed(program_year)
+    if budget >= committed or reason.strip():
+        return None
+    return ValidationError(
+        _(
+            "Rp %(budget)s is below the Rp %(committed)s already committed for %(year)s. "
+            "Give the reason for lowering the budget below what is committed."
+        ),
+        code="budget_below_committed",
+        params={
+            "budget": number(budget),
+            "committed": number(committed),
+            "year": program_year.year,
+        },
+    )
+
+
+def quota_below_use_error(quota: QuotaTarget, reason: str) -> ValidationError | None:
+    """A quota target below the places already held needs a reason (shown as over-committed)."""
+    if quota.program_year_id is None or not quota.worker_type or quota.target is None:
+        return None
+    used = quota_used(quota)
+    if quota.target >= used or reason.strip():
+        return None
+    return ValidationError(
+        _(
+            "A target of %(target)s is below the %(used)s places already held. Give the "
+            "reason for lowering the target below what is used."
+        ),
+        code="quota_below_used",
+        params={"target": number(quota.target), "used": number(used)},
     )

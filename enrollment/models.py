@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Kecamatan, Segment, Worker, WorkerType
+from participants.models import Kecamatan, Kelurahan, Segment, Worker, WorkerType
 
 ELEVEN_DIGITS = r"^[0-9]{11}$"
 kpj_validator = RegexValidator(ELEVEN_DIGITS, _("A KPJ number is 11 digits."), code="kpj_format")
@@ -67,6 +67,11 @@ class ProgramYear(models.Model):
         ),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Why the budget was set below what the year had already committed (see
+    # services.program_year_set_budget); kept in the audit trail with each change.
+    budget_below_use_reason = models.TextField(
+        _("reason for a budget below the committed amount"), blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -282,6 +287,8 @@ class QuotaTarget(models.Model):
         verbose_name=_("district (kecamatan)"),
     )
     target = models.PositiveIntegerField(_("target (participants)"))
+    # Why the target was set below the places already held (services.quota_target_set).
+    below_use_reason = models.TextField(_("reason for a target below the places used"), blank=True)
 
     class Meta:
         ordering = ["program_year", "worker_type", "segment", "kecamatan"]
@@ -354,6 +361,8 @@ class TerminationReason(models.TextChoices):
     DUPLICATE = "data_ganda", _("Duplicate record")
     BPJS_REJECTED = "ditolak_bpjs", _("Rejected by BPJS")
     WITHDREW = "mengundurkan_diri", _("Withdrew")
+    # The worker's registry record was deactivated (its reason is in the status note).
+    DEACTIVATED = "dinonaktifkan", _("Worker record deactivated")
 
 
 class Enrollment(models.Model):
@@ -379,6 +388,21 @@ class Enrollment(models.Model):
     )
     declared_wage = models.PositiveBigIntegerField(
         _("declared wage (Rp)"), default=0, help_text=_("Wage earners (PU): premium base.")
+    )
+    # Where the place counts: the worker's segment and kelurahan (hence kecamatan) taken at
+    # proposal and again at verification, then kept. Quotas count these, so a later edit of
+    # the worker's record does not move a held place (docs/enrollment.md, "Limits").
+    segment = models.ForeignKey(
+        Segment,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("segment (as verified)"),
+    )
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("kelurahan (as verified)"),
     )
     status = models.CharField(
         _("status"),
@@ -511,6 +535,12 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.worker} · {self.program_year}"
 
+    def take_worker_place(self, worker: Worker | None = None) -> None:
+        """Record the segment and kelurahan the enrollment's quota place counts under."""
+        worker = worker or self.worker
+        self.segment_id = worker.segment_id
+        self.kelurahan_id = worker.kelurahan_id
+
 
 class EnrollmentEvent(models.Model):
     """One status change of an enrollment: who, when, from which status to which, and why."""
@@ -549,6 +579,48 @@ class EnrollmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class BpjsExport(models.Model):
+    """One registration file sent to BPJS Ketenagakerjaan: who made it, when, which file
+    (name and SHA-256) and which enrollments it carried. Making the file is what submits
+    the verified enrollments (``bpjs.bpjs_export_create``); the file itself is not kept."""
+
+    program_year = models.ForeignKey(
+        ProgramYear,
+        on_delete=models.PROTECT,
+        related_name="bpjs_exports",
+        verbose_name=_("program year"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exported by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    row_count = models.PositiveIntegerField(_("participants in the file"))
+    submitted_count = models.PositiveIntegerField(
+        _("newly submitted"), help_text=_("Verified enrollments this file submitted.")
+    )
+    left_out = models.TextField(
+        _("left out"), blank=True, help_text=_("Enrollments not sent, with the reason.")
+    )
+    enrollments = models.ManyToManyField(
+        Enrollment, related_name="bpjs_exports", verbose_name=_("enrollments")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("BPJS registration file")
+        verbose_name_plural = _("BPJS registration files")
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class PremiumInvoice(models.Model):

@@ -109,6 +109,9 @@ ENROLLMENT_FIELDS = (
     "program_year_id",
     "worker_id",
     "worker__nik",
+    "worker__death_date",
+    "worker__is_active",
+    "worker__deactivation_reason",
     "status",
     "kpj_number",
     "coverage_start",
@@ -210,6 +213,15 @@ class BpjsActivationImporter(SpreadsheetImporter):
                 % {"status": EnrollmentStatus(status).label},
             )
             return False
+        absent = services.worker_presence_error(
+            Worker(
+                death_date=enrollment["worker__death_date"],
+                is_active=enrollment["worker__is_active"],
+                deactivation_reason=enrollment["worker__deactivation_reason"],
+            )
+        )
+        if absent is not None:
+            record.add_error(layout.header_of("nik"), absent.code, absent.messages[0])
         if kpj_workers.get(kpj, set()) - {enrollment["worker_id"]}:
             error = services.kpj_taken_error(kpj)
             record.add_error(layout.header_of("kpj_number"), error.code, error.messages[0])

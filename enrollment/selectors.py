@@ -72,6 +72,30 @@ def quota_usage(program_year: ProgramYear) -> list[QuotaUse]:
     return [QuotaUse(quota=q, used=quota_used(q)) for q in quotas]
 
 
+@dataclass(frozen=True)
+class LimitOverruns:
+    """Where a year is over-committed: its budget set below the committed rupiah, quotas set
+    below the places held (each lowered with a reason, see ``limits``). For the year page
+    and the dashboard."""
+
+    budget_over: int
+    budget_reason: str
+    quotas: list[QuotaUse]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.budget_over or self.quotas)
+
+
+def limit_overruns(program_year: ProgramYear) -> LimitOverruns:
+    committed = year_committed(program_year)
+    return LimitOverruns(
+        budget_over=max(committed - program_year.budget, 0),
+        budget_reason=program_year.budget_below_use_reason,
+        quotas=[use for use in quota_usage(program_year) if use.remaining < 0],
+    )
+
+
 def covered_in_month(program_year: ProgramYear, month: int) -> QuerySet[Enrollment]:
     """Enrollments BPJS should bill for ``month``: they were active and covered that month."""
     first = datetime.date(program_year.year, month, 1)

@@ -24,9 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from importer.bulk import filter_in
 from participants.models import Worker, WorkerType
 from participants.services import history_record_bulk
+from siaga.concurrency import refuse_lost_race
 
 from .eligibility import enrollment_eligibility
 from .limits import (
+    budget_below_use_error,
     budget_error,
     enrollment_price,
     quota_counts,
@@ -80,6 +82,26 @@ def ensure_year_open(program_year: ProgramYear) -> None:
             code="year_closed",
             params={"year": program_year.year},
         )
+
+
+def worker_presence_error(worker: Worker) -> ValidationError | None:
+    """Why a dead or deactivated worker cannot be sent to BPJS or activated (else None).
+
+    Their cover ends when the death or deactivation is recorded (``departures``); this
+    guards the steps that would start it again."""
+    if worker.death_date is not None:
+        return ValidationError(
+            _("The worker died on %(date)s."),
+            code="deceased",
+            params={"date": worker.death_date.strftime("%d-%m-%Y")},
+        )
+    if not worker.is_active:
+        return ValidationError(
+            _("The worker's record is deactivated: %(reason)s"),
+            code="deactivated",
+            params={"reason": worker.deactivation_reason},
+        )
+    return None
 
 
 def _lock(enrollment: Enrollment) -> Enrollment:
@@ -179,6 +201,7 @@ def enrollment_propose(
         created_by=user_or_none(user),
         renewed_from=renewed_from,
     )
+    enrollment.take_worker_place(worker)
     if not (program_year.first_day <= enrollment.coverage_start <= enrollment.coverage_end):
         raise ValidationError(_("Coverage dates are out of order."), code="coverage_order")
     if enrollment.coverage_end > program_year.last_day:
@@ -186,7 +209,18 @@ def enrollment_propose(
             _("Coverage must end inside the program year."), code="coverage_outside_year"
         )
     enrollment.status = ""  # recorded as the "from" of the first history entry
-    return _move(enrollment, S.PROPOSED, user=user, reason=reason)
+
+    def lost_race() -> ValidationError | None:
+        # Someone proposed the same worker at the same moment and committed first: the
+        # eligibility rule now sees it ("already enrolled").
+        again = enrollment_eligibility(
+            worker=worker, program_year=program_year, coverage_start=start
+        )
+        return None if again.is_eligible else again.as_validation_error()
+
+    return refuse_lost_race(
+        lambda: _move(enrollment, S.PROPOSED, user=user, reason=reason), lost_race
+    )
 
 
 @transaction.atomic
@@ -205,13 +239,29 @@ def enrollments_propose_bulk(
     now = timezone.now()
     by = user_or_none(user)
     for enrollment in enrollments:
+        if enrollment.segment_id is None or enrollment.kelurahan_id is None:
+            enrollment.take_worker_place()
         enrollment.status = S.PROPOSED
         enrollment.status_note = reason
         enrollment.status_changed_at = now
         enrollment.created_by = by
-    created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
-    _record_moves_bulk(created, "", S.PROPOSED, at=now, by=by, reason=reason, history_type="+")
-    return created
+
+    def write() -> list[Enrollment]:
+        created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
+        _record_moves_bulk(created, "", S.PROPOSED, at=now, by=by, reason=reason, history_type="+")
+        return created
+
+    # A worker proposed by someone else meanwhile: nothing of the batch is written.
+    return refuse_lost_race(
+        write,
+        lambda: ValidationError(
+            _(
+                "Someone else proposed some of these workers at the same moment; nothing "
+                "was proposed. Run it again: workers already proposed are then skipped."
+            ),
+            code="concurrent_proposal",
+        ),
+    )
 
 
 def _record_moves_bulk(
@@ -332,6 +382,8 @@ def enrollments_verify(
         done: list[Enrollment] = []
         for enrollment in locked:
             enrollment.program_year = program_year
+            # The place is counted where the worker is now, and stays there once verified.
+            enrollment.take_worker_place()
             try:
                 monthly, cost, overriding = _verify_check(
                     enrollment, quotas, used, committed, rates,
@@ -418,6 +470,7 @@ def _save_verified(
         [
             "status", "status_note", "status_changed_at", "monthly_premium",
             "committed_amount", "quota_override", "quota_override_reason", "quota_override_by",
+            "segment", "kelurahan",
         ],
         batch_size=1000,
     )  # fmt: skip
@@ -434,6 +487,8 @@ def enrollment_submit(
     """Mark a verified enrollment as sent to BPJS Ketenagakerjaan for registration."""
     locked = _lock(enrollment)
     _check_move(locked, S.SUBMITTED)
+    if (absent := worker_presence_error(locked.worker)) is not None:
+        raise absent
     _move(locked, S.SUBMITTED, user=user, reason=reason)
     return _sync(enrollment, locked)
 
@@ -530,7 +585,11 @@ def enrollments_activate(
     program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
     ensure_year_open(program_year)
     locked: dict[int, Enrollment] = {}
-    in_year = Enrollment.objects.select_for_update().filter(program_year=program_year)
+    in_year = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("worker")
+        .filter(program_year=program_year)
+    )
     for queryset in filter_in(in_year, "id", [a.enrollment_id for a in activations]):
         locked.update((e.pk, e) for e in queryset.order_by("pk"))
     kpj_workers = kpj_holders(a.kpj_number for a in activations)
@@ -578,6 +637,8 @@ def _check_activation(
 ) -> int:
     """The rules of one activation (the budget aside); returns its cost to the year."""
     _check_move(enrollment, S.ACTIVE)
+    if (absent := worker_presence_error(enrollment.worker)) is not None:
+        raise absent
     check_activation_start(
         program_year=enrollment.program_year,
         coverage_end=enrollment.coverage_end,
@@ -687,6 +748,30 @@ def enrollments_end_expired(
 
 
 # --- program years and invoices ----------------------------------------------------------------
+
+
+@transaction.atomic
+def program_year_save(*, program_year: ProgramYear, user: AbstractBaseUser | None) -> ProgramYear:
+    """Save a program year; a budget below what is committed needs its reason.
+
+    Takes the year's row lock (the one every verification holds) before reading the
+    committed sum, so the check sees every verification before it. The reason is kept on the
+    year while the budget stays below the committed amount, and goes into the audit trail.
+    """
+    if program_year.pk is not None:
+        ProgramYear.objects.select_for_update().filter(pk=program_year.pk).first()
+    reason = program_year.budget_below_use_reason.strip()
+    if program_year.pk is not None and program_year.budget >= year_committed(program_year):
+        reason = ""  # not over-committed: nothing to explain
+    error = budget_below_use_error(program_year, program_year.budget, reason)
+    if error is not None:
+        raise ValidationError({"budget_below_use_reason": error})
+    program_year.budget_below_use_reason = reason
+    program_year.full_clean()
+    if reason:
+        program_year._change_reason = reason[:100]
+    program_year.save()
+    return program_year
 
 
 @transaction.atomic

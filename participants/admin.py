@@ -22,7 +22,7 @@ from targeting.admin_actions import DtksCheckDueFilter, download_dtks_request_li
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
 from .privacy import can_view_full_nik, mask_niks_in_text, shown_nik
 from .resources import WorkerImporter, WorkerResource
-from .services import stamp_author
+from .services import DEPARTURE_FIELDS, stamp_author, workers_departed
 
 
 def requested_date(request: HttpRequest, param: str) -> datetime.date:
@@ -342,6 +342,9 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHist
     def save_model(self, request, obj, form, change):
         stamp_author(obj, request.user)
         super().save_model(request, obj, form, change)
+        if change and DEPARTURE_FIELDS.intersection(form.changed_data):
+            # A death date or deactivation ends the worker's cover, in this transaction.
+            workers_departed(worker_ids=[obj.pk], user=request.user)
         for warning in obj.warnings():
             messages.warning(request, str(warning))
 

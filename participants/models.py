@@ -339,6 +339,10 @@ class Worker(models.Model):
             errors.setdefault("birth_date", []).append(
                 ValidationError(_("Date of birth is in the future."), code="birth_date_future")
             )
+        if self.death_date and self.death_date > timezone.localdate():
+            errors.setdefault("death_date", []).append(
+                ValidationError(_("Date of death is in the future."), code="death_date_future")
+            )
         if self.death_date and self.birth_date and self.death_date < self.birth_date:
             errors.setdefault("death_date", []).append(
                 ValidationError(

@@ -36,11 +36,12 @@ from importer.engine import (
     invalid_row,
     shown,
 )
-from importer.errors import FileRejected
+from importer.errors import CellError, FileRejected
 from importer.exports import safe_cell
 from importer.parsers import (
     choice_parser,
     parse_birth_date,
+    parse_date,
     parse_kk,
     parse_nik,
     parse_phone,
@@ -63,7 +64,7 @@ from .models import (
     WorkerType,
     city_district_codes,
 )
-from .services import history_record_bulk
+from .services import history_record_bulk, workers_departed
 from .validators import FEMALE_DAY_OFFSET, nik_district_warning, nik_warnings
 
 TEMPLATE_SHEET = "Data Pekerja"
@@ -87,6 +88,18 @@ RELATIONSHIP_LABELS = {
     "Kakak": Relationship.SIBLING, "Adik": Relationship.SIBLING,
     "Lainnya": Relationship.OTHER, "Lain-lain": Relationship.OTHER,
 }  # fmt: skip
+
+
+def parse_death_date(value: Any) -> Any:
+    """A date of death (yearly updates mark deaths): a date, not in the future."""
+    day = parse_date(value)
+    if day > timezone.localdate():
+        raise CellError(
+            _("Date of death %(date)s is in the future.") % {"date": day.strftime("%d-%m-%Y")},
+            code="death_date_future",
+        )
+    return day
+
 
 WORKER_COLUMNS = ColumnSpec(
     [
@@ -127,13 +140,16 @@ WORKER_COLUMNS = ColumnSpec(
         Column("heir_birth_date", "Tgl Lahir Ahli Waris", ("Tanggal Lahir Ahli Waris",),
                parser=parse_birth_date),
         Column("heir_nik", "NIK Ahli Waris", parser=parse_nik),
+        # A death recorded in a (yearly) update ends the worker's cover after the write.
+        Column("death_date", "Tanggal Meninggal", ("Tgl Meninggal", "Tanggal Wafat"),
+               parser=parse_death_date),
     ]
 )  # fmt: skip
 
 # Fields copied straight onto Worker; kelurahan/segment are looked up, heirs are separate rows.
 WORKER_FIELDS = (
     "nik", "full_name", "birth_place", "birth_date", "sex", "address", "rt", "rw", "phone",
-    "worker_type", "employer_name", "monthly_income", "kk_number",
+    "worker_type", "employer_name", "monthly_income", "kk_number", "death_date",
 )  # fmt: skip
 HEIR_FIELDS = ("heir_name", "heir_relationship", "heir_birth_date", "heir_nik")
 COMPARED_FIELDS = (*WORKER_FIELDS, "kelurahan_id", "segment_id")
@@ -214,6 +230,7 @@ class WorkerImporter(SpreadsheetImporter):
         planned = []
         for record in records:
             self._check_references(record, layout, kelurahan, segments)
+            self._check_death(record, layout)
             self._check_duplicate(record, layout, first_row)
             heir = self._heir(record, layout) if has_heirs else None
             if record.errors:
@@ -304,6 +321,15 @@ class WorkerImporter(SpreadsheetImporter):
                 )
             else:
                 values["segment_id"] = match.pk
+
+    def _check_death(self, record: Record, layout: Layout) -> None:
+        death, birth = record.values.get("death_date"), record.values.get("birth_date")
+        if death and birth and death < birth:
+            record.add_error(
+                layout.header_of("death_date"),
+                "death_before_birth",
+                _("Date of death is before the date of birth."),
+            )
 
     def _check_duplicate(self, record: Record, layout: Layout, first_row: dict[str, int]) -> None:
         nik = record.values.get("nik")
@@ -519,6 +545,12 @@ class WorkerImporter(SpreadsheetImporter):
         history_record_bulk(
             Heir, lookup="worker_id", values={h["worker_id"] for h in heirs}, history_type="+",
             user=user, reason=reason, min_pk=last_heir,
+        )  # fmt: skip
+        # Deaths the file recorded end those workers' cover, in this same transaction.
+        workers_departed(
+            worker_ids=[w.pk for fields_changed, group in updates.items()
+                        if "death_date" in fields_changed for w in group],
+            user=user, reason=reason,
         )  # fmt: skip
         return {
             "new": created,

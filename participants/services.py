@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from siaga.concurrency import refuse_lost_race, unique_refusal
+
 from .models import Heir, Worker
+
+# Called after a death date or a deactivation is written, with the worker ids, the user and a
+# note: a higher app ends what depended on the worker being alive and active (enrollment
+# registers the end of cover in its AppConfig.ready). Every path that writes those fields
+# (worker form, import, claim) ends in ``workers_departed``.
+DEPARTURE_HOOKS: list[Callable[..., None]] = []
+DEPARTURE_FIELDS = frozenset({"death_date", "is_active"})
+
+
+def workers_departed(
+    *, worker_ids: Iterable[int], user: AbstractBaseUser | None, reason: str = ""
+) -> None:
+    """Tell the registered hooks that these workers' death date or active flag changed."""
+    worker_ids = sorted(set(worker_ids))
+    if not worker_ids:
+        return
+    for hook in DEPARTURE_HOOKS:
+        hook(worker_ids=worker_ids, user=user, reason=reason)
 
 
 def stamp_author(worker: Worker, user: AbstractBaseUser | None) -> None:
@@ -26,15 +46,20 @@ def worker_create(*, user: AbstractBaseUser | None, **fields: Any) -> Worker:
     worker = Worker(**fields)
     worker.full_clean()
     stamp_author(worker, user)
-    worker.save()
+    # Two staff adding the same NIK at once: the second hears "NIK already exists".
+    refuse_lost_race(worker.save, lambda: unique_refusal(worker))
     return worker
 
 
 @transaction.atomic
 def worker_update(
-    *, worker: Worker, user: AbstractBaseUser | None, data: dict[str, Any]
+    *, worker: Worker, user: AbstractBaseUser | None, data: dict[str, Any], reason: str = ""
 ) -> list[str]:
-    """Apply ``data`` to ``worker``; return the names of the fields that changed."""
+    """Apply ``data`` to ``worker``; return the names of the fields that changed.
+
+    A new death date or a deactivation ends the worker's cover (``workers_departed``);
+    ``reason`` goes with it into the enrollments' history.
+    """
     changed = [name for name, value in data.items() if getattr(worker, name) != value]
     if not changed:
         return []
@@ -43,6 +68,8 @@ def worker_update(
     worker.full_clean()
     stamp_author(worker, user)
     worker.save()
+    if DEPARTURE_FIELDS.intersection(changed):
+        workers_departed(worker_ids=[worker.pk], user=user, reason=reason)
     return changed
 
 
@@ -50,7 +77,7 @@ def worker_update(
 def heir_create(*, worker: Worker, **fields: Any) -> Heir:
     heir = Heir(worker=worker, **fields)
     heir.full_clean()
-    heir.save()
+    refuse_lost_race(heir.save, lambda: unique_refusal(heir))
     return heir
 
 

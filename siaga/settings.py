@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A constraint violation from a lost race: an Indonesian 409 page, not a 500.
+    "siaga.concurrency.IntegrityErrorMiddleware",
     # Last, as django-axes requires: it turns lockouts into the "too many attempts" page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
@@ -89,8 +92,9 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         "worker_type",
         "termination_reason",
         "quota_override",
-        "worker__kelurahan__kecamatan",
-        "worker__segment",
+        # Where the place counts (as verified), as the quotas and the dashboard count it.
+        "kelurahan__kecamatan",
+        "segment",
     ]
     search_fields = ["worker__nik", "kpj_number", "worker__full_name"]
     search_help_text = _("NIK (16 digits, or its first digits), KPJ number (11 digits) or name.")
@@ -112,6 +116,8 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         "worker_type",
         "risk_class",
         "declared_wage",
+        "segment",
+        "kelurahan",
         "status",
         "monthly_premium",
         "committed_amount",
@@ -148,6 +154,7 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
             {
                 "fields": [
                     ("worker_type", "risk_class", "declared_wage"),
+                    ("segment", "kelurahan"),
                     ("monthly_premium", "committed_amount"),
                     ("coverage_start", "coverage_end"),
                 ]
@@ -237,6 +244,20 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        if object_id is not None or request.method != "POST":
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with transaction.atomic():
+                return super()._changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # The form's checks passed but the proposal was refused when written: someone
+            # proposed the same worker at the same moment (or the year changed). Say why and
+            # offer the form again with the same worker and year.
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            keep = {k: request.POST[k] for k in ("worker", "program_year") if request.POST.get(k)}
+            return HttpResponseRedirect(f"{request.path}?{urlencode(keep)}")
 
     def save_form(self, request, form, change):
         if change:

@@ -7,10 +7,10 @@ import tempfile
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery, Sum
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +18,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from participants.models import WorkerType
 from participants.privacy import shown_nik
-from siaga.formatting import rupiah
+from siaga.formatting import number, rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
+from ..forms import ProgramYearForm, QuotaTargetForm
 from ..models import (
+    BpjsExport,
     EligibilityRequirement,
     Enrollment,
     EnrollmentStatus,
@@ -49,8 +51,9 @@ class PremiumRateInline(ClosedYearReadOnlyMixin, admin.TabularInline):
 
 class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
     model = QuotaTarget
+    form = QuotaTargetForm
     extra = 0
-    fields = ["worker_type", "segment", "kecamatan", "target", "used"]
+    fields = ["worker_type", "segment", "kecamatan", "target", "used", "below_use_reason"]
     readonly_fields = ["used"]
 
     @admin.display(description=_("used"))
@@ -58,6 +61,12 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
         if quota.pk is None:
             return "-"
         used = limits.quota_used(quota)
+        if used > quota.target:
+            return format_html(
+                '<strong class="errornote">{}</strong>',
+                gettext("%(used)d of %(target)d: over-committed by %(over)d")
+                % {"used": used, "target": quota.target, "over": used - quota.target},
+            )
         return gettext("%(used)d of %(target)d (%(left)d left)") % {
             "used": used,
             "target": quota.target,
@@ -85,10 +94,22 @@ class EligibilityRequirementInline(ClosedYearReadOnlyMixin, admin.StackedInline)
 class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
+    form = ProgramYearForm
     inlines = [PremiumRateInline, QuotaTargetInline, EligibilityRequirementInline]
     readonly_fields = ["figures"]
     fieldsets = [
-        (None, {"fields": ["year", "status", "budget", ("coverage_start", "coverage_end")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "year",
+                    "status",
+                    "budget",
+                    "budget_below_use_reason",
+                    ("coverage_start", "coverage_end"),
+                ]
+            },
+        ),
         (_("Age limits"), {"fields": [("min_age", "max_age")]}),
         (_("Budget"), {"fields": ["figures"]}),
         (_("Notes"), {"fields": ["notes"]}),
@@ -125,6 +146,24 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
         if year.pk is None:
             return "-"
         figures = selectors.year_figures(year)
+        overrun = selectors.limit_overruns(year)
+        warnings = (
+            [
+                gettext("Over-committed: Rp %(over)s more than the budget. Reason: %(reason)s")
+                % {
+                    "over": number(overrun.budget_over),
+                    "reason": year.budget_below_use_reason or "-",
+                }
+            ]
+            if overrun.budget_over
+            else []
+        )
+        warnings += [
+            gettext("Quota %(quota)s over-committed: %(used)d of %(target)d. Reason: %(reason)s")
+            % {"quota": q.quota, "used": q.used, "target": q.quota.target,
+               "reason": q.quota.below_use_reason or "-"}
+            for q in overrun.quotas
+        ]  # fmt: skip
         rows = [
             (gettext("Allocated (APBD budget)"), rupiah(figures.allocated)),
             (gettext("Committed (verified, submitted, active)"), rupiah(figures.committed)),
@@ -137,9 +176,14 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             if count
         ]
         return format_html(
-            "<table>{}</table>",
+            "{}<table>{}</table>",
+            format_html_join("", '<p class="errornote">{}</p>', ((w,) for w in warnings)),
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
+
+    def save_model(self, request, obj, form, change):
+        # The budget rule (a reason below what is committed) under the year's lock.
+        services.program_year_save(program_year=obj, user=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -173,21 +217,52 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
         return get_object_or_404(ProgramYear, pk=pk)
 
     def bpjs_export_view(self, request, pk):
+        """GET: what the file would carry and leave out; POST: make it, which submits the
+        verified enrollments it carries (bpjs.bpjs_export_create) and records the file."""
         year = self._bpjs_year(request, pk)
-        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        count = bpjs.export_submitted(year, handle)
-        handle.seek(0)
-        # UU 27/2022: exports of personal data are logged.
-        self.log_change(
-            request,
-            year,
-            gettext("Exported %(count)d submitted participants for BPJS.") % {"count": count},
-        )
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"siaga-pendaftaran-bpjs-{year.year}-{timezone.localdate():%Y%m%d}.xlsx",
-        )
+        resend = request.POST.get("resend") == "1" or request.GET.get("resend") == "1"
+        if request.method == "POST" and not year.is_closed:
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+            try:
+                export = bpjs.bpjs_export_create(
+                    program_year=year, user=request.user, stream=handle, resend=resend
+                )
+            except ValidationError as exc:
+                handle.close()
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            # UU 27/2022: exports of personal data are logged.
+            self.log_change(
+                request,
+                year,
+                gettext(
+                    "BPJS registration file %(file)s: %(count)d participants, %(new)d newly "
+                    "submitted."
+                )
+                % {
+                    "file": export.file_name,
+                    "count": export.row_count,
+                    "new": export.submitted_count,
+                },
+            )
+            return FileResponse(handle, as_attachment=True, filename=export.file_name)
+        plan = bpjs.export_plan(year, resend=resend)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": year,
+            "title": gettext("Registration file for BPJS %(year)s") % {"year": year.year},
+            "plan": plan,
+            "resend": resend,
+            "refusal": plan.nothing_to_send(),
+            "left_out": [
+                (shown_nik(e.worker.nik, request.user), e.worker.full_name, why)
+                for e, why in plan.left_out[:MAX_FAILURES_LISTED]
+            ],
+            "waiting": plan.by_status.get(EnrollmentStatus.SUBMITTED, 0),
+            "exports": year.bpjs_exports.select_related("created_by")[:10],
+        }
+        return TemplateResponse(request, "admin/enrollment/programyear/bpjs_export.html", context)
 
     @admin.action(description=_("Renew active participants into the next year"))
     def renew_into_next_year(self, request, queryset):
@@ -249,3 +324,39 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                 gettext("%(year)s: %(count)d enrollments ended.")
                 % {"year": year.year, "count": count},
             )
+
+
+@admin.register(BpjsExport)
+class BpjsExportAdmin(admin.ModelAdmin):
+    """The record of each registration file sent to BPJS: looked at, never changed."""
+
+    list_display = [
+        "file_name",
+        "program_year",
+        "created_at",
+        "created_by",
+        "row_count",
+        "submitted_count",
+    ]
+    list_filter = ["program_year"]
+    list_select_related = ["program_year", "created_by"]
+    fields = [
+        "program_year",
+        "file_name",
+        "file_sha256",
+        "created_at",
+        "created_by",
+        "row_count",
+        "submitted_count",
+        "left_out",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

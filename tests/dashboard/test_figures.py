@@ -43,18 +43,19 @@ def scope(year_id: int, f: Filters, *, participants: bool = True) -> tuple[str, 
     if f.worker_type:
         where.append("e.worker_type = %s")
         params.append(f.worker_type)
+    # Segment and kelurahan as verified: the enrollment's (issue 11.3).
     if f.segment:
-        where.append("w.segment_id = %s")
+        where.append("e.segment_id = %s")
         params.append(f.segment.pk)
     if f.kelurahan:
-        where.append("w.kelurahan_id = %s")
+        where.append("e.kelurahan_id = %s")
         params.append(f.kelurahan.pk)
     if f.kecamatan:
         where.append("k.kecamatan_id = %s")
         params.append(f.kecamatan.pk)
     base = (
         " FROM enrollment_enrollment e JOIN participants_worker w ON w.id = e.worker_id"
-        " JOIN participants_kelurahan k ON k.id = w.kelurahan_id WHERE " + " AND ".join(where)
+        " JOIN participants_kelurahan k ON k.id = e.kelurahan_id WHERE " + " AND ".join(where)
     )
     return base, params
 
@@ -98,14 +99,14 @@ def assert_matches(program, year, f: Filters) -> None:
         == sql(f"SELECT COALESCE(SUM(e.committed_amount), 0){base}", params)[0][0]
     )
 
-    assert nonzero(d.segments) == grouped("w.segment_id", y, f)
-    assert nonzero(d.kelurahan) == grouped("w.kelurahan_id", y, f)
+    assert nonzero(d.segments) == grouped("e.segment_id", y, f)
+    assert nonzero(d.kelurahan) == grouped("e.kelurahan_id", y, f)
     assert nonzero(d.kecamatan) == grouped("k.kecamatan_id", y, f)
     base, params = scope(y, f, participants=False)
     active = {
         str(k): n
         for k, n in sql(
-            f"SELECT w.kelurahan_id, COUNT(*){base} AND e.status = 'aktif' GROUP BY 1", params
+            f"SELECT e.kelurahan_id, COUNT(*){base} AND e.status = 'aktif' GROUP BY 1", params
         )
     }
     assert {r.key: r.active for r in d.kelurahan if r.active} == active

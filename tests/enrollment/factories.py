@@ -69,6 +69,9 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     declared_wage = factory.LazyAttribute(
         lambda o: o.worker.monthly_income if o.worker.worker_type == WorkerType.PU else 0
     )
+    # The place is counted where the worker is when proposed (Enrollment.take_worker_place).
+    segment = factory.LazyAttribute(lambda o: o.worker.segment)
+    kelurahan = factory.LazyAttribute(lambda o: o.worker.kelurahan)
     status = EnrollmentStatus.PROPOSED
     coverage_start = factory.LazyAttribute(lambda o: o.program_year.coverage_start)
     coverage_end = factory.LazyAttribute(lambda o: o.program_year.coverage_end)

@@ -200,3 +200,18 @@ def test_reconciliation_masks_niks_without_the_full_nik_permission(client, year)
     staff.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
     client.force_login(staff)
     assert not_billed.worker.nik in client.get(url).content.decode()
+
+
+def test_the_segment_filter_lists_enrollments_by_the_segment_they_were_verified_under(
+    admin_client, year
+):
+    from participants.models import Segment
+    from participants.services import worker_update
+
+    enrollment = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    verified_under = enrollment.worker.segment
+    worker_update(
+        worker=enrollment.worker, user=None, data={"segment": Segment.objects.get(code="pkl")}
+    )
+    listed = admin_client.get(reverse(CHANGELIST), {"segment__id__exact": verified_under.pk})
+    assert list(listed.context["cl"].result_list) == [enrollment]

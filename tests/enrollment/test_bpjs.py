@@ -3,11 +3,13 @@ the importer engine (admin preview/confirm and the ``activate_bpjs`` command).""
 
 import csv
 import datetime
+import hashlib
 import io
 import json
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -15,8 +17,15 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.roles import OPERATOR, VERIFIKATOR
 from enrollment import bpjs, services
-from enrollment.models import Enrollment, EnrollmentEvent, EnrollmentStatus, TerminationReason
+from enrollment.models import (
+    BpjsExport,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+    TerminationReason,
+)
 from importer.models import ImportJob, ImportStatus
+from participants.models import Worker
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
 from tests.enrollment.helpers import advance
 from tests.factories import UserFactory, WorkerFactory, cli_user_args
@@ -91,6 +100,81 @@ def test_export_defuses_formula_looking_text(tmp_path, year):
     cell = load_workbook(path).active["G2"]
     assert cell.data_type == "s"
     assert cell.value.startswith("'=")
+
+
+# --- the export is the step that submits (issue 11.10) ----------------------------------------
+
+
+def test_the_export_submits_the_verified_enrollments_and_records_the_file(year, staff):
+    verified = [advance(EnrollmentFactory(program_year=year), S.VERIFIED) for _ in range(2)]
+    proposed = EnrollmentFactory(program_year=year)
+    handle = io.BytesIO()
+
+    export = bpjs.bpjs_export_create(program_year=year, user=staff, stream=handle)
+
+    sheet = load_workbook(io.BytesIO(handle.getvalue())).active
+    niks = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert niks == {e.worker.nik for e in verified}
+    for enrollment in verified:
+        enrollment.refresh_from_db()
+        assert enrollment.status == S.SUBMITTED
+        event = enrollment.events.latest("id")
+        assert (event.from_status, event.to_status, event.by) == (S.VERIFIED, S.SUBMITTED, staff)
+        assert export.file_name in event.reason
+    assert Enrollment.objects.get(pk=proposed.pk).status == S.PROPOSED
+    assert (export.row_count, export.submitted_count, export.created_by) == (2, 2, staff)
+    assert export.file_sha256 == hashlib.sha256(handle.getvalue()).hexdigest()
+    assert set(export.enrollments.all()) == set(verified)
+    assert export.file_name.startswith("siaga-pendaftaran-bpjs-2024-")
+
+
+def test_the_export_leaves_out_dead_and_deactivated_workers_and_says_so(year, staff):
+    kept = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    dead = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    gone = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    # Written around the services (an old record): the export is the last guard.
+    Worker.objects.filter(pk=dead.worker_id).update(death_date=datetime.date(2024, 1, 2))
+    Worker.objects.filter(pk=gone.worker_id).update(is_active=False, deactivation_reason="Ganda")
+
+    plan = bpjs.export_plan(year)
+    assert plan.verified == [kept]
+    assert {e.pk for e, _why in plan.left_out} == {dead.pk, gone.pk}
+
+    export = bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
+    assert export.row_count == 1
+    assert "02-01-2024" in export.left_out and "Ganda" in export.left_out
+    assert Enrollment.objects.get(pk=dead.pk).status == S.VERIFIED
+    assert Enrollment.objects.get(pk=gone.pk).status == S.VERIFIED
+
+
+def test_an_export_with_nothing_to_send_says_why_and_writes_no_file(client, year, staff):
+    EnrollmentFactory(program_year=year)  # proposed only
+    with pytest.raises(ValidationError) as exc:
+        bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
+    assert exc.value.code == "nothing_to_send"
+    assert "masih diusulkan: verifikasi dahulu" in exc.value.messages[0]
+
+    client.force_login(verifier())
+    url = reverse("admin:enrollment_programyear_bpjs_export", args=[year.pk])
+    page = client.get(url).content.decode()
+    assert "Tidak ada kepesertaan terverifikasi" in page
+    response = client.post(url, follow=True)
+    assert "Content-Disposition" not in response
+    assert "Tidak ada kepesertaan terverifikasi" in response.content.decode()
+    assert not BpjsExport.objects.exists()
+
+
+def test_sending_again_includes_the_submitted_without_changing_them(year, staff):
+    first = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
+    with pytest.raises(ValidationError) as exc:
+        bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
+    assert "kirim ulang" in exc.value.messages[0]
+
+    again = bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO(), resend=True)
+    assert (again.row_count, again.submitted_count) == (1, 0)
+    assert list(again.enrollments.all()) == [first]
+    assert first.events.filter(to_status=S.SUBMITTED).count() == 1
 
 
 # --- activation in the admin: upload, preview, confirm -----------------------------------------
@@ -262,7 +346,11 @@ def test_the_program_year_page_links_to_the_upload_for_its_year(client, year):
     form = client.get(reverse(IMPORT_URL), {"program_year": year.pk}).content.decode()
     assert f'<option value="{year.pk}" selected>' in form
     assert "Aktifkan dari berkas BPJS" in form
-    export = client.get(reverse("admin:enrollment_programyear_bpjs_export", args=[year.pk]))
+    export_url = reverse("admin:enrollment_programyear_bpjs_export", args=[year.pk])
+    assert export_url in page.content.decode()
+    advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    assert "1 kepesertaan terverifikasi" in client.get(export_url).content.decode()
+    export = client.post(export_url)
     assert export["Content-Disposition"].startswith("attachment")
 
 

@@ -12,7 +12,8 @@ from enrollment.models import (
     ProgramYearStatus,
     TerminationReason,
 )
-from participants.models import DtksStatus, WorkerType
+from participants.models import DtksStatus, Kelurahan, Segment, WorkerType
+from participants.services import worker_update
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory, QuotaTargetFactory
 from tests.enrollment.helpers import advance
 from tests.factories import HeirFactory, WorkerFactory
@@ -344,13 +345,90 @@ def test_segment_quota_applies_only_to_its_segment(year, staff):
         )
 
 
-def test_terminated_and_rejected_free_their_place(year, staff):
-    QuotaTargetFactory(program_year=year, target=1)
-    first = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
-    services.enrollment_terminate(
-        enrollment=first, termination_reason=TerminationReason.DUPLICATE, user=staff
+@pytest.mark.parametrize(
+    "release",
+    [
+        lambda e, user: services.enrollment_terminate(
+            enrollment=e, termination_reason=TerminationReason.DUPLICATE, user=user
+        ),
+        lambda e, user: services.enrollment_reject(enrollment=e, user=user, reason="data ganda"),
+    ],
+    ids=["terminated", "rejected"],
+)
+def test_terminated_and_rejected_free_their_place(year, staff, release):
+    quota = QuotaTargetFactory(program_year=year, target=1)
+    holder = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    waiting = EnrollmentFactory(program_year=year)
+    with pytest.raises(ValidationError) as exc:
+        services.enrollment_verify(enrollment=waiting, user=staff)
+    assert codes(exc.value) == {"quota_full"}
+
+    release(holder, staff)
+
+    holder.refresh_from_db()
+    assert holder.status in (S.TERMINATED, S.REJECTED)
+    assert holder.committed_amount == 0
+    assert limits.quota_used(quota) == 0
+    assert limits.year_committed(year) == 0
+    services.enrollment_verify(enrollment=waiting, user=staff)
+    assert waiting.status == S.VERIFIED
+    assert limits.quota_used(quota) == 1
+
+
+# --- the place stays where it was verified (issue 11.3) -----------------------------------------
+
+
+def test_editing_a_verified_workers_kelurahan_does_not_move_the_place(year, staff):
+    kelun = Kelurahan.objects.get(name="Kelun")  # Kartoharjo, like the factory's kelurahan
+    taman = Kelurahan.objects.exclude(kecamatan=kelun.kecamatan).first()
+    here = QuotaTargetFactory(program_year=year, kecamatan=kelun.kecamatan, target=1)
+    there = QuotaTargetFactory(program_year=year, kecamatan=taman.kecamatan, target=1)
+    held = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    assert (held.segment_id, held.kelurahan_id) == (
+        held.worker.segment_id,
+        held.worker.kelurahan_id,
     )
-    services.enrollment_verify(enrollment=EnrollmentFactory(program_year=year), user=staff)
+
+    worker_update(worker=held.worker, user=staff, data={"kelurahan": taman})
+
+    assert (limits.quota_used(here), limits.quota_used(there)) == (1, 0)
+    with pytest.raises(ValidationError) as exc:  # the place in Kartoharjo is still taken
+        services.enrollment_verify(enrollment=EnrollmentFactory(program_year=year), user=staff)
+    assert codes(exc.value) == {"quota_full"}
+    moved_in = EnrollmentFactory(program_year=year, worker=WorkerFactory(kelurahan=taman))
+    services.enrollment_verify(enrollment=moved_in, user=staff)  # Taman's place is free
+    assert limits.quota_used(there) == 1
+
+
+def test_editing_a_verified_workers_segment_does_not_fill_another_quota(year, staff):
+    ojol, pkl = Segment.objects.get(code="ojol"), Segment.objects.get(code="pkl")
+    pkl_quota = QuotaTargetFactory(program_year=year, segment=pkl, target=1)
+    advance(EnrollmentFactory(program_year=year, worker=WorkerFactory(segment=pkl)), S.VERIFIED)
+    ojol_worker = advance(EnrollmentFactory(program_year=year), S.VERIFIED).worker
+
+    worker_update(worker=ojol_worker, user=staff, data={"segment": pkl})
+
+    assert limits.quota_used(pkl_quota) == 1  # not 2: the quota is not pushed past its target
+    assert ojol_worker.enrollments.get().segment == ojol
+
+
+def test_verification_takes_the_place_where_the_worker_is_then(year, staff):
+    """A proposal counts where the worker was when proposed; verification counts them anew."""
+    pkl = Segment.objects.get(code="pkl")
+    enrollment = EnrollmentFactory(program_year=year)
+    worker_update(worker=enrollment.worker, user=staff, data={"segment": pkl})
+    services.enrollment_verify(enrollment=enrollment, user=staff)
+    enrollment.refresh_from_db()
+    assert enrollment.segment == pkl
+
+
+def test_a_proposal_records_the_workers_segment_and_kelurahan(year, staff):
+    worker = WorkerFactory()
+    enrollment = services.enrollment_propose(worker=worker, program_year=year, user=staff)
+    assert (enrollment.segment_id, enrollment.kelurahan_id) == (
+        worker.segment_id,
+        worker.kelurahan_id,
+    )
 
 
 def test_supervisor_may_override_the_quota_with_a_reason(year, staff, supervisor):
