@@ -8,13 +8,15 @@ by the importer engine: the activation file (NIK, KPJ number, coverage start) by
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from importer.exports import safe_cell
 from participants.models import WorkerType
 
-from .models import Enrollment, EnrollmentStatus, PremiumRate, ProgramYear
+from .models import MICRO, Enrollment, EnrollmentStatus, PremiumRate, ProgramYear, WageBase
 
 CITY_NAME = "KOTA MADIUN"
 
@@ -49,6 +51,22 @@ def _bpu_income_bracket(rates: dict[str, PremiumRate]) -> int:
     # BPU JKK is 1% of the declared income bracket: the bracket is JKK × 100.
     rate = rates.get(WorkerType.BPU)
     return rate.jkk_amount * 100 if rate and rate.jkk_amount else 0
+
+
+def _exact(micro: int | None) -> Decimal | int:
+    """An exact amount (millionths of a rupiah) as the number BPJS computes, fraction kept."""
+    if micro is None:
+        return 0
+    value = Decimal(micro) / MICRO
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _pu_wage(program_year: ProgramYear, enrollment: Enrollment) -> Decimal | int:
+    """The PU contribution base: the year's UMK (with its cents) or the declared wage."""
+    if program_year.pu_wage_base == WageBase.UMK:
+        umk = Decimal(program_year.umk)
+        return int(umk) if umk == umk.to_integral_value() else umk
+    return enrollment.declared_wage
 
 
 def export_submitted(program_year: ProgramYear, stream) -> int:
@@ -97,11 +115,11 @@ def export_submitted(program_year: ProgramYear, stream) -> int:
                 safe_cell(worker.phone),
                 enrollment.worker_type,
                 safe_cell(worker.segment.name),
-                enrollment.declared_wage if is_pu else bpu_bracket,
+                _pu_wage(program_year, enrollment) if is_pu else bpu_bracket,
                 enrollment.get_risk_class_display() if is_pu else "",
                 "JKK, JKM",
                 enrollment.coverage_start.strftime("%d-%m-%Y"),
-                enrollment.monthly_premium or 0,
+                _exact(enrollment.monthly_premium_micro),
                 enrollment.pk,
             ]
         )

@@ -24,7 +24,15 @@ from participants.privacy import can_view_full_nik, shown_nik
 
 from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
 from .forms import DtksUploadForm, ProposeForm
-from .models import DtksCheck, ExportLog, HeirFollowUp, ProposalBatch, ProposalItem, TargetingRule
+from .models import (
+    DtksCheck,
+    ExportLog,
+    HeirFollowUp,
+    ProposalBatch,
+    ProposalItem,
+    ProposalSkip,
+    TargetingRule,
+)
 from .resources import DtksResultImporter, HeirImporter
 from .selectors import (
     explain,
@@ -242,7 +250,6 @@ class TargetingRuleAdmin(admin.ModelAdmin):
                         program_year=rule.program_year,
                         worker_type=form.cleaned_data["worker_type"],
                         count=form.cleaned_data["count"],
-                        risk_class=form.cleaned_data["risk_class"],
                         user=request.user,
                     )
                 except ValidationError as exc:
@@ -311,6 +318,26 @@ class ProposalItemInline(admin.TabularInline):
         )
 
 
+class ProposalSkipInline(admin.TabularInline):
+    """Who the run passed over and why (issue 11: it skips and goes on)."""
+
+    model = ProposalSkip
+    fields = ["rank", "worker", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("skipped candidates (not proposed)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("worker")
+
+
 @admin.register(ProposalBatch)
 class ProposalBatchAdmin(ReadOnlyAdmin):
     list_display = [
@@ -333,7 +360,7 @@ class ProposalBatchAdmin(ReadOnlyAdmin):
         "created_at",
         "created_by",
     ]
-    inlines = [ProposalItemInline]
+    inlines = [ProposalItemInline, ProposalSkipInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_items=Count("items"))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import RiskClass
 from importer.admin import UploadForm
 from participants.models import WorkerType
 
@@ -28,20 +27,3 @@ class ProposeForm(forms.Form):
     count = forms.IntegerField(
         label=_("Number of candidates to propose"), min_value=1, max_value=5000
     )
-    risk_class = forms.ChoiceField(
-        label=_("Risk class (wage earners)"),
-        choices=[("", "---------"), *RiskClass.choices],
-        required=False,
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("worker_type") == WorkerType.PU and not data.get("risk_class"):
-            self.add_error(
-                "risk_class",
-                forms.ValidationError(
-                    _("Choose the risk class of a wage earner's (PU) work."),
-                    code="risk_class_missing",
-                ),
-            )
-        return data
