@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from dashboard.selectors import TargetingFigures, targeting_breakdown
 from enrollment.models import Enrollment, ProgramYear
+from enrollment.premiums import default_coverage_start
 from participants.models import (
     DtksStatus,
     Heir,
@@ -67,7 +68,10 @@ def _city_kelurahan_prefix() -> str:
 
 
 def eligible_candidates(
-    program_year: ProgramYear, *, worker_type: str | None = None
+    program_year: ProgramYear,
+    *,
+    worker_type: str | None = None,
+    on: datetime.date | None = None,
 ) -> QuerySet[Worker]:
     """Active workers not yet in ``program_year`` who pass its eligibility rule.
 
@@ -75,7 +79,8 @@ def eligible_candidates(
     the coverage start, resident kelurahan, already enrolled, BPU covered by an employer), so
     the list can be ranked and paginated by the database. Proposing still runs the real rule.
     """
-    start = program_year.coverage_start
+    # Age on the day a proposal made ``on`` would start (the first of next month mid-year).
+    start = default_coverage_start(program_year=program_year, today=on or timezone.localdate())
     youngest = shift_years(start, -program_year.min_age)
     oldest = shift_years(start, -(program_year.max_age + 1))
     qs = (
@@ -133,7 +138,7 @@ def ranked_candidates(
     """
     on = on or timezone.localdate()
     registered = Q(dtks_status=DtksStatus.REGISTERED)
-    qs = eligible_candidates(program_year, worker_type=worker_type).annotate(
+    qs = eligible_candidates(program_year, worker_type=worker_type, on=on).annotate(
         n_dtks=_flag(registered),
         n_desil=Case(
             When(registered & Q(dtks_desil__isnull=False), then=11 - F("dtks_desil")),

@@ -12,7 +12,7 @@ from django.db import migrations, models
 DEFAULTS = {"jasa-konstruksi": "tinggi", "ojol": "sedang"}
 
 
-def set_defaults(apps, schema_editor):
+def load(apps, schema_editor):
     Segment = apps.get_model("participants", "Segment")
     for code, risk_class in DEFAULTS.items():
         Segment.objects.filter(code=code).update(default_risk_class=risk_class)
@@ -70,4 +70,5 @@ class Migration(migrations.Migration):
                 name="segment_risk_class_valid",
             ),
         ),
+        migrations.RunPython(load, migrations.RunPython.noop),
     ]
