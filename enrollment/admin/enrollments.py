@@ -264,8 +264,10 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
 
     def save_form(self, request, form, change):
         if change:
+            # Not saved (save_model saves nothing on change): prepares the inlines' save.
+            instance = super().save_form(request, form, change)
             if "risk_class" not in form.changed_data:
-                return form.instance
+                return instance
             return services.enrollment_set_risk_class(
                 enrollment=form.instance,
                 risk_class=form.cleaned_data["risk_class"],
