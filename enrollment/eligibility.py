@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from participants.models import Worker, WorkerType
 from participants.validators import parse_nik
 
 from .models import Enrollment, ProgramYear
+from .premiums import default_coverage_start
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ def enrollment_eligibility(
     """
     result = Eligibility()
     worker_type = worker_type or worker.worker_type
-    start = coverage_start or program_year.coverage_start
+    # Without a start: the day a proposal made today would start (premiums.default_coverage_start).
+    start = coverage_start or default_coverage_start(
+        program_year=program_year, today=timezone.localdate()
+    )
 
     try:
         parse_nik(worker.nik)
