@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,10 @@ from participants.models import Kecamatan, RiskClass, Segment, Worker, WorkerTyp
 ELEVEN_DIGITS = r"^[0-9]{11}$"
 # Exact premium amounts are kept in millionths of a rupiah (see Enrollment.monthly_premium_micro).
 MICRO = 1_000_000
+
+
+def _micro(rupiah_field: str) -> Cast:
+    return Cast(rupiah_field, models.BigIntegerField()) * MICRO
 
 
 def round_rupiah(micro: int) -> int:
@@ -543,18 +548,19 @@ class Enrollment(models.Model):
                 name="enrollment_priced_when_verified",
             ),
             # The rupiah fields are the exact ones rounded half up: a - 0.5 <= exact < a + 0.5.
+            # (Cast: model validation puts the value in as a literal PostgreSQL types int4.)
             models.CheckConstraint(
                 condition=Q(
-                    committed_micro__gte=F("committed_amount") * MICRO - MICRO // 2,
-                    committed_micro__lt=F("committed_amount") * MICRO + MICRO // 2,
+                    committed_micro__gte=_micro("committed_amount") - MICRO // 2,
+                    committed_micro__lt=_micro("committed_amount") + MICRO // 2,
                 ),
                 name="enrollment_committed_exact_rounds",
             ),
             models.CheckConstraint(
                 condition=Q(monthly_premium__isnull=True, monthly_premium_micro__isnull=True)
                 | Q(
-                    monthly_premium_micro__gte=F("monthly_premium") * MICRO - MICRO // 2,
-                    monthly_premium_micro__lt=F("monthly_premium") * MICRO + MICRO // 2,
+                    monthly_premium_micro__gte=_micro("monthly_premium") - MICRO // 2,
+                    monthly_premium_micro__lt=_micro("monthly_premium") + MICRO // 2,
                 ),
                 name="enrollment_premium_exact_rounds",
             ),

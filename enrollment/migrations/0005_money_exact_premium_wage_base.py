@@ -11,6 +11,7 @@
 
 import django.core.validators
 import django.db.models.expressions
+import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
@@ -174,7 +175,11 @@ class Migration(migrations.Migration):
                         "committed_micro__gte",
                         django.db.models.expressions.CombinedExpression(
                             django.db.models.expressions.CombinedExpression(
-                                models.F("committed_amount"), "*", models.Value(1000000)
+                                django.db.models.functions.comparison.Cast(
+                                    "committed_amount", models.BigIntegerField()
+                                ),
+                                "*",
+                                models.Value(1000000),
                             ),
                             "-",
                             models.Value(500000),
@@ -184,7 +189,11 @@ class Migration(migrations.Migration):
                         "committed_micro__lt",
                         django.db.models.expressions.CombinedExpression(
                             django.db.models.expressions.CombinedExpression(
-                                models.F("committed_amount"), "*", models.Value(1000000)
+                                django.db.models.functions.comparison.Cast(
+                                    "committed_amount", models.BigIntegerField()
+                                ),
+                                "*",
+                                models.Value(1000000),
                             ),
                             "+",
                             models.Value(500000),
@@ -206,7 +215,11 @@ class Migration(migrations.Migration):
                             "monthly_premium_micro__gte",
                             django.db.models.expressions.CombinedExpression(
                                 django.db.models.expressions.CombinedExpression(
-                                    models.F("monthly_premium"), "*", models.Value(1000000)
+                                    django.db.models.functions.comparison.Cast(
+                                        "monthly_premium", models.BigIntegerField()
+                                    ),
+                                    "*",
+                                    models.Value(1000000),
                                 ),
                                 "-",
                                 models.Value(500000),
@@ -216,7 +229,11 @@ class Migration(migrations.Migration):
                             "monthly_premium_micro__lt",
                             django.db.models.expressions.CombinedExpression(
                                 django.db.models.expressions.CombinedExpression(
-                                    models.F("monthly_premium"), "*", models.Value(1000000)
+                                    django.db.models.functions.comparison.Cast(
+                                        "monthly_premium", models.BigIntegerField()
+                                    ),
+                                    "*",
+                                    models.Value(1000000),
                                 ),
                                 "+",
                                 models.Value(500000),
