@@ -73,6 +73,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["year", "status", "budget", ("coverage_start", "coverage_end")]}),
         (_("Age limits"), {"fields": [("min_age", "max_age")]}),
+        (_("PU wage base"), {"fields": [("pu_wage_base", "umk")]}),
         (_("Budget"), {"fields": ["figures"]}),
         (_("Notes"), {"fields": ["notes"]}),
     ]

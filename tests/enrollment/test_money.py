@@ -459,3 +459,35 @@ def test_risk_class_is_changed_on_the_enrollment_page_until_verified(admin_clien
     )
     enrollment.refresh_from_db()
     assert enrollment.risk_class == "tinggi"  # frozen with the premium
+
+
+@pytest.mark.django_db
+def test_administrators_set_the_wage_base_and_umk_on_the_year_page(admin_client):
+    year = ProgramYearFactory(year=2025, status=ProgramYearStatus.PLANNING)
+    url = reverse("admin:enrollment_programyear_change", args=[year.pk])
+    page = admin_client.get(url)
+    data = {
+        **inline_management(admin_client, url),
+        "year": "2025",
+        "status": ProgramYearStatus.RUNNING,
+        "budget": "1000000",
+        "coverage_start": "2025-01-01",
+        "coverage_end": "2025-12-31",
+        "min_age": "18",
+        "max_age": "65",
+        "pu_wage_base": WageBase.UMK,
+        "umk": "0",
+        "notes": "",
+    }
+    for inline in page.context["inline_admin_formsets"]:
+        for form in inline.formset.initial_forms:
+            for name in form.fields:
+                value = form[name].value()
+                data[form.add_prefix(name)] = "" if value is None else value
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "umk" in response.context["adminform"].form.errors
+    response = admin_client.post(url, {**data, "umk": "2190216.37"})
+    assert response.status_code == 302
+    year.refresh_from_db()
+    assert (year.pu_wage_base, year.umk) == (WageBase.UMK, UMK_2023)
