@@ -270,7 +270,10 @@ def test_deactivated_worker_is_not_eligible(year):
 )
 def test_age_range_on_coverage_start(year, birth_date, eligible):
     worker = WorkerFactory(birth_date=birth_date)
-    found = {e.code for e in eligibility(worker, year).errors}
+    result = enrollment_eligibility(
+        worker=worker, program_year=year, coverage_start=datetime.date(2024, 1, 1)
+    )
+    found = {e.code for e in result.errors}
     assert ("age_out_of_range" not in found) is eligible
 
 
