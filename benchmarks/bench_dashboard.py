@@ -93,15 +93,19 @@ GENERATE = [
     # pipeline); the 20% in both years are 2025's renewals.
     """
     INSERT INTO enrollment_enrollment (worker_id, program_year_id, worker_type, risk_class,
-        declared_wage, status, monthly_premium, committed_amount, coverage_start, coverage_end,
+        declared_wage, status, monthly_premium, monthly_premium_micro, committed_amount,
+        committed_micro, coverage_start, coverage_end,
         kpj_number, termination_reason, status_note, status_changed_at, quota_override,
         quota_override_reason, created_at)
     SELECT w.id, y.id, w.worker_type, CASE WHEN w.worker_type = 'PU' THEN 'rendah' ELSE '' END,
         CASE WHEN w.worker_type = 'PU' THEN w.monthly_income ELSE 0 END,
         s.status,
         CASE WHEN s.status IN ('diusulkan', 'ditolak') THEN NULL ELSE 16800 END,
+        CASE WHEN s.status IN ('diusulkan', 'ditolak') THEN NULL ELSE 16800000000 END,
         CASE WHEN s.status IN ('diusulkan', 'ditolak') THEN 0
              WHEN s.status = 'dihentikan' THEN 16800 * 6 ELSE 16800 * 12 END,
+        CASE WHEN s.status IN ('diusulkan', 'ditolak') THEN 0
+             WHEN s.status = 'dihentikan' THEN 16800000000 * 6 ELSE 16800000000 * 12 END,
         make_date(y.year, 1, 1), make_date(y.year, 12, 31),
         CASE WHEN s.status IN ('aktif', 'berakhir', 'dihentikan') THEN lpad(w.id::text, 11, '0') ELSE '' END,
         CASE WHEN s.status = 'dihentikan' THEN 'mengundurkan_diri' ELSE '' END,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import BinaryIO
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,7 +26,15 @@ from openpyxl.styles import Font
 from importer.exports import safe_cell
 from participants.models import WorkerType
 
-from .models import BpjsExport, Enrollment, EnrollmentStatus, PremiumRate, ProgramYear
+from .models import (
+    MICRO,
+    BpjsExport,
+    Enrollment,
+    EnrollmentStatus,
+    PremiumRate,
+    ProgramYear,
+    WageBase,
+)
 from .services import (
     _record_moves_bulk,
     ensure_year_open,
@@ -74,6 +83,22 @@ def _ordered(enrollments: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     return enrollments.select_related(
         "worker", "worker__kelurahan__kecamatan", "worker__segment"
     ).order_by("worker__kelurahan__code", "worker__full_name", "pk")
+
+
+def _exact(micro: int | None) -> Decimal | int:
+    """An exact amount (millionths of a rupiah) as the number BPJS computes, fraction kept."""
+    if micro is None:
+        return 0
+    value = Decimal(micro) / MICRO
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _pu_wage(program_year: ProgramYear, enrollment: Enrollment) -> Decimal | int:
+    """The PU contribution base: the year's UMK (with its cents) or the declared wage."""
+    if program_year.pu_wage_base == WageBase.UMK:
+        umk = Decimal(program_year.umk)
+        return int(umk) if umk == umk.to_integral_value() else umk
+    return enrollment.declared_wage
 
 
 def export_submitted(program_year: ProgramYear, stream) -> int:
@@ -131,11 +156,11 @@ def write_workbook(program_year: ProgramYear, enrollments: Iterable[Enrollment],
                 safe_cell(worker.phone),
                 enrollment.worker_type,
                 safe_cell(worker.segment.name),
-                enrollment.declared_wage if is_pu else bpu_bracket,
+                _pu_wage(program_year, enrollment) if is_pu else bpu_bracket,
                 enrollment.get_risk_class_display() if is_pu else "",
                 "JKK, JKM",
                 enrollment.coverage_start.strftime("%d-%m-%Y"),
-                enrollment.monthly_premium or 0,
+                _exact(enrollment.monthly_premium_micro),
                 enrollment.pk,
             ]
         )

@@ -21,6 +21,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -39,8 +40,9 @@ from .models import (
     ProgramYear,
     ProgramYearStatus,
     QuotaTarget,
+    WageBase,
 )
-from .premiums import monthly_premium, months_in_year
+from .premiums import MICRO, monthly_premium, months_in_year, round_rupiah, wage_base_sen
 from .services import program_year_copy_rates
 
 DEFAULT_WORKERS = 15_000
@@ -79,6 +81,9 @@ BPU_SEGMENTS = {
     "kreator-konten": 3, "siswa": 3, "difabel": 3, "pemuka-agama": 8, "kim": 3,
     "karang-taruna": 6, "lainnya": 4,
 }  # fmt: skip
+# The PU wage base of the demo years: UMK Kota Madiun 2023 (DOMAIN.md), the figure the city's
+# 0,54 % × UMK = Rp 11.827,168 per person-month comes from.
+DEMO_UMK = Decimal("2190216.37")
 PU_RISK = {"sangat_rendah": 45, "rendah": 35, "sedang": 15, "tinggi": 5}
 LEFT_REASONS = {
     "meninggal": 25,
@@ -346,6 +351,8 @@ class DemoSeeder:
             if source:
                 program_year_copy_rates(program_year=program_year, source=source)
         program_year.status = status
+        program_year.pu_wage_base = WageBase.UMK
+        program_year.umk = DEMO_UMK
         program_year.save()
         return program_year
 
@@ -375,7 +382,8 @@ class DemoSeeder:
     def _size_budget(self, program_year: ProgramYear, pu_monthly_average: int) -> None:
         pu, bpu = self.targets[program_year]
         bpu_rate = PremiumRate.objects.get(program_year=program_year, worker_type=WorkerType.BPU)
-        need = 12 * (bpu * monthly_premium(rate=bpu_rate) + pu * pu_monthly_average)
+        exact = 12 * (bpu * monthly_premium(rate=bpu_rate) + pu * pu_monthly_average)
+        need = -(-exact // MICRO)  # whole rupiah, rounded up
         # Round up to the next Rp 10 million, as an APBD line would be.
         program_year.budget = -(-need // 10_000_000) * 10_000_000
         program_year.save()
@@ -518,7 +526,10 @@ class DemoSeeder:
 
         def monthly(year: ProgramYear, person: Person) -> int:
             key = (person.worker_type, person.risk_class)
-            return monthly_premium(rate=rates[year.pk][key], wage=person.wage)
+            wage_sen = 0
+            if person.worker_type == WorkerType.PU:
+                wage_sen = wage_base_sen(program_year=year, declared_wage=person.wage)
+            return monthly_premium(rate=rates[year.pk][key], wage_sen=wage_sen)
 
         pu_monthly = [monthly(current, p) for p in people if p.worker_type == WorkerType.PU]
         average = sum(pu_monthly) // len(pu_monthly) if pu_monthly else 0
@@ -563,9 +574,10 @@ class DemoSeeder:
             )
             rows.append(
                 (pk, person.id, year.pk, person.worker_type, person.risk_class,
-                 person.wage if person.worker_type == WorkerType.PU else 0, status, premium,
-                 cost, start, end, kpj, reason, "seed_demo", changed, False, "", None,
-                 renewed, changed, None, person.segment_id, person.kelurahan_id)
+                 person.wage if person.worker_type == WorkerType.PU else 0, status,
+                 None if premium is None else round_rupiah(premium), premium,
+                 round_rupiah(cost), cost, start, end, kpj, reason, "seed_demo", changed, False,
+                 "", None, renewed, changed, None, person.segment_id, person.kelurahan_id)
             )  # fmt: skip
             counts[year.year][status] = counts[year.year].get(status, 0) + 1
             if had_cover:
@@ -640,11 +652,11 @@ class DemoSeeder:
             Enrollment,
             [
                 "id", "worker_id", "program_year_id", "worker_type", "risk_class",
-                "declared_wage", "status", "monthly_premium", "committed_amount",
-                "coverage_start", "coverage_end", "kpj_number", "termination_reason",
-                "status_note", "status_changed_at", "quota_override", "quota_override_reason",
-                "quota_override_by_id", "renewed_from_id", "created_at", "created_by_id",
-                "segment_id", "kelurahan_id",
+                "declared_wage", "status", "monthly_premium", "monthly_premium_micro",
+                "committed_amount", "committed_micro", "coverage_start", "coverage_end",
+                "kpj_number", "termination_reason", "status_note", "status_changed_at",
+                "quota_override", "quota_override_reason", "quota_override_by_id",
+                "renewed_from_id", "created_at", "created_by_id", "segment_id", "kelurahan_id",
             ],
             rows,
         )  # fmt: skip
@@ -688,7 +700,8 @@ class DemoSeeder:
         last_month = self.as_of.month - 1
         for year, months in ((previous, range(1, 13)), (current, range(1, last_month + 1))):
             for month in months:
-                count, amount = totals.get((year.year, month), (0, 0))
+                count, exact = totals.get((year.year, month), (0, 0))
+                amount = round_rupiah(exact)  # BPJS rounds the bill's total
                 paid = year == previous or month < last_month
                 paid_on = (
                     datetime.date(year.year + (month == 12), month % 12 + 1, 10) if paid else None
@@ -721,7 +734,7 @@ class DemoSeeder:
                 continue
             lines.append(
                 (line_pk, latest_pk, person.nik, f"{24_000_000_000 + person.id:011d}",
-                 premium, epk)
+                 round_rupiah(premium), epk)
             )  # fmt: skip
             line_pk += 1
         self.writer.write(

@@ -109,18 +109,22 @@ def _shorten_to_death(enrollments, *, reason: str) -> list[Enrollment]:
         if death < enrollment.coverage_start:
             # Died before cover began: no month of it was used.
             enrollment.coverage_end = enrollment.coverage_start
-            enrollment.committed_amount = 0
+            enrollment.set_cost(0)
         else:
             enrollment.coverage_end = death
-            enrollment.committed_amount = coverage_cost(
-                monthly=enrollment.monthly_premium or 0,
-                start=enrollment.coverage_start,
-                end=death,
-                program_year=enrollment.program_year,
+            enrollment.set_cost(
+                coverage_cost(
+                    monthly=enrollment.monthly_premium_micro or 0,
+                    start=enrollment.coverage_start,
+                    end=death,
+                    program_year=enrollment.program_year,
+                )
             )
         enrollment.status_note = _joined(reason, note)
         enrollment.full_clean()
-        enrollment.save(update_fields=["coverage_end", "committed_amount", "status_note"])
+        enrollment.save(
+            update_fields=["coverage_end", "committed_amount", "committed_micro", "status_note"]
+        )
         changed.append(enrollment)
     return changed
 

@@ -23,6 +23,7 @@ from participants.validators import parse_nik
 from siaga.formatting import rupiah
 
 from .models import EligibilityRequirement, Enrollment, ProgramYear
+from .premiums import default_coverage_start
 
 # A DTKS/DTSEN answer is re-checked after a year: the register changes during the year (BPS
 # re-ranks desil every 3 months).
@@ -236,7 +237,10 @@ def enrollment_eligibility(
     """
     result = Eligibility()
     worker_type = worker_type or worker.worker_type
-    start = coverage_start or program_year.coverage_start
+    # Without a start: the day a proposal made today would start (premiums.default_coverage_start).
+    start = coverage_start or default_coverage_start(
+        program_year=program_year, today=timezone.localdate()
+    )
 
     try:
         parse_nik(worker.nik)

@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from importer.admin import UploadForm as SpreadsheetUploadForm
-from participants.models import WorkerType
 
 from .claims import claim_check
 from .eligibility import enrollment_eligibility
@@ -20,6 +19,7 @@ from .models import (
     QuotaTarget,
     TerminationReason,
 )
+from .services import coverage_start_for
 
 
 class ProgramYearForm(forms.ModelForm):
@@ -90,8 +90,14 @@ class EnrollmentProposeForm(forms.ModelForm):
         self.fields["program_year"].queryset = ProgramYear.objects.open()
         self.fields["coverage_start"].required = False
         self.fields["coverage_end"].required = False
-        self.fields["coverage_start"].help_text = _("Empty: the year's default.")
+        self.fields["coverage_start"].help_text = _(
+            "Empty: the year's start, or the first day of next month once the year has begun. "
+            "Not in the past."
+        )
         self.fields["coverage_end"].help_text = _("Empty: the year's default.")
+        self.fields["risk_class"].help_text = _(
+            "Wage earners (PU) only. Empty: the default risk class of the worker's segment."
+        )
 
     def _post_clean(self):
         # The service builds and validates the instance; the form only checks the inputs.
@@ -102,21 +108,42 @@ class EnrollmentProposeForm(forms.ModelForm):
         worker, year = data.get("worker"), data.get("program_year")
         if not worker or not year:
             return data
-        start = data.get("coverage_start") or year.coverage_start
+        try:
+            start = coverage_start_for(program_year=year, chosen=data.get("coverage_start"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
+            return data
         result = enrollment_eligibility(worker=worker, program_year=year, coverage_start=start)
         if not result.is_eligible:
             raise result.as_validation_error()
         # Shown to staff once the proposal is saved (a missing DTKS check, no heirs, …).
         self.eligibility_warnings = result.warnings
-        if worker.worker_type == WorkerType.PU and not data.get("risk_class"):
-            self.add_error(
-                "risk_class",
-                ValidationError(
-                    _("Choose the risk class of a wage earner's (PU) work."),
-                    code="risk_class_missing",
-                ),
-            )
         return data
+
+
+class EnrollmentRiskClassForm(forms.ModelForm):
+    """The change page of a proposed PU enrollment: its risk class may still change
+    (``services.enrollment_set_risk_class``); verification freezes it with the premium."""
+
+    risk_class_reason = forms.CharField(
+        label=_("reason for the risk class"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Enrollment
+        fields = ["risk_class"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "risk_class" in self.fields:
+            self.fields["risk_class"].required = True
+
+    def _post_clean(self):
+        # The service validates and saves; the form only checks the input.
+        pass
 
 
 class ReasonForm(forms.Form):

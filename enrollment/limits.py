@@ -7,10 +7,12 @@ Counts and sums run in SQL; PostgreSQL answers them from a covering index (migra
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,15 +20,34 @@ from participants.models import Worker, WorkerType
 from siaga.formatting import number
 
 from .models import QUOTA_STATUSES, Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
-from .premiums import coverage_cost, monthly_premium, rate_for
+from .premiums import (
+    MICRO,
+    coverage_cost,
+    default_coverage_start,
+    monthly_premium,
+    rate_for,
+    round_rupiah,
+    wage_base_sen,
+)
 
 
-def year_committed(program_year: ProgramYear, *, exclude: Enrollment | None = None) -> int:
-    """Rupiah the year's enrollments are committed to (each one's frozen cost)."""
+def year_committed_micro(program_year: ProgramYear, *, exclude: Enrollment | None = None) -> int:
+    """The year's exact commitment in millionths of a rupiah (each enrollment's frozen cost).
+
+    Budget checks compare this exact sum with the budget; figures show it rounded once."""
     qs = Enrollment.objects.filter(program_year=program_year)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    return qs.aggregate(total=Sum("committed_amount"))["total"] or 0
+    return qs.aggregate(total=Sum("committed_micro"))["total"] or 0
+
+
+def year_committed(program_year: ProgramYear, *, exclude: Enrollment | None = None) -> int:
+    """Rupiah the year's enrollments are committed to: the exact sum rounded half up."""
+    return round_rupiah(year_committed_micro(program_year, exclude=exclude))
+
+
+def fits_budget(program_year: ProgramYear, committed_micro: int, cost_micro: int) -> bool:
+    return committed_micro + cost_micro <= program_year.budget * MICRO
 
 
 def quota_counts(quota: QuotaTarget, worker: Worker, worker_type: str) -> bool:
@@ -70,8 +91,9 @@ def quota_used(
 def enrollment_price(
     enrollment: Enrollment, program_year: ProgramYear, rates: dict | None = None
 ) -> tuple[int, int]:
-    """(monthly premium, cost to the year) of an enrollment at the year's rate, as
-    verification freezes them. ``rates`` caches the year's rate rows between calls."""
+    """(monthly premium, cost to the year) of an enrollment at the year's rate and wage base,
+    exact in millionths of a rupiah, as verification freezes them. ``rates`` caches the
+    year's rate rows between calls."""
     rates = {} if rates is None else rates
     key = (enrollment.worker_type, enrollment.risk_class)
     if key not in rates:
@@ -80,7 +102,10 @@ def enrollment_price(
             worker_type=enrollment.worker_type,
             risk_class=enrollment.risk_class,
         )
-    monthly = monthly_premium(rate=rates[key], wage=enrollment.declared_wage)
+    wage_sen = 0
+    if enrollment.worker_type == WorkerType.PU:
+        wage_sen = wage_base_sen(program_year=program_year, declared_wage=enrollment.declared_wage)
+    monthly = monthly_premium(rate=rates[key], wage_sen=wage_sen)
     cost = coverage_cost(
         monthly=monthly,
         start=enrollment.coverage_start,
@@ -102,8 +127,13 @@ class YearRoom:
 
     PENDING = (EnrollmentStatus.PROPOSED, *QUOTA_STATUSES)
 
-    def __init__(self, program_year: ProgramYear) -> None:
+    def __init__(self, program_year: ProgramYear, *, today: datetime.date | None = None) -> None:
         self.program_year = program_year
+        # Proposals made today start on this day (the first of next month once the year
+        # has begun), are priced for the months from it and age-checked on it.
+        self.start = default_coverage_start(
+            program_year=program_year, today=today or timezone.localdate()
+        )
         self.rates: dict = {}
         self.quotas = list(
             QuotaTarget.objects.filter(program_year=program_year).select_related(
@@ -111,7 +141,7 @@ class YearRoom:
             )
         )
         self.used = {q.pk: quota_used(q, statuses=self.PENDING) for q in self.quotas}
-        self.spent = year_committed(program_year)
+        self.spent = year_committed_micro(program_year)  # exact, millionths of a rupiah
         proposed = Enrollment.objects.filter(
             program_year=program_year, status=EnrollmentStatus.PROPOSED
         ).only("worker_type", "risk_class", "declared_wage", "coverage_start", "coverage_end")
@@ -122,19 +152,28 @@ class YearRoom:
                 continue  # no rate yet: verification will refuse it anyway
 
     def candidate(self, worker: Worker, *, risk_class: str = "") -> Enrollment:
-        """The unsaved enrollment a proposal for ``worker`` would create (year defaults)."""
+        """The unsaved enrollment a proposal for ``worker`` would create: coverage from
+        ``self.start`` to the year's end; a PU worker's risk class is ``risk_class`` or else
+        their segment's default."""
         is_pu = worker.worker_type == WorkerType.PU
+        if is_pu and not risk_class:
+            risk_class = worker.segment.default_risk_class
         enrollment = Enrollment(
             worker=worker,
             program_year=self.program_year,
             worker_type=worker.worker_type,
             risk_class=risk_class if is_pu else "",
             declared_wage=(worker.monthly_income or 0) if is_pu else 0,  # unknown: no wage
-            coverage_start=self.program_year.coverage_start,
+            coverage_start=self.start,
             coverage_end=self.program_year.coverage_end,
         )
         enrollment.take_worker_place(worker)
         return enrollment
+
+    @property
+    def ended(self) -> bool:
+        """The year's coverage is over: a proposal made now would start after it."""
+        return self.start > self.program_year.coverage_end
 
     def cost(self, enrollment: Enrollment) -> int:
         return enrollment_price(enrollment, self.program_year, self.rates)[1]
@@ -154,7 +193,8 @@ class YearRoom:
         return ""
 
     def budget_refusal(self, cost: int) -> str:
-        if self.spent + cost <= self.program_year.budget:
+        """Why a proposal costing ``cost`` (exact) does not fit the budget, or ""."""
+        if fits_budget(self.program_year, self.spent, cost):
             return ""
         return gettext("The %(year)s budget is used up.") % {"year": self.program_year.year}
 
@@ -166,6 +206,8 @@ class YearRoom:
 
 
 def budget_error(program_year: ProgramYear, committed: int, cost: int) -> ValidationError:
+    """The refusal of a cost (exact, millionths of a rupiah) over the exact commitment."""
+    left = max(program_year.budget * MICRO - committed, 0)
     return ValidationError(
         _(
             "Not enough budget: this enrollment costs Rp %(cost)s but only Rp %(left)s of "
@@ -173,8 +215,8 @@ def budget_error(program_year: ProgramYear, committed: int, cost: int) -> Valida
         ),
         code="budget_exceeded",
         params={
-            "cost": number(cost),
-            "left": number(max(program_year.budget - committed, 0)),
+            "cost": number(round_rupiah(cost)),
+            "left": number(left // MICRO),
             "year": program_year.year,
         },
     )
@@ -190,9 +232,10 @@ def budget_below_use_error(
     over-committed); None when the budget covers what is committed or a reason is given."""
     if program_year.pk is None:
         return None
-    committed = year_committed(program_year)
-    if budget >= committed or reason.strip():
+    committed_micro = year_committed_micro(program_year)
+    if budget * MICRO >= committed_micro or reason.strip():
         return None
+    committed = round_rupiah(committed_micro)
     return ValidationError(
         _(
             "Rp %(budget)s is below the Rp %(committed)s already committed for %(year)s. "

@@ -15,12 +15,26 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Kecamatan, Kelurahan, Segment, Worker, WorkerType
+from participants.models import Kecamatan, Kelurahan, RiskClass, Segment, Worker, WorkerType
 
 ELEVEN_DIGITS = r"^[0-9]{11}$"
+# Exact premium amounts are kept in millionths of a rupiah (see Enrollment.monthly_premium_micro).
+MICRO = 1_000_000
+
+
+def _micro(rupiah_field: str) -> Cast:
+    return Cast(rupiah_field, models.BigIntegerField()) * MICRO
+
+
+def round_rupiah(micro: int) -> int:
+    """Millionths of a rupiah to whole rupiah, halves up (as BPJS rounds an invoice total)."""
+    return (micro + MICRO // 2) // MICRO
+
+
 kpj_validator = RegexValidator(ELEVEN_DIGITS, _("A KPJ number is 11 digits."), code="kpj_format")
 
 
@@ -28,6 +42,13 @@ class ProgramYearStatus(models.TextChoices):
     PLANNING = "perencanaan", _("Planning")
     RUNNING = "berjalan", _("Running")
     CLOSED = "ditutup", _("Closed")
+
+
+class WageBase(models.TextChoices):
+    """What a wage earner's (PU) premium is a percentage of (docs/enrollment.md, "PU wage base")."""
+
+    UMK = "umk", _("The year's UMK (minimum wage of Kota Madiun)")
+    DECLARED = "upah", _("Each worker's declared wage")
 
 
 class ProgramYearQuerySet(models.QuerySet):
@@ -66,6 +87,26 @@ class ProgramYear(models.Model):
             "participants up to 65, Permenaker 5/2021)."
         ),
     )
+    # PU premium base: the city pays its PU participants on the UMK (DOMAIN.md); a year may
+    # instead price each worker's declared wage.
+    pu_wage_base = models.CharField(
+        _("PU wage base"),
+        max_length=4,
+        choices=WageBase.choices,
+        default=WageBase.UMK,
+        help_text=_("What the PU premium percentages are applied to."),
+    )
+    umk = models.DecimalField(
+        _("UMK (Rp per month)"),
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "The year's minimum wage of Kota Madiun with its cents, e.g. 2190216.37; the PU "
+            "premium base when the wage base is the UMK."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     # Why the budget was set below what the year had already committed (see
     # services.program_year_set_budget); kept in the audit trail with each change.
@@ -92,6 +133,10 @@ class ProgramYear(models.Model):
             models.CheckConstraint(
                 condition=Q(max_age__gte=F("min_age")), name="programyear_age_order"
             ),
+            models.CheckConstraint(
+                condition=Q(pu_wage_base__in=WageBase.values), name="programyear_wage_base_valid"
+            ),
+            models.CheckConstraint(condition=Q(umk__gte=0), name="programyear_umk_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +160,11 @@ class ProgramYear(models.Model):
             errors["max_age"] = ValidationError(
                 _("The maximum age is below the minimum age."), code="age_order"
             )
+        in_use = self.status != ProgramYearStatus.PLANNING
+        if self.pu_wage_base == WageBase.UMK and in_use and not self.umk:
+            errors["umk"] = ValidationError(
+                _("Enter the year's UMK: PU premiums are computed on it."), code="umk_missing"
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -129,16 +179,6 @@ class ProgramYear(models.Model):
     @property
     def last_day(self) -> datetime.date:
         return datetime.date(self.year, 12, 31)
-
-
-class RiskClass(models.TextChoices):
-    """Work risk classes of PP 44/2015 Lampiran I (JKK contribution for wage earners)."""
-
-    VERY_LOW = "sangat_rendah", _("Very low")
-    LOW = "rendah", _("Low")
-    MEDIUM = "sedang", _("Medium")
-    HIGH = "tinggi", _("High")
-    VERY_HIGH = "sangat_tinggi", _("Very high")
 
 
 class PremiumRate(models.Model):
@@ -415,12 +455,27 @@ class Enrollment(models.Model):
         _("monthly premium (Rp)"),
         null=True,
         blank=True,
-        help_text=_("Frozen from the year's rate when verified."),
+        help_text=_("Frozen from the year's rate when verified, rounded to the rupiah."),
+    )
+    # The exact amounts in millionths of a rupiah (rate % with 2 decimals × a wage base with
+    # cents is exact in 10^-6 rupiah): BPJS rounds only the invoice total, so sums are taken
+    # exactly and rounded once (docs/enrollment.md, "Rounding rule"). The rupiah fields above
+    # are these rounded half up, for display; the database keeps the two in step.
+    monthly_premium_micro = models.PositiveBigIntegerField(
+        _("exact monthly premium (millionths of a rupiah)"),
+        null=True,
+        blank=True,
+        help_text=_("Exact premium per month: Rp 11.827,168398 is 11827168398."),
     )
     committed_amount = models.PositiveBigIntegerField(
         _("cost to the year (Rp)"),
         default=0,
         help_text=_("Monthly premium × months of coverage inside the year."),
+    )
+    committed_micro = models.PositiveBigIntegerField(
+        _("exact cost to the year (millionths of a rupiah)"),
+        default=0,
+        help_text=_("Exact monthly premium × months of coverage inside the year."),
     )
     coverage_start = models.DateField(_("coverage start"))
     coverage_end = models.DateField(_("coverage end"))
@@ -516,6 +571,23 @@ class Enrollment(models.Model):
                 condition=~Q(status__in=QUOTA_STATUSES) | Q(monthly_premium__isnull=False),
                 name="enrollment_priced_when_verified",
             ),
+            # The rupiah fields are the exact ones rounded half up: a - 0.5 <= exact < a + 0.5.
+            # (Cast: model validation puts the value in as a literal PostgreSQL types int4.)
+            models.CheckConstraint(
+                condition=Q(
+                    committed_micro__gte=_micro("committed_amount") - MICRO // 2,
+                    committed_micro__lt=_micro("committed_amount") + MICRO // 2,
+                ),
+                name="enrollment_committed_exact_rounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_premium__isnull=True, monthly_premium_micro__isnull=True)
+                | Q(
+                    monthly_premium_micro__gte=_micro("monthly_premium") - MICRO // 2,
+                    monthly_premium_micro__lt=_micro("monthly_premium") + MICRO // 2,
+                ),
+                name="enrollment_premium_exact_rounds",
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.ENDED])
                 | ~Q(kpj_number=""),
@@ -540,6 +612,16 @@ class Enrollment(models.Model):
         worker = worker or self.worker
         self.segment_id = worker.segment_id
         self.kelurahan_id = worker.kelurahan_id
+
+    def set_price(self, *, monthly_micro: int | None, cost_micro: int) -> None:
+        """Record the exact monthly premium and cost with their rupiah roundings."""
+        self.monthly_premium_micro = monthly_micro
+        self.monthly_premium = None if monthly_micro is None else round_rupiah(monthly_micro)
+        self.set_cost(cost_micro)
+
+    def set_cost(self, cost_micro: int) -> None:
+        self.committed_micro = cost_micro
+        self.committed_amount = round_rupiah(cost_micro)
 
 
 class EnrollmentEvent(models.Model):

@@ -57,6 +57,12 @@ def enrollments_renew(
         Enrollment.objects.filter(program_year=to_year).values_list("worker_id", flat=True)
     )
     room = YearRoom(to_year)
+    if room.ended:
+        raise ValidationError(
+            _("Coverage in %(year)s ends on %(date)s: a proposal made now cannot start in it."),
+            code="coverage_over",
+            params={"year": to_year.year, "date": to_year.coverage_end.strftime("%d-%m-%Y")},
+        )
     sources = (
         Enrollment.objects.filter(program_year=from_year, status__in=RENEWAL_SOURCE_STATUSES)
         .select_related("worker", "worker__kelurahan", "worker__segment")
@@ -70,8 +76,13 @@ def enrollments_renew(
             report.already.append(worker)
             continue
         # Heirs only add a warning, which renewal does not show: skip that query per worker.
+        # Age is judged on the day the renewed cover starts (room.start).
         eligibility = enrollment_eligibility(
-            worker=worker, program_year=to_year, enrolled=False, has_heirs=True
+            worker=worker,
+            program_year=to_year,
+            coverage_start=room.start,
+            enrolled=False,
+            has_heirs=True,
         )
         if not eligibility.is_eligible:
             report.not_renewed.append((worker, "; ".join(str(f) for f in eligibility.errors)))

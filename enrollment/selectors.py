@@ -18,6 +18,7 @@ from .models import (
     ProgramYear,
     QuotaTarget,
 )
+from .premiums import round_rupiah
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,17 @@ RECONCILIATION_SHOWN = 1000
 @dataclass
 class Reconciliation:
     invoice: PremiumInvoice
+    covered_count: int  # enrollments covered that month (what BPJS should bill)
+    expected_amount: int  # their exact premiums summed, rounded once as BPJS rounds the bill
     billed_not_active_count: int
     active_not_billed_count: int
     billed_not_active: list[InvoiceLine]  # the first RECONCILIATION_SHOWN by NIK
     active_not_billed: list[Enrollment]
+
+    @property
+    def amount_difference(self) -> int:
+        """Billed minus expected, in rupiah: 0 when the bill is exactly what Siaga expects."""
+        return self.invoice.amount - self.expected_amount
 
 
 def _first_by_nik(differences: QuerySet, nik_field: str, limit: int) -> tuple[int, list[int]]:
@@ -152,6 +160,7 @@ def invoice_reconciliation(
 ) -> Reconciliation:
     """Who BPJS billed without active cover, and who was covered but not billed, that month."""
     covered = covered_in_month(invoice.program_year, invoice.month)
+    expected = covered.order_by().aggregate(n=Count("pk"), total=Sum("monthly_premium_micro"))
     # NOT EXISTS (an anti-join) rather than NOT IN: PostgreSQL plans it as a hash anti-join
     # however many participants the invoice has.
     billed_not_active = InvoiceLine.objects.filter(invoice=invoice).exclude(
@@ -163,6 +172,8 @@ def invoice_reconciliation(
     active_count, active_ids = _first_by_nik(active_not_billed, "worker__nik", limit)
     return Reconciliation(
         invoice=invoice,
+        covered_count=expected["n"],
+        expected_amount=round_rupiah(expected["total"] or 0),
         billed_not_active_count=billed_count,
         active_not_billed_count=active_count,
         billed_not_active=list(

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from importer.bulk import filter_in
@@ -31,9 +32,10 @@ from .limits import (
     budget_below_use_error,
     budget_error,
     enrollment_price,
+    fits_budget,
     quota_counts,
     quota_used,
-    year_committed,
+    year_committed_micro,
 )
 from .models import (
     Enrollment,
@@ -41,10 +43,12 @@ from .models import (
     EnrollmentStatus,
     ProgramYear,
     QuotaTarget,
+    RiskClass,
     TerminationReason,
+    WageBase,
     kpj_validator,
 )
-from .premiums import coverage_cost
+from .premiums import coverage_cost, default_coverage_start
 
 S = EnrollmentStatus
 # Rows per INSERT in bulk writes: each statement also refreshes the dashboard summary for
@@ -172,9 +176,15 @@ def enrollment_propose(
     reason: str = "",
     renewed_from: Enrollment | None = None,
 ) -> Enrollment:
-    """Propose ``worker`` for ``program_year`` (status diusulkan) if they are eligible."""
+    """Propose ``worker`` for ``program_year`` (status diusulkan) if they are eligible.
+
+    Coverage starts on ``coverage_start`` when staff choose one (never before today), else
+    on the year's start while it is ahead, else on the first day of next month
+    (``premiums.default_coverage_start``); age is judged on that day. A wage earner (PU)
+    gets ``risk_class`` or, without one, their segment's default risk class.
+    """
     ensure_year_open(program_year)
-    start = coverage_start or program_year.coverage_start
+    start = coverage_start_for(program_year=program_year, chosen=coverage_start)
     eligibility = enrollment_eligibility(
         worker=worker, program_year=program_year, coverage_start=start
     )
@@ -182,10 +192,12 @@ def enrollment_propose(
         raise eligibility.as_validation_error()
     is_pu = worker.worker_type == WorkerType.PU
     if is_pu and not risk_class:
-        raise ValidationError(
-            _("Choose the risk class of a wage earner's (PU) work."), code="risk_class_missing"
-        )
-    if is_pu and not worker.monthly_income:  # NULL = unknown (e.g. not in the imported list)
+        risk_class = worker.segment.default_risk_class
+    if (
+        is_pu
+        and program_year.pu_wage_base == WageBase.DECLARED
+        and not worker.monthly_income  # NULL = unknown (e.g. not in the imported list)
+    ):
         raise ValidationError(
             _("A wage earner (PU) needs a declared monthly wage to price the premium."),
             code="wage_missing",
@@ -221,6 +233,67 @@ def enrollment_propose(
     return refuse_lost_race(
         lambda: _move(enrollment, S.PROPOSED, user=user, reason=reason), lost_race
     )
+
+
+def coverage_start_for(
+    *, program_year: ProgramYear, chosen: datetime.date | None, today: datetime.date | None = None
+) -> datetime.date:
+    """The coverage start of a proposal made ``today``: the date staff chose, which may not
+    lie in the past, or the default (the year's start while ahead, else next month's first).
+    Refused when the year's coverage is over by then."""
+    today = today or timezone.localdate()
+    if chosen is not None and chosen < today:
+        raise ValidationError(
+            {
+                "coverage_start": ValidationError(
+                    _("Coverage cannot start in the past (%(date)s); choose today or later."),
+                    code="coverage_start_past",
+                    params={"date": chosen.strftime("%d-%m-%Y")},
+                )
+            }
+        )
+    start = chosen or default_coverage_start(program_year=program_year, today=today)
+    if start > program_year.coverage_end:
+        raise ValidationError(
+            _("Coverage in %(year)s ends on %(date)s: a proposal made now cannot start in it."),
+            code="coverage_over",
+            params={
+                "year": program_year.year,
+                "date": program_year.coverage_end.strftime("%d-%m-%Y"),
+            },
+        )
+    return start
+
+
+@transaction.atomic
+def enrollment_set_risk_class(
+    *, enrollment: Enrollment, risk_class: str, user: AbstractBaseUser | None, reason: str = ""
+) -> Enrollment:
+    """Change a proposed PU enrollment's JKK risk class (verification freezes the premium,
+    so the class is fixed from then on). Recorded in the audit trail with the reason."""
+    locked = _lock(enrollment)
+    ensure_year_open(locked.program_year)
+    if locked.worker_type != WorkerType.PU:
+        raise ValidationError(
+            _("Only a wage earner (PU) enrollment has a risk class."), code="risk_class_not_pu"
+        )
+    if risk_class not in RiskClass.values:
+        raise ValidationError(_("Choose a risk class."), code="risk_class_missing")
+    if locked.status != S.PROPOSED:
+        raise ValidationError(
+            _(
+                "The risk class can be changed only until the enrollment is verified "
+                "(it is %(status)s)."
+            ),
+            code="risk_class_frozen",
+            params={"status": S(locked.status).label},
+        )
+    if locked.risk_class != risk_class:
+        locked.risk_class = risk_class
+        locked._change_reason = reason or gettext("Risk class changed")
+        locked.full_clean()
+        locked.save(update_fields=["risk_class"])
+    return _sync(enrollment, locked)
 
 
 @transaction.atomic
@@ -375,8 +448,9 @@ def enrollments_verify(
         used = {q.pk: quota_used(q) for q in quotas}
         # A proposal holds no money yet; whatever else was selected (and will be refused as
         # already verified or further on) keeps its committed money counted.
-        committed = year_committed(program_year) - sum(
-            e.committed_amount for e in locked if e.status == S.PROPOSED
+        # Exact, in millionths of a rupiah (premiums.MICRO).
+        committed = year_committed_micro(program_year) - sum(
+            e.committed_micro for e in locked if e.status == S.PROPOSED
         )
         rates: dict = {}
         done: list[Enrollment] = []
@@ -396,8 +470,7 @@ def enrollments_verify(
                 enrollment.quota_override = True
                 enrollment.quota_override_reason = override_quota_reason
                 enrollment.quota_override_by = user
-            enrollment.monthly_premium = monthly
-            enrollment.committed_amount = cost
+            enrollment.set_price(monthly_micro=monthly, cost_micro=cost)
             for quota in quotas:
                 if quota_counts(quota, enrollment.worker, enrollment.worker_type):
                     used[quota.pk] += 1
@@ -450,7 +523,7 @@ def _verify_check(
                 _("Only a supervisor may verify beyond the quota."),
                 code="quota_override_forbidden",
             )
-    if committed + cost > enrollment.program_year.budget:
+    if not fits_budget(enrollment.program_year, committed, cost):
         raise budget_error(enrollment.program_year, committed, cost)
     return monthly, cost, bool(full)
 
@@ -469,8 +542,8 @@ def _save_verified(
         enrollments,
         [
             "status", "status_note", "status_changed_at", "monthly_premium",
-            "committed_amount", "quota_override", "quota_override_reason", "quota_override_by",
-            "segment", "kelurahan",
+            "monthly_premium_micro", "committed_amount", "committed_micro", "quota_override",
+            "quota_override_reason", "quota_override_by", "segment", "kelurahan",
         ],
         batch_size=1000,
     )  # fmt: skip
@@ -593,7 +666,8 @@ def enrollments_activate(
     for queryset in filter_in(in_year, "id", [a.enrollment_id for a in activations]):
         locked.update((e.pk, e) for e in queryset.order_by("pk"))
     kpj_workers = kpj_holders(a.kpj_number for a in activations)
-    committed = year_committed(program_year) - sum(e.committed_amount for e in locked.values())
+    # Exact, in millionths of a rupiah (premiums.MICRO).
+    committed = year_committed_micro(program_year) - sum(e.committed_micro for e in locked.values())
 
     now = timezone.now()
     done: list[Enrollment] = []
@@ -609,7 +683,7 @@ def enrollments_activate(
                 )
             enrollment.program_year = program_year
             cost = _check_activation(enrollment, activation, kpj_workers)
-            if committed + cost > program_year.budget:
+            if not fits_budget(program_year, committed, cost):
                 raise budget_error(program_year, committed, cost)
         except ValidationError as exc:
             raise ActivationRefused(exc, enrollment_id=activation.enrollment_id) from None
@@ -617,14 +691,16 @@ def enrollments_activate(
         kpj_workers.setdefault(activation.kpj_number.strip(), set()).add(enrollment.worker_id)
         enrollment.kpj_number = activation.kpj_number.strip()
         enrollment.coverage_start = activation.coverage_start
-        enrollment.committed_amount = cost
+        enrollment.set_cost(cost)
         enrollment.status = S.ACTIVE
         enrollment.status_note = reason
         enrollment.status_changed_at = now
         done.append(enrollment)
 
-    fields = ["kpj_number", "coverage_start", "committed_amount", "status", "status_note"]
-    Enrollment.objects.bulk_update(done, [*fields, "status_changed_at"], batch_size=1000)
+    fields = ["kpj_number", "coverage_start", "committed_amount", "committed_micro", "status"]
+    Enrollment.objects.bulk_update(
+        done, [*fields, "status_note", "status_changed_at"], batch_size=1000
+    )
     _record_moves_bulk(
         done, S.SUBMITTED, S.ACTIVE, at=now, by=user_or_none(user), reason=reason,
         history_type="~",
@@ -654,7 +730,7 @@ def _check_activation(
     if kpj_workers.get(kpj, set()) - {enrollment.worker_id}:
         raise kpj_taken_error(kpj)
     return coverage_cost(
-        monthly=enrollment.monthly_premium,
+        monthly=enrollment.monthly_premium_micro,
         start=activation.coverage_start,
         end=enrollment.coverage_end,
         program_year=enrollment.program_year,
@@ -695,24 +771,30 @@ def enrollment_terminate(
     """Stop an enrollment early (dihentikan) for one of ``TerminationReason``.
 
     An active enrollment keeps the months it was covered (coverage now ends on
-    ``effective_date``); one that never became active costs nothing and frees its place.
+    ``effective_date``); one that never became active, or whose termination takes effect
+    before its coverage started, costs nothing and frees its place.
     """
     if termination_reason not in TerminationReason.values:
         raise ValidationError(_("Choose a termination reason."), code="termination_reason")
     locked = _lock(enrollment)
     _check_move(locked, S.TERMINATED)
     effective = effective_date or timezone.localdate()
-    if locked.status == S.ACTIVE:
-        end = min(max(effective, locked.coverage_start), locked.coverage_end)
+    if locked.status == S.ACTIVE and effective >= locked.coverage_start:
+        end = min(effective, locked.coverage_end)
         locked.coverage_end = end
-        locked.committed_amount = coverage_cost(
-            monthly=locked.monthly_premium,
-            start=locked.coverage_start,
-            end=end,
-            program_year=locked.program_year,
+        locked.set_cost(
+            coverage_cost(
+                monthly=locked.monthly_premium_micro,
+                start=locked.coverage_start,
+                end=end,
+                program_year=locked.program_year,
+            )
         )
     else:
-        locked.committed_amount = 0
+        # Never covered: not active yet, or stopped before its coverage began.
+        if locked.status == S.ACTIVE:
+            locked.coverage_end = locked.coverage_start
+        locked.set_cost(0)
     locked.termination_reason = termination_reason
     _move(locked, S.TERMINATED, user=user, reason=reason)
     return _sync(enrollment, locked)
@@ -727,7 +809,7 @@ def enrollment_reject(
         raise ValidationError(_("Say why the enrollment is rejected."), code="reason_missing")
     locked = _lock(enrollment)
     _check_move(locked, S.REJECTED)
-    locked.committed_amount = 0
+    locked.set_cost(0)
     _move(locked, S.REJECTED, user=user, reason=reason.strip())
     return _sync(enrollment, locked)
 
@@ -761,7 +843,9 @@ def program_year_save(*, program_year: ProgramYear, user: AbstractBaseUser | Non
     if program_year.pk is not None:
         ProgramYear.objects.select_for_update().filter(pk=program_year.pk).first()
     reason = program_year.budget_below_use_reason.strip()
-    if program_year.pk is not None and program_year.budget >= year_committed(program_year):
+    if program_year.pk is not None and fits_budget(
+        program_year, year_committed_micro(program_year), 0
+    ):
         reason = ""  # not over-committed: nothing to explain
     error = budget_below_use_error(program_year, program_year.budget, reason)
     if error is not None:

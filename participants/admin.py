@@ -68,8 +68,8 @@ class NoStaffDeleteMixin:
 
 @admin.register(Segment)
 class SegmentAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
-    list_display = ["name", "code", "is_active", "sort_order"]
-    list_editable = ["is_active", "sort_order"]
+    list_display = ["name", "code", "default_risk_class", "is_active", "sort_order"]
+    list_editable = ["default_risk_class", "is_active", "sort_order"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 

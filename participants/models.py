@@ -111,6 +111,16 @@ class Kelurahan(models.Model):
         return self.name
 
 
+class RiskClass(models.TextChoices):
+    """Work risk classes of PP 44/2015 Lampiran I (JKK contribution for wage earners)."""
+
+    VERY_LOW = "sangat_rendah", _("Very low")
+    LOW = "rendah", _("Low")
+    MEDIUM = "sedang", _("Medium")
+    HIGH = "tinggi", _("High")
+    VERY_HIGH = "sangat_tinggi", _("Very high")
+
+
 class Segment(models.Model):
     """An occupation group the program targets (ojol, PKK, PKL, …); editable by staff."""
 
@@ -123,12 +133,30 @@ class Segment(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    # The JKK risk class a wage earner (PU) of this segment is proposed with; staff may change
+    # it per enrollment until verification (docs/enrollment.md, "PU risk class").
+    default_risk_class = models.CharField(
+        _("default PU risk class"),
+        max_length=16,
+        choices=RiskClass.choices,
+        default=RiskClass.VERY_LOW,
+        help_text=_(
+            "JKK risk class (PP 44/2015 Lampiran I) of a wage earner (PU) in this segment; "
+            "can be changed per enrollment until it is verified."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["sort_order", "name"]
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_risk_class__in=RiskClass.values),
+                name="segment_risk_class_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

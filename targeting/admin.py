@@ -33,6 +33,7 @@ from .models import (
     HeirFollowUp,
     ProposalBatch,
     ProposalItem,
+    ProposalSkip,
     TargetingRule,
 )
 from .resources import DtksResultImporter, HeirImporter
@@ -257,7 +258,6 @@ class TargetingRuleAdmin(admin.ModelAdmin):
                         program_year=rule.program_year,
                         worker_type=form.cleaned_data["worker_type"],
                         count=form.cleaned_data["count"],
-                        risk_class=form.cleaned_data["risk_class"],
                         user=request.user,
                     )
                 except ValidationError as exc:
@@ -360,6 +360,26 @@ def rule_snapshot_rows(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+class ProposalSkipInline(admin.TabularInline):
+    """Who the run passed over and why (issue 11: it skips and goes on)."""
+
+    model = ProposalSkip
+    fields = ["rank", "worker", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("skipped candidates (not proposed)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("worker")
+
+
 @admin.register(ProposalBatch)
 class ProposalBatchAdmin(ReadOnlyAdmin):
     list_display = [
@@ -383,7 +403,7 @@ class ProposalBatchAdmin(ReadOnlyAdmin):
         "created_by",
     ]
     fields = readonly_fields
-    inlines = [ProposalItemInline]
+    inlines = [ProposalItemInline, ProposalSkipInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_items=Count("items"))

@@ -4,7 +4,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enrollment.models import RiskClass
 from importer.admin import UploadForm
 from participants.models import WorkerType
 
@@ -56,20 +55,3 @@ class ProposeForm(forms.Form):
     count = forms.IntegerField(
         label=_("Number of candidates to propose"), min_value=1, max_value=5000
     )
-    risk_class = forms.ChoiceField(
-        label=_("Risk class (wage earners)"),
-        choices=[("", "---------"), *RiskClass.choices],
-        required=False,
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("worker_type") == WorkerType.PU and not data.get("risk_class"):
-            self.add_error(
-                "risk_class",
-                forms.ValidationError(
-                    _("Choose the risk class of a wage earner's (PU) work."),
-                    code="risk_class_missing",
-                ),
-            )
-        return data

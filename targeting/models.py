@@ -262,3 +262,27 @@ class ProposalItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} #{self.rank}"
+
+
+class ProposalSkip(models.Model):
+    """A candidate a "propose the top N" run passed over, with the reason (the run goes on)."""
+
+    batch = models.ForeignKey(
+        ProposalBatch, on_delete=models.PROTECT, related_name="skips", verbose_name=_("batch")
+    )
+    worker = models.ForeignKey(
+        Worker, on_delete=models.PROTECT, related_name="+", verbose_name=_("worker")
+    )
+    rank = models.PositiveIntegerField(_("rank"))
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        ordering = ["batch", "rank"]
+        verbose_name = _("skipped candidate")
+        verbose_name_plural = _("skipped candidates")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "rank"], name="proposalskip_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} #{self.rank}"

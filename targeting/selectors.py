@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 from dashboard.selectors import TargetingFigures, targeting_breakdown
 from enrollment.eligibility import requirement_filter
 from enrollment.models import Enrollment, ProgramYear
+from enrollment.premiums import default_coverage_start
 from enrollment.renewal import RENEWAL_SOURCE_STATUSES
 from participants.models import (
     DtksStatus,
@@ -81,7 +82,10 @@ def _city_kelurahan_ids() -> list[int]:
 
 
 def eligible_candidates(
-    program_year: ProgramYear, *, worker_type: str | None = None
+    program_year: ProgramYear,
+    *,
+    worker_type: str | None = None,
+    on: datetime.date | None = None,
 ) -> QuerySet[Worker]:
     """Active workers not yet in ``program_year`` who pass its eligibility rule.
 
@@ -90,7 +94,8 @@ def eligible_candidates(
     the year's ``EligibilityRequirement`` per worker type through ``requirement_filter``), so
     the list can be ranked and paginated by the database. Proposing still runs the real rule.
     """
-    start = program_year.coverage_start
+    # Age on the day a proposal made ``on`` would start (the first of next month mid-year).
+    start = default_coverage_start(program_year=program_year, today=on or timezone.localdate())
     youngest = shift_years(start, -program_year.min_age)
     oldest = shift_years(start, -(program_year.max_age + 1))
     qs = (
@@ -240,7 +245,7 @@ def ranked_candidates(
     """
     on = on or timezone.localdate()
     registered = Q(dtks_status=DtksStatus.REGISTERED)
-    qs = eligible_candidates(program_year, worker_type=worker_type)
+    qs = eligible_candidates(program_year, worker_type=worker_type, on=on)
     pending = _awaiting_renewal(program_year)
     if pending is not None:
         qs = qs.exclude(Exists(pending[1].filter(worker=OuterRef("pk"))))

@@ -3,7 +3,7 @@
 Proposals go through ``enrollment.services.enrollment_propose`` (the eligibility rule) under
 the same row lock on the program year that verification and renewal take, and stop at the
 year's quotas and budget through ``enrollment.limits.YearRoom``, the same count of what is
-already committed or proposed that renewal uses.
+already committed or proposed that renewal uses, priced from the real coverage start.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.limits import YearRoom
 from enrollment.models import Enrollment, ProgramYear
 from enrollment.services import enrollment_propose, ensure_year_open
-from participants.models import Worker, WorkerType
+from participants.models import Worker
 
-from .models import ProposalBatch, ProposalItem, TargetingRule
+from .models import ProposalBatch, ProposalItem, ProposalSkip, TargetingRule
 from .selectors import explain, ranked_candidates, rule_for
 
 
@@ -34,6 +34,10 @@ class ProposalOutcome:
     skipped: list[tuple[Worker, str]] = field(default_factory=list)
 
 
+# Refusals that hold for every candidate of the year: the run stops instead of skipping all.
+YEAR_WIDE_REFUSALS = {"umk_missing", "year_closed", "coverage_over"}
+
+
 @transaction.atomic
 def proposals_from_priority(
     *,
@@ -41,28 +45,39 @@ def proposals_from_priority(
     worker_type: str,
     count: int,
     user: AbstractBaseUser | None,
-    risk_class: str = "",
     on: datetime.date | None = None,
 ) -> ProposalOutcome:
     """Propose the ``count`` best-ranked candidates of ``worker_type`` who still fit.
 
-    Candidates are taken in rank order; one whose segment or kecamatan quota is full, or whom
-    the eligibility rule refuses, is skipped with the reason. Stops when ``count`` are
-    proposed, the type's overall quota is full, the next candidate would overrun the budget
-    (a cheaper one further down does not jump the queue), or the list ends.
-    The rule's weights are recorded on the batch; each proposal keeps its rank, score and
-    explanation.
+    Each proposal starts when a proposal made ``on`` starts (the year's start while ahead,
+    else the first of next month: ``enrollment.premiums.default_coverage_start``), is priced
+    for the months from there at the year's rate and wage base, and a PU candidate gets their
+    segment's default risk class (changeable on the enrollment until verification).
+    Candidates are taken in rank order; one who cannot be proposed (a full segment or
+    kecamatan quota, no declared wage where the year prices declared wages, no rate for
+    their risk class, refused by the eligibility rule) is skipped, the reason recorded in the
+    batch (``ProposalSkip``), and the run goes on. It stops when ``count`` are proposed, the
+    type's overall quota is full, the next candidate would overrun the budget (a cheaper one
+    further down does not jump the queue), a refusal holds for the whole year (no UMK), or
+    the list ends. The rule's weights are recorded on the batch; each proposal keeps its
+    rank, score and explanation.
     """
     if count < 1:
         raise ValidationError(_("Propose at least one candidate."), code="count_invalid")
-    if worker_type == WorkerType.PU and not risk_class:
-        raise ValidationError(
-            _("Choose the risk class of a wage earner's (PU) work."), code="risk_class_missing"
-        )
     # The lock every verification and renewal of the year queues on.
     program_year = ProgramYear.objects.select_for_update().get(pk=program_year.pk)
     ensure_year_open(program_year)
     on = on or timezone.localdate()
+    room = YearRoom(program_year, today=on)
+    if room.ended:
+        raise ValidationError(
+            _("Coverage in %(year)s ends on %(date)s: a proposal made now cannot start in it."),
+            code="coverage_over",
+            params={
+                "year": program_year.year,
+                "date": program_year.coverage_end.strftime("%d-%m-%Y"),
+            },
+        )
     rule = rule_for(program_year)
     batch = ProposalBatch.objects.create(
         program_year=program_year,
@@ -73,10 +88,15 @@ def proposals_from_priority(
         created_by=user if user is not None and user.is_authenticated else None,
     )
     outcome = ProposalOutcome(batch=batch)
-    room = YearRoom(program_year)
     candidates = ranked_candidates(
         program_year=program_year, rule=rule, worker_type=worker_type, on=on
     )
+    skips: list[ProposalSkip] = []
+
+    def skip(rank: int, worker: Worker, reason: str) -> None:
+        outcome.skipped.append((worker, reason))
+        skips.append(ProposalSkip(batch=batch, worker=worker, rank=rank, reason=reason))
+
     stopped = ""
     for rank, worker in _in_rank_order(candidates, outcome):
         if len(outcome.proposed) >= count:
@@ -85,31 +105,36 @@ def proposals_from_priority(
         if full is not None:
             stopped = gettext("The quota %(quota)s is full.") % {"quota": full}
             break
-        probe = room.candidate(worker, risk_class=risk_class)
+        probe = room.candidate(worker)
         try:
             cost = room.cost(probe)
         except ValidationError as exc:
-            stopped = "; ".join(exc.messages)  # no rate for the year: nobody else fits either
-            break
+            if exc.code in YEAR_WIDE_REFUSALS:
+                stopped = "; ".join(exc.messages)
+                break
+            skip(rank, worker, "; ".join(exc.messages))
+            continue
         reason = room.quota_refusal(worker)
         if reason:
-            outcome.skipped.append((worker, reason))
+            skip(rank, worker, reason)
             continue
         stopped = room.budget_refusal(cost)
         if stopped:
             # Rank order holds: a cheaper candidate further down does not jump the queue.
             break
         try:
-            enrollment = enrollment_propose(
-                worker=worker,
-                program_year=program_year,
-                user=user,
-                risk_class=probe.risk_class,
-                reason=gettext("Priority list, rank %(rank)d, score %(score)d")
-                % {"rank": rank, "score": worker.score},
-            )
+            with transaction.atomic():  # a refused proposal leaves nothing behind
+                enrollment = enrollment_propose(
+                    worker=worker,
+                    program_year=program_year,
+                    user=user,
+                    risk_class=probe.risk_class,
+                    coverage_start=probe.coverage_start,
+                    reason=gettext("Priority list, rank %(rank)d, score %(score)d")
+                    % {"rank": rank, "score": worker.score},
+                )
         except ValidationError as exc:
-            outcome.skipped.append((worker, "; ".join(exc.messages)))
+            skip(rank, worker, "; ".join(exc.messages))
             continue
         room.take(worker, cost)
         ProposalItem.objects.create(
@@ -123,7 +148,8 @@ def proposals_from_priority(
     else:
         if len(outcome.proposed) < count:
             stopped = gettext("The list of eligible candidates ended.")
-    batch.stopped_because = stopped
+    ProposalSkip.objects.bulk_create(skips)
+    batch.stopped_because = stopped[:255]
     batch.save(update_fields=["stopped_because"])
     return outcome
 

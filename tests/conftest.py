@@ -30,6 +30,7 @@ def reference_data(transactional_db):
 
     for module in (
         "participants.migrations.0002_reference_data",
+        "participants.migrations.0008_money_segment_risk_class",
         "enrollment.migrations.0002_default_rates",
     ):
         importlib.import_module(module).load(apps, None)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
+from participants.models import WorkerType
 from siaga.formatting import rupiah
 from siaga.pagination import EstimatedCountPaginator
 
@@ -24,6 +25,7 @@ from ..eligibility import enrollment_eligibility
 from ..forms import (
     BpjsActivationUploadForm,
     EnrollmentProposeForm,
+    EnrollmentRiskClassForm,
     OverrideForm,
     ReasonForm,
     TerminateForm,
@@ -32,6 +34,7 @@ from ..models import (
     Claim,
     Enrollment,
     EnrollmentEvent,
+    EnrollmentStatus,
 )
 from ..resources import BpjsActivationImporter
 from .common import CreatedByServiceMixin, report_bulk, report_results
@@ -216,7 +219,19 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
+        if self._risk_class_editable(request, obj):
+            return [f for f in self.readonly_fields if f != "risk_class"]
         return self.readonly_fields
+
+    def _risk_class_editable(self, request, obj: Enrollment | None) -> bool:
+        """A PU enrollment's risk class may change until it is verified (issue 11)."""
+        return (
+            obj is not None
+            and obj.worker_type == WorkerType.PU
+            and obj.status == EnrollmentStatus.PROPOSED
+            and not obj.program_year.is_closed
+            and self.has_change_permission(request, obj)
+        )
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -234,11 +249,20 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
                     },
                 )
             ]
+        if self._risk_class_editable(request, obj):
+            return [
+                *self.fieldsets[:3],
+                (_("Change the risk class"), {"fields": ["risk_class_reason"]}),
+                *self.fieldsets[3:],
+            ]
         return self.fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = EnrollmentProposeForm
+            kwargs["fields"] = None
+        elif self._risk_class_editable(request, obj):
+            kwargs["form"] = EnrollmentRiskClassForm
             kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
@@ -261,7 +285,16 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
 
     def save_form(self, request, form, change):
         if change:
-            return super().save_form(request, form, change)
+            # Not saved (save_model saves nothing on change): prepares the inlines' save.
+            instance = super().save_form(request, form, change)
+            if "risk_class" not in form.changed_data:
+                return instance
+            return services.enrollment_set_risk_class(
+                enrollment=form.instance,
+                risk_class=form.cleaned_data["risk_class"],
+                user=request.user,
+                reason=form.cleaned_data.get("risk_class_reason", ""),
+            )
         data = form.cleaned_data
         enrollment = services.enrollment_propose(
             worker=data["worker"],
@@ -275,6 +308,10 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         for warning in getattr(form, "eligibility_warnings", []):
             messages.warning(request, str(warning))
         return enrollment
+
+    def save_model(self, request, obj, form, change):
+        # Every write went through a service in save_form (propose, set the risk class).
+        return None
 
     # BPJS activation file ----------------------------------------------------------------------
 

@@ -88,6 +88,11 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SimpleHist
             "billed_not_active_count": result.billed_not_active_count,
             "active_not_billed": result.active_not_billed,
             "active_not_billed_count": result.active_not_billed_count,
+            "covered_count": result.covered_count,
+            "expected_amount": rupiah(result.expected_amount),
+            "billed_amount": rupiah(invoice.amount),
+            "amount_difference": result.amount_difference,
+            "amount_difference_display": rupiah(abs(result.amount_difference)),
         }
         return TemplateResponse(request, "admin/enrollment/reconciliation.html", context)
 

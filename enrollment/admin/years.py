@@ -31,6 +31,7 @@ from ..models import (
     ProgramYear,
     QuotaTarget,
 )
+from ..premiums import round_rupiah
 from ..services import BPJS_PERMISSION
 from .common import MAX_FAILURES_LISTED, ClosedYearReadOnlyMixin
 
@@ -111,6 +112,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             },
         ),
         (_("Age limits"), {"fields": [("min_age", "max_age")]}),
+        (_("PU wage base"), {"fields": [("pu_wage_base", "umk")]}),
         (_("Budget"), {"fields": ["figures"]}),
         (_("Notes"), {"fields": ["notes"]}),
     ]
@@ -124,7 +126,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             Enrollment.objects.filter(program_year=OuterRef("pk"))
             .order_by()
             .values("program_year")
-            .annotate(total=Sum("committed_amount"))
+            .annotate(total=Sum("committed_micro"))
             .values("total")
         )
         return super().get_queryset(request).annotate(committed=Subquery(committed))
@@ -135,11 +137,11 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("committed"), ordering="committed")
     def committed_display(self, year: ProgramYear) -> str:
-        return rupiah(year.committed or 0)
+        return rupiah(round_rupiah(year.committed or 0))  # exact sum, rounded once
 
     @admin.display(description=_("remaining"))
     def remaining_display(self, year: ProgramYear) -> str:
-        return rupiah(year.budget - (year.committed or 0))
+        return rupiah(year.budget - round_rupiah(year.committed or 0))
 
     @admin.display(description=_("figures"))
     def figures(self, year: ProgramYear) -> str:

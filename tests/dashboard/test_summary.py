@@ -77,7 +77,8 @@ def test_summary_is_correct_after_every_write(program):
 
     # A bulk write (one statement, many rows) is summarised once and correctly.
     Segment.objects.all()  # noqa: B018 - keep segment cache cold
-    program["y2024"].enrollments.update(committed_amount=1)
+    # (the exact amount in millionths of a rupiah moves with it: a CHECK keeps them in step)
+    program["y2024"].enrollments.update(committed_amount=1, committed_micro=1_000_000)
     assert summary_differences() == []
     assert dashboard_figures(program["y2025"]).participants == before
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from enrollment import selectors, services
 from enrollment.models import EnrollmentStatus, PremiumRate, TerminationReason
-from enrollment.premiums import monthly_premium, months_in_year, percent_of
+from enrollment.premiums import MICRO, monthly_premium, months_in_year, round_rupiah
 from participants.models import WorkerType
 from tests.enrollment.factories import EnrollmentFactory, PremiumInvoiceFactory
 from tests.enrollment.helpers import advance
@@ -31,22 +31,25 @@ def test_months_in_year(start, end, months):
 
 
 @pytest.mark.parametrize(
-    ("wage", "percent", "rupiah"),
+    ("micro", "rupiah"),
     [
-        (2_500_000, Decimal("0.24"), 6_000),
-        (2_215_482, Decimal("0.30"), 6_646),  # 6.646,446 rounds down
-        (2_215_500, Decimal("0.30"), 6_647),  # 6.646,5 rounds half up
-        (1_000_000, Decimal("1.74"), 17_400),
+        (6_646_446_000, 6_646),  # 6.646,446 rounds down
+        (6_646_499_999, 6_646),  # just under a half
+        (6_646_500_000, 6_647),  # 6.646,5 rounds half up
+        (6_646_500_001, 6_647),
+        (0, 0),
+        (499_999, 0),
+        (500_000, 1),
     ],
 )
-def test_percent_of_rounds_half_up_to_whole_rupiah(wage, percent, rupiah):
-    assert percent_of(wage, percent) == rupiah
+def test_round_rupiah_rounds_half_up_once(micro, rupiah):
+    assert round_rupiah(micro) == rupiah
 
 
 @pytest.mark.django_db
 def test_default_rates_from_the_data_migration(year):
     bpu = PremiumRate.objects.get(program_year=year, worker_type=WorkerType.BPU)
-    assert monthly_premium(rate=bpu) == 16_800
+    assert monthly_premium(rate=bpu) == 16_800 * MICRO
     pu = {r.risk_class: r.jkk_percent for r in year.rates.filter(worker_type=WorkerType.PU)}
     assert pu == {
         "sangat_rendah": Decimal("0.24"),
@@ -62,7 +65,7 @@ def test_default_rates_from_the_data_migration(year):
 def test_pu_without_a_wage_cannot_be_priced(year):
     rate = year.rates.get(worker_type=WorkerType.PU, risk_class="rendah")
     with pytest.raises(ValidationError) as exc:
-        monthly_premium(rate=rate, wage=0)
+        monthly_premium(rate=rate, wage_sen=0)
     assert exc.value.code == "wage_missing"
 
 

@@ -32,7 +32,8 @@ def test_propose_records_who_and_why(year, staff):
         worker=worker, program_year=year, user=staff, reason="usulan kelurahan"
     )
     assert enrollment.status == S.PROPOSED
-    assert enrollment.coverage_start == datetime.date(2024, 1, 1)
+    # Proposed on 15 January, after the year's start: cover starts on the next month's first.
+    assert enrollment.coverage_start == datetime.date(2024, 2, 1)
     event = enrollment.events.get()
     assert (event.from_status, event.to_status, event.by, event.reason) == (
         "",
@@ -80,11 +81,19 @@ def test_pu_premium_uses_risk_class_and_wage(year, staff):
     assert enrollment.monthly_premium == 29_750
 
 
-def test_pu_needs_a_risk_class(year, staff):
+def test_pu_without_a_risk_class_gets_the_segment_default(year, staff):
     worker = WorkerFactory(worker_type=WorkerType.PU)
-    with pytest.raises(ValidationError) as exc:
-        services.enrollment_propose(worker=worker, program_year=year, user=staff)
-    assert codes(exc.value) == {"risk_class_missing"}
+    worker.segment.default_risk_class = "sedang"
+    worker.segment.save()
+    enrollment = services.enrollment_propose(worker=worker, program_year=year, user=staff)
+    assert enrollment.risk_class == "sedang"
+    chosen = services.enrollment_propose(
+        worker=WorkerFactory(worker_type=WorkerType.PU, segment=worker.segment),
+        program_year=year,
+        user=staff,
+        risk_class="tinggi",
+    )
+    assert chosen.risk_class == "tinggi"
 
 
 @pytest.mark.parametrize(
@@ -269,7 +278,10 @@ def test_deactivated_worker_is_not_eligible(year):
 )
 def test_age_range_on_coverage_start(year, birth_date, eligible):
     worker = WorkerFactory(birth_date=birth_date)
-    found = {e.code for e in eligibility(worker, year).errors}
+    result = enrollment_eligibility(
+        worker=worker, program_year=year, coverage_start=datetime.date(2024, 1, 1)
+    )
+    found = {e.code for e in result.errors}
     assert ("age_out_of_range" not in found) is eligible
 
 

@@ -110,7 +110,7 @@ def test_a_cheaper_candidate_further_down_does_not_jump_the_queue():
     cheap = WorkerFactory(worker_type=WorkerType.PU, monthly_income=1_000_000)  # would fit
 
     outcome = proposals_from_priority(
-        program_year=year, worker_type=WorkerType.PU, count=1, user=None, risk_class="tinggi"
+        program_year=year, worker_type=WorkerType.PU, count=1, user=None
     )
 
     assert outcome.proposed == []
@@ -119,12 +119,8 @@ def test_a_cheaper_candidate_further_down_does_not_jump_the_queue():
 
 
 @pytest.mark.django_db
-def test_wage_earners_need_a_risk_class_and_closed_years_refuse():
+def test_closed_years_refuse():
     year = ProgramYearFactory(year=2024)
-    with pytest.raises(ValidationError) as error:
-        proposals_from_priority(program_year=year, worker_type=WorkerType.PU, count=1, user=None)
-    assert error.value.code == "risk_class_missing"
-
     year.status = ProgramYearStatus.CLOSED
     year.save()
     with pytest.raises(ValidationError):
@@ -133,13 +129,20 @@ def test_wage_earners_need_a_risk_class_and_closed_years_refuse():
 
 
 @pytest.mark.django_db
-def test_pu_proposals_carry_the_chosen_risk_class():
+def test_pu_proposals_carry_their_segments_risk_class():
     year = ProgramYearFactory(year=2024)
-    WorkerFactory(worker_type=WorkerType.PU, monthly_income=3_000_000)
+    # The data migration's defaults: PKK very low, building work (jasa konstruksi) high.
+    office = Segment.objects.get(code="pkk")
+    building = Segment.objects.get(code="jasa-konstruksi")
+    clerk = in_dtks(2, worker_type=WorkerType.PU, monthly_income=3_000_000, segment=office)
+    builder = WorkerFactory(worker_type=WorkerType.PU, monthly_income=3_000_000, segment=building)
     outcome = proposals_from_priority(
-        program_year=year, worker_type=WorkerType.PU, count=1, user=None, risk_class="rendah"
+        program_year=year, worker_type=WorkerType.PU, count=2, user=None
     )
-    assert outcome.proposed[0].risk_class == "rendah"
+    assert {e.worker_id: e.risk_class for e in outcome.proposed} == {
+        clerk.pk: "sangat_rendah",
+        builder.pk: "tinggi",
+    }
 
 
 @pytest.mark.django_db
