@@ -45,7 +45,7 @@ def test_a_pdf_behind_an_xlsx_name_is_refused():
 
 def test_other_extensions_and_empty_files_are_refused():
     with pytest.raises(FileRejected) as caught:
-        detect_kind(b"NIK,Nama", "daftar.txt")
+        detect_kind(b"NIK,Nama", "daftar.docx")
     assert caught.value.code == "unsupported_extension"
     with pytest.raises(FileRejected) as caught:
         detect_kind(b"  \n", "daftar.csv")
