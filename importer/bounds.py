@@ -110,7 +110,7 @@ def check_extent(
     ``declared`` says the figures come from the file's own description of itself (the
     xlsx ``dimension``, the xls DIMENSIONS record) rather than from its cells.
     """
-    corner = f"{column_letters(max(columns, 1) - 1)}{_n(max(rows, 1))}"
+    corner = f"{column_letters(max(columns, 1) - 1)}{max(rows, 1)}"
     hint = _(
         "Press Ctrl+End in the sheet to see its last used cell; delete the rows and columns "
         "after the list (select them, right-click, Delete) and save again, or split the list "
