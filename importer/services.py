@@ -344,7 +344,10 @@ def _write(importer: SpreadsheetImporter, job: ImportJob, plan: Plan, user: Any)
             if not done:
                 raise _Superseded
     except _Superseded:
+        worker = job.worker
         job.refresh_from_db()
+        if job.status == ImportStatus.RUNNING and job.worker == worker:  # cannot normally be
+            return ImportOutcome(_finish(job, ImportStatus.FAILED, interrupted_message()), plan)
         return ImportOutcome(job, plan)
     except DatabaseError as exc:
         # Nothing was written (one transaction); the job row is saved after the rollback.

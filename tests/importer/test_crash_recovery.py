@@ -45,7 +45,7 @@ def drive(env, *args) -> dict:
 
 def run_worker(env) -> None:
     subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
         cwd=ROOT, env=env, check=True, capture_output=True, timeout=600,
     )  # fmt: skip
 
@@ -55,7 +55,7 @@ def kill_at(env, point: str, command: list[str]) -> None:
     marker = Path(env["SIAGA_IMPORT_PAUSE_DIR"]) / point
     process = subprocess.Popen(
         command, cwd=ROOT, env={**env, "SIAGA_IMPORT_PAUSE_AT": point},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 300
@@ -64,12 +64,12 @@ def kill_at(env, point: str, command: list[str]) -> None:
             assert time.monotonic() < deadline, f"{point} never reached"
             time.sleep(0.2)
     finally:
-        os.kill(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)  # the process and any child it started
         process.wait()
     marker.unlink()
 
 
-WORKER = [sys.executable, "manage.py", "db_worker", "--no-startup-delay"]
+WORKER = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload"]
 
 
 def state(env) -> tuple[dict, dict]:

@@ -82,7 +82,7 @@ def test_every_hostile_file_gets_a_message_from_the_background_worker(process_en
     queued = run(process_env, "enqueue", *map(str, corpus))
     assert {r["status"] for r in queued} == {"queued"}
     worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
         cwd=ROOT,
         env=process_env,
         capture_output=True,
