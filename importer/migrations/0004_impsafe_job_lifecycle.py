@@ -2,6 +2,23 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone, translation
+
+
+def fail_stuck_jobs(apps, schema_editor):
+    """Jobs left "running" or "queued" by a worker that died before jobs had a heartbeat
+    (issue 13: they stayed "Sedang berjalan" forever) are failed. They name no importer, so
+    they cannot be retried: staff upload the file again, and the purge removes their kept
+    rows after 3 hours."""
+    ImportJob = apps.get_model("importer", "ImportJob")
+    with translation.override("id"):
+        message = translation.gettext(
+            "The server stopped during the import; nothing was written — upload the file "
+            "again or retry."
+        )
+    ImportJob.objects.filter(status="running").update(
+        status="failed", message=message, finished_at=timezone.now()
+    )
 
 
 class Migration(migrations.Migration):
@@ -81,4 +98,5 @@ class Migration(migrations.Migration):
                 name="importjob_status_valid",
             ),
         ),
+        migrations.RunPython(fail_stuck_jobs, migrations.RunPython.noop),
     ]
