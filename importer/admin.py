@@ -112,12 +112,9 @@ class ImportJobAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, *args, **kwargs)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        """Retrying or cancelling needs the permission of some import (checked per job too)."""
-        return request.user.is_superuser or any(
-            perm.startswith(("importer.import_", "targeting.import_"))
-            or perm == "enrollment.change_premiuminvoice"
-            for perm in request.user.get_all_permissions()
-        )
+        """Retrying or cancelling needs the permission of some kind of import (and, per job,
+        that of the job's own kind: ``_actionable``)."""
+        return any(request.user.has_perm(p) for p in _importer_permissions())
 
     def _actionable(self, request: HttpRequest, queryset: Any, test: str) -> list[ImportJob]:
         """The selected jobs this user may act on: their own (or any, for a superuser), of a
@@ -192,6 +189,17 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _importer_permissions() -> set[str]:
+    """The permissions of every importer class (each kind of import declares its own)."""
+    found, pending = set(), [SpreadsheetImporter]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.permission:
+            found.add(cls.permission)
+    return found
 
 
 class UploadForm(forms.Form):

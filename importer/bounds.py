@@ -328,8 +328,11 @@ def _check_shared_strings(archive: zipfile.ZipFile, file_name: str, limits: Limi
             for declared in COUNT_ATTR.findall(header.group()):
                 if int(declared) > limits.cells:
                     _too_many_strings(int(declared), limits)
-        count += len(SI_TAG.findall(buffer, 0, max(0, len(buffer) - 8)))
-        tail = buffer[max(0, len(buffer) - 8) :]
+        cut = max(0, buffer.rfind(b"<"))  # every tag before the last "<" is complete
+        count += len(SI_TAG.findall(buffer, 0, cut))
+        tail = buffer[cut:]
+        if len(tail) > CHUNK:
+            raise _damaged(file_name)
         if count > limits.cells:
             _too_many_strings(count, limits)
     count += len(SI_TAG.findall(tail))

@@ -164,6 +164,11 @@ def test_the_job_list_offers_retry_and_cancel_to_the_uploader_only(admin_client,
     mine.refresh_from_db()
     assert mine.status == ImportStatus.FAILED  # not theirs
 
+    viewer = UserFactory(username="pembaca", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_importjob"))
+    client.force_login(viewer)
+    assert "retry_jobs" not in client.get(changelist).content.decode()  # no import permission
+
     client.force_login(uploader)
     client.post(changelist, {"action": "cancel_jobs", "_selected_action": [mine.pk]})
     mine.refresh_from_db()
