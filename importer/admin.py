@@ -346,7 +346,7 @@ class StagedImportMixin(ImportMixin):
 
     def import_preview_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._own_job(request, job_id)
-        if job.is_waiting:
+        if job.is_waiting or job.interrupted:
             return HttpResponseRedirect(self._url("import_progress", job.pk))
         plan = import_staged_plan(job)
         if plan is None:

@@ -94,6 +94,7 @@ def test_a_dead_job_is_shown_failed_and_can_be_cancelled_at_once(client, uploade
     assert status["next_url"] == url("progress", job)
     job.refresh_from_db()
     assert (job.interrupted, job.message, job.can_retry) == (True, INTERRUPTED, True)
+    assert client.get(url("preview", job))["Location"] == url("progress", job)
     page = client.get(url("progress", job)).content.decode()
     assert INTERRUPTED in page and url("retry", job) in page and url("cancel", job) in page
     assert staged.exists()  # kept for a retry
