@@ -100,7 +100,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "interrupted",
         "heartbeat_at",
     ]
-    exclude = ["staged_file", "upload_file", "worker", "importer_path", "options", "queued_at"]
+    exclude = ["staged_file", "worker", "importer_path"]
     actions = ["retry_jobs", "cancel_jobs"]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
