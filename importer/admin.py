@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
@@ -43,9 +44,12 @@ from .models import ImportJob, ImportStatus
 from .services import (
     import_abandon,
     import_accept_conflicts,
+    import_check_alive,
     import_confirm,
     import_confirm_later,
     import_enqueue,
+    import_recover_stale,
+    import_retry,
     import_stage,
     import_staged_plan,
 )
@@ -138,8 +142,11 @@ class ImportJobAdmin(admin.ModelAdmin):
         "accepted_conflicts",
         "message_display",
         "errors_display",
+        "interrupted",
+        "heartbeat_at",
     ]
-    exclude = ["staged_file", "message", "errors"]
+    exclude = ["staged_file", "message", "errors", "worker", "importer_path"]
+    actions = ["retry_jobs", "cancel_jobs"]
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         job = super().get_object(request, object_id, from_field)
@@ -180,6 +187,84 @@ class ImportJobAdmin(admin.ModelAdmin):
             rows,
         )
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        import_recover_stale()  # a job whose server stopped is listed as failed, not running
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any):
+        import_recover_stale()
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        """Retrying or cancelling needs the permission of some kind of import (and, per job,
+        that of the job's own kind: ``_actionable``)."""
+        return any(request.user.has_perm(p) for p in _importer_permissions())
+
+    def _actionable(self, request: HttpRequest, queryset: Any, test: str) -> list[ImportJob]:
+        """The selected jobs this user may act on: their own (or any, for a superuser), of a
+        kind whose import permission they hold, in a state that allows ``test``."""
+        jobs = []
+        for job in queryset:
+            if job.created_by_id != request.user.pk and not request.user.is_superuser:
+                continue
+            try:
+                permission = import_string(job.importer_path).permission
+            except ImportError:
+                continue
+            if request.user.has_perm(permission) and getattr(job, test):
+                jobs.append(job)
+        return jobs
+
+    @admin.action(description=_("Retry interrupted imports"), permissions=["import"])
+    def retry_jobs(self, request: HttpRequest, queryset: Any) -> None:
+        done = [
+            j
+            for j in self._actionable(request, queryset, "can_retry")
+            if import_retry(job=j, user=request.user)
+        ]
+        self._report_action(
+            request,
+            len(done),
+            queryset.count(),
+            ngettext(
+                "%(count)d import queued again; the background worker continues it.",
+                "%(count)d imports queued again; the background worker continues them.",
+                len(done),
+            ),
+        )
+
+    @admin.action(
+        description=_("Cancel imports (delete their checked rows)"), permissions=["import"]
+    )
+    def cancel_jobs(self, request: HttpRequest, queryset: Any) -> None:
+        jobs = self._actionable(request, queryset, "can_cancel")
+        for job in jobs:
+            import_abandon(job=job)
+        self._report_action(
+            request,
+            len(jobs),
+            queryset.count(),
+            ngettext(
+                "%(count)d import cancelled; its checked rows were deleted.",
+                "%(count)d imports cancelled; their checked rows were deleted.",
+                len(jobs),
+            ),
+        )
+
+    def _report_action(self, request: HttpRequest, done: int, selected: int, text: str) -> None:
+        if done:
+            messages.success(request, text % {"count": done})
+        if selected > done:
+            messages.warning(
+                request,
+                gettext(
+                    "%(count)d selected imports were left alone: only your own imports that "
+                    "the server interrupted (or that wait for confirmation) can be retried or "
+                    "cancelled."
+                )
+                % {"count": selected - done},
+            )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -190,11 +275,22 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
 
+def _importer_permissions() -> set[str]:
+    """The permissions of every importer class (each kind of import declares its own)."""
+    found, pending = set(), [SpreadsheetImporter]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.permission:
+            found.add(cls.permission)
+    return found
+
+
 class UploadForm(forms.Form):
     import_file = forms.FileField(
         label=_("Spreadsheet file"),
-        help_text=_("xlsx, xls, ods or csv."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
+        help_text=_("xlsx, xls, ods or csv (also Excel's “Unicode Text” .txt)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv,.txt,.tsv"}),
     )
 
 
@@ -264,6 +360,11 @@ class StagedImportMixin(ImportMixin):
                 wrap(self.import_cancel_view),
                 name=f"{prefix}_import_cancel",
             ),
+            path(
+                "import/<int:job_id>/retry/",
+                wrap(self.import_retry_view),
+                name=f"{prefix}_import_retry",
+            ),
             *super().get_urls(),
         ]
 
@@ -325,11 +426,11 @@ class StagedImportMixin(ImportMixin):
         # Staged rows are personal data: only the member of staff who uploaded them sees them.
         if job.created_by_id != request.user.pk and not request.user.is_superuser:
             raise PermissionDenied
-        return job
+        return import_check_alive(job)
 
     def import_preview_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._own_job(request, job_id)
-        if job.is_waiting:
+        if job.is_waiting or job.interrupted:
             return HttpResponseRedirect(self._url("import_progress", job.pk))
         plan = import_staged_plan(job)
         if plan is None:
@@ -347,7 +448,7 @@ class StagedImportMixin(ImportMixin):
             request,
             job=job,
             plan=plan,
-            notes=importer.plan_notes(plan),
+            notes=[*importer.plan_notes(plan), *filter(None, [plan.omitted_note()])],
             counts=plan.counts(),
             page=page,
             status=status,
@@ -446,15 +547,19 @@ class StagedImportMixin(ImportMixin):
             )
 
     def import_progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
-        """A progress bar that follows a background job without reloading the page."""
+        """A progress bar that follows a background job without reloading the page; for a
+        job the server interrupted, what happened and the retry and cancel buttons."""
         job = self._own_job(request, job_id)
-        if not job.is_waiting:
+        if not job.is_waiting and not job.interrupted:
             return HttpResponseRedirect(self._next_url(request, job))
         context = self._context(
             request,
             job=job,
             status_url=self._url("import_status", job.pk),
             worker_missing=self._worker_missing(job),
+            retry_url=self._url("import_retry", job.pk),
+            cancel_url=self._url("import_cancel", job.pk),
+            upload_url=self._url("import"),
         )
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self._templates("import_progress.html"), context)
@@ -471,6 +576,8 @@ class StagedImportMixin(ImportMixin):
         return JsonResponse(data)
 
     def _next_url(self, request: HttpRequest, job: ImportJob) -> str:
+        if job.interrupted:
+            return self._url("import_progress", job.pk)
         if job.is_open:
             return self._url("import_preview", job.pk)
         if job.status == ImportStatus.UNREADABLE:
@@ -490,10 +597,24 @@ class StagedImportMixin(ImportMixin):
 
     def import_cancel_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._own_job(request, job_id)
-        if request.method == "POST" and job.is_open:
+        if request.method == "POST" and job.can_cancel:
             import_abandon(job=job)
             messages.info(request, gettext("The import was cancelled; nothing was written."))
         return HttpResponseRedirect(self._url("changelist"))
+
+    def import_retry_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """Queue an interrupted job again (POST); it continues where the server stopped."""
+        job = self._own_job(request, job_id)
+        if request.method == "POST":
+            if import_retry(job=job, user=request.user):
+                return HttpResponseRedirect(self._url("import_progress", job.pk))
+            messages.warning(
+                request,
+                gettext("This import cannot be retried (%(status)s); upload the file again.")
+                % {"status": job.get_status_display()},
+            )
+            return HttpResponseRedirect(self._url("import"))
+        return HttpResponseRedirect(self._url("import_progress", job.pk))
 
     def import_invalid_rows_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = self._own_job(request, job_id)

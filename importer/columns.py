@@ -149,6 +149,8 @@ class ColumnSpec:
     def _records(self, layout: Layout, rows: Iterator[tuple[int, list[Cell]]]) -> Iterator[Record]:
         width = len(layout.headers)
         fields = [(self.by_field[f], p, layout.headers[p]) for f, p in layout.positions.items()]
+        # Translated once per column, not once per empty cell (a broken file has millions).
+        required = {h: _("%(column)s must be filled in.") % {"column": h} for _c, _p, h in fields}
         for number, cells in rows:
             cells = list(cells[:width])
             if all(is_empty(c) for c in cells):
@@ -162,11 +164,7 @@ class ColumnSpec:
                 # Inline "is empty": this loop runs once per cell of the file.
                 if value is None or value == "" or (value.__class__ is str and value.isspace()):
                     if column.required:
-                        record.add_error(
-                            header,
-                            "required",
-                            _("%(column)s must be filled in.") % {"column": header},
-                        )
+                        record.add_error(header, "required", required[header])
                     continue
                 try:
                     values[column.field] = column.parser(value)

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from .bounds import Limits
 from .columns import ColumnSpec, Layout, Record
 from .errors import FileRejected, RowError
 from .reading import open_sheet, sha256_of
@@ -116,10 +117,26 @@ class Plan:
     headers: list[str]
     ignored_headers: list[str]
     rows: list[PlannedRow]
+    # Invalid rows beyond SIAGA_IMPORT_MAX_KEPT_INVALID: counted, not kept (memory, staging).
+    invalid_omitted: int = 0
 
     def counts(self) -> dict[str, int]:
         counter = Counter(r.status for r in self.rows)
-        return {"rows": len(self.rows), **{s: counter.get(s, 0) for s in STATUSES}}
+        counts = {"rows": len(self.rows), **{s: counter.get(s, 0) for s in STATUSES}}
+        counts["rows"] += self.invalid_omitted
+        counts[INVALID] += self.invalid_omitted
+        return counts
+
+    def omitted_note(self) -> str:
+        """The sentence staff see when only the first invalid rows are listed."""
+        if not self.invalid_omitted:
+            return ""
+        kept = sum(1 for r in self.rows if r.status == INVALID)
+        return _(
+            "Only the first %(kept)d invalid rows are listed (and in the file of invalid "
+            "rows); %(omitted)d more invalid rows were counted but not kept. Fix the listed "
+            "rows in the original list and check it again."
+        ) % {"kept": kept, "omitted": self.invalid_omitted}
 
     def errors(self) -> list[RowError]:
         return [e for r in self.rows for e in r.errors]
@@ -136,6 +153,37 @@ class Plan:
         return cls(**payload["meta"], rows=[PlannedRow.from_stage(r) for r in payload["rows"]])
 
 
+def max_kept_invalid() -> int:
+    return settings.SIAGA_IMPORT_MAX_KEPT_INVALID
+
+
+def _slim_invalid(records: Iterator[Record], keep: int) -> Iterator[Record]:
+    """Pass records on; beyond the first ``keep`` rows with errors, drop what an invalid row
+    would carry (its cells and all but its first error), so ten million broken rows cost
+    little even while ``plan_rows`` still sees each one (duplicate checks, counts)."""
+    invalid = 0
+    for record in records:
+        if record.errors:
+            invalid += 1
+            if invalid > keep:
+                record.cells = []
+                del record.errors[1:]
+        yield record
+
+
+def _keep_first_invalid(rows: list[PlannedRow], keep: int) -> tuple[list[PlannedRow], int]:
+    """The planned rows with only the first ``keep`` invalid ones, and how many were dropped."""
+    invalid = 0
+    kept = []
+    for row in rows:
+        if row.status == INVALID:
+            invalid += 1
+            if invalid > keep:
+                continue
+        kept.append(row)
+    return kept, max(0, invalid - keep)
+
+
 class SpreadsheetImporter:
     """Base for one kind of import; subclasses declare the columns and the two hooks."""
 
@@ -144,6 +192,13 @@ class SpreadsheetImporter:
     spec: ColumnSpec
     preferred_sheet: str | None = None
     permission: str = ""
+    # Lower than the SIAGA_IMPORT_MAX_ROWS / _COLUMNS settings for a kind whose files are
+    # always small; None keeps the setting.
+    max_rows: int | None = None
+    max_columns: int | None = None
+
+    def limits(self) -> Limits:
+        return Limits.from_settings(rows=self.max_rows, columns=self.max_columns)
 
     def options(self) -> dict[str, Any]:
         """This run's settings besides the file (JSON types), stored on the ``ImportJob`` so
@@ -205,12 +260,24 @@ def build_plan(
     are read and checked.
     """
     check_size(len(data))
-    sheet = open_sheet(data, file_name, preferred_sheet=importer.preferred_sheet)
-    layout, records = importer.spec.parse_rows(sheet)
-    if progress is not None:
-        records = _reporting(records, sheet.estimated_rows, progress)
-    rows = importer.plan_rows(layout, records)
-    if not rows:
+    try:
+        sheet = open_sheet(
+            data, file_name, preferred_sheet=importer.preferred_sheet, limits=importer.limits()
+        )
+        layout, records = importer.spec.parse_rows(sheet)
+        records = _slim_invalid(records, max_kept_invalid())
+        if progress is not None:
+            records = _reporting(records, sheet.estimated_rows, progress)
+        rows = importer.plan_rows(layout, records)
+    except MemoryError:
+        # A last guard: the limits keep real lists far below this.
+        raise FileRejected(
+            _("The file %(name)s is too large to check at once; split the list into several files.")
+            % {"name": file_name},
+            code="too_large",
+        ) from None
+    rows, omitted = _keep_first_invalid(rows, max_kept_invalid())
+    if not rows and not omitted:
         raise FileRejected(
             _("The sheet %(sheet)s has a header row but no data rows.") % {"sheet": sheet.name},
             code="no_rows",
@@ -225,6 +292,7 @@ def build_plan(
         headers=layout.headers,
         ignored_headers=layout.ignored,
         rows=rows,
+        invalid_omitted=omitted,
     )
 
 

@@ -11,6 +11,13 @@ MAX_STORED_ERRORS = 2000
 
 
 class ImportStatus(models.TextChoices):
+    """A job's life: accepted → staging → previewed → (queued →) running → imported, or one of
+    the other outcomes. Each step is saved in its own transaction (``services``), and the
+    final "imported" in the same transaction as the data, so a killed process always leaves
+    a job that says where it stopped."""
+
+    ACCEPTED = "accepted", _("File accepted")
+    STAGING = "staging", _("Being read and checked")
     PREVIEWED = "previewed", _("Checked, waiting for confirmation")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
@@ -48,7 +55,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     status = models.CharField(
-        _("outcome"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+        _("outcome"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.ACCEPTED
     )
     skip_invalid = models.BooleanField(_("invalid rows skipped"), default=False)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
@@ -80,6 +87,14 @@ class ImportJob(models.Model):
     # ``SpreadsheetImporter.options``: the background worker rebuilds the importer with them.
     options = models.JSONField(_("import options"), default=dict, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # The importer's class (dotted path), so a job can be retried from the job list alone.
+    importer_path = models.CharField(_("importer"), max_length=200, blank=True)
+    # Liveness of the process reading or writing the job: "host:pid:start time", and a
+    # timestamp it refreshes. A job whose process is gone (or whose heartbeat is older than
+    # SIAGA_IMPORT_LEASE_SECONDS) is failed with ``interrupted`` set.
+    worker = models.CharField(_("process"), max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    interrupted = models.BooleanField(_("interrupted by a server stop"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -105,4 +120,28 @@ class ImportJob(models.Model):
 
     @property
     def is_waiting(self) -> bool:
-        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def can_retry(self) -> bool:
+        """Interrupted by a server stop, with its upload or its checked rows still kept."""
+        return (
+            self.status == ImportStatus.FAILED
+            and self.interrupted
+            and bool(self.upload_file or self.staged_file)
+        )
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status == ImportStatus.PREVIEWED or self.can_retry
+
+
+# A process is working on the job (or about to): it shows a progress page.
+ACTIVE_STATUSES = (
+    ImportStatus.ACCEPTED,
+    ImportStatus.STAGING,
+    ImportStatus.QUEUED,
+    ImportStatus.RUNNING,
+)
+# A process owns the job and keeps its heartbeat.
+OWNED_STATUSES = (ImportStatus.ACCEPTED, ImportStatus.STAGING, ImportStatus.RUNNING)

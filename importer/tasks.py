@@ -10,11 +10,21 @@ from django.contrib.auth import get_user_model
 from django_tasks import task
 
 from .models import ImportJob, ImportStatus
-from .services import import_confirm, import_stage_queued, importer_for_job
+from .services import (
+    import_confirm_queued,
+    import_recover_stale,
+    import_stage_queued,
+    importer_for_job,
+)
+
+# Each task first fails the jobs of processes that died (a worker restarted after a crash
+# picks up its predecessor's jobs this way), then claims its own job: a job that is no
+# longer queued (cancelled, already done, claimed by another worker) is skipped.
 
 
 @task()
 def stage_import(job_id: int, importer_path: str) -> str:
+    import_recover_stale()
     job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
     if job is None:
         return "skipped"
@@ -24,13 +34,15 @@ def stage_import(job_id: int, importer_path: str) -> str:
 
 @task()
 def confirm_import(job_id: int, importer_path: str, user_id: int | None, skip_invalid: bool) -> str:
+    import_recover_stale()
     job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
     if job is None:
         return "skipped"
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
-    job.status = ImportStatus.RUNNING
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    outcome = import_confirm(
-        importer=importer_for_job(importer_path, job), job=job, user=user, skip_invalid=skip_invalid
+    job = import_confirm_queued(
+        importer=importer_for_job(importer_path, job),
+        job_id=job_id,
+        user=user,
+        skip_invalid=skip_invalid,
     )
-    return outcome.job.status
+    return job.status if job else "skipped"

@@ -270,3 +270,19 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Bounded reading of imports (importer/bounds.py, issue 13): a sheet's declared and real
+# extent is checked before the reader allocates anything (it allocates the whole used range
+# at once). A worker list of 200,000 rows × 25 columns fits; an importer may lower them.
+SIAGA_IMPORT_MAX_ROWS = env.int("SIAGA_IMPORT_MAX_ROWS", default=200_000)
+SIAGA_IMPORT_MAX_COLUMNS = env.int("SIAGA_IMPORT_MAX_COLUMNS", default=100)
+# Rows × columns of the used area (the reader keeps 32 bytes per cell: 6 million ≈ 190 MB).
+SIAGA_IMPORT_MAX_CELLS = env.int("SIAGA_IMPORT_MAX_CELLS", default=6_000_000)
+SIAGA_IMPORT_MAX_SHEETS = env.int("SIAGA_IMPORT_MAX_SHEETS", default=100)
+SIAGA_IMPORT_MAX_ZIP_ENTRIES = env.int("SIAGA_IMPORT_MAX_ZIP_ENTRIES", default=1000)
+# Invalid rows beyond this many are counted, not kept (preview, error file and job record).
+SIAGA_IMPORT_MAX_KEPT_INVALID = env.int("SIAGA_IMPORT_MAX_KEPT_INVALID", default=1000)
+# Import jobs: the process running one refreshes its heartbeat this often; a job whose
+# heartbeat is older than the lease (and whose process is gone) is failed.
+SIAGA_IMPORT_HEARTBEAT_SECONDS = env.int("SIAGA_IMPORT_HEARTBEAT_SECONDS", default=10)
+SIAGA_IMPORT_LEASE_SECONDS = env.int("SIAGA_IMPORT_LEASE_SECONDS", default=120)

@@ -311,13 +311,15 @@ def test_an_income_with_a_fraction_or_two_readings_is_refused(uploader, cell, co
 
 
 def test_a_wage_earner_with_unknown_income_cannot_be_proposed():
+    """In a year priced on each worker's declared wage (a UMK year needs no wage)."""
     from django.core.exceptions import ValidationError
 
     from enrollment import services
+    from enrollment.models import WageBase
     from tests.enrollment.factories import ProgramYearFactory
 
     worker = WorkerFactory(worker_type=WorkerType.PU, monthly_income=None)
-    year = ProgramYearFactory(year=datetime.date.today().year)
+    year = ProgramYearFactory(year=datetime.date.today().year, pu_wage_base=WageBase.DECLARED)
     with pytest.raises(ValidationError) as exc:
         services.enrollment_propose(
             worker=worker, program_year=year, user=None, risk_class="sedang"
