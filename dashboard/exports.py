@@ -19,10 +19,13 @@ from .selectors import DESILS, Dashboard, Row, TargetingFigures
 
 
 def _row(row: Row) -> dict:
-    data = {"key": row.key, "label": row.label, "participants": row.participants}
-    if row.active or row.extra or row.target is not None:
-        data["active"] = row.active
-        data["target"] = row.target
+    data = {
+        "key": row.key,
+        "label": row.label,
+        "participants": row.participants,
+        "active": row.active,
+        "target": row.target,
+    }
     data.update(row.extra)
     return data
 
@@ -123,8 +126,10 @@ def as_dict(d: Dashboard) -> dict:
         },
         "definition": "participants = enrollments with status in "
         "diverifikasi, didaftarkan, aktif, berakhir",
+        "active": d.active,
         "participants": d.participants,
         "target": d.target,
+        "over_commitment": d.over_commitment,
         "budget": {
             "allocated": d.budget.allocated,
             "committed": d.budget.committed,
@@ -148,7 +153,8 @@ def as_xlsx(d: Dashboard) -> bytes:
     summary.title = _("Summary")[:31]
     lines = [
         (_("Program year"), d.program_year.year),
-        (_("Participants"), d.participants),
+        (_("Covered now (active)"), d.active),
+        (_("Places taken"), d.participants),
         (_("Target"), d.target),
         (_("Budget allocated (Rp)"), d.budget.allocated),
         (_("Budget committed (Rp)"), d.budget.committed),
@@ -159,6 +165,7 @@ def as_xlsx(d: Dashboard) -> bytes:
         (_("Renewals done"), d.renewals_done),
     ]
     lines += [(str(EnrollmentStatus(s).label), n) for s, n in d.by_status.items()]
+    lines += [(_("Over-committed"), line) for line in d.over_commitment]
     for label, value in lines:
         summary.append([label, value])
     for cell in summary["A"]:

@@ -38,7 +38,8 @@ from enrollment.models import (
 from enrollment.selectors import YearFigures, year_figures
 from participants.models import DtksStatus, Kecamatan, Kelurahan, Segment, WorkerType
 
-from .facts import REFERENCE_MONTH_DAY, T_CUBE, cells_sql, fact_select_sql
+from .facts import ACTIVE_GROUP, REFERENCE_MONTH_DAY, T_CUBE, cells_sql, fact_select_sql
+from .summary import has_summary_tables, refresh_stale
 
 PARTICIPANT_STATUSES = tuple(s.value for s in QUOTA_STATUSES)
 TREND_DIMS = ("verified", "activated")
@@ -71,8 +72,10 @@ class Filters:
 
 
 def use_summary_tables() -> bool:
-    """PostgreSQL keeps the cube current with triggers; other databases aggregate live."""
-    return connection.vendor == "postgresql"
+    """PostgreSQL and SQLite keep the cube current with triggers (SQLite with a refresh of
+    the stale workers before reading, ``dashboard.summary.refresh_stale``); other databases
+    aggregate live."""
+    return has_summary_tables()
 
 
 @dataclass
@@ -177,6 +180,7 @@ class Dashboard:
     previous_year: ProgramYear | None
     filters: Filters
     participants: int
+    active: int
     target: int | None
     by_worker_type: list[Row]
     budget: YearFigures
@@ -197,6 +201,7 @@ class Dashboard:
     trend: dict[str, dict[int, list[int]]]
     targeting: Targeting
     computed_at: datetime.datetime
+    over_commitment: list[str] = field(default_factory=list)
 
     @property
     def progress(self) -> float | None:
@@ -249,6 +254,7 @@ def _selection(filters: Filters) -> _Selection:
 def _source(year_ids: list[int]) -> tuple[str, str, list]:
     """(WITH prefix, relation name, params) of the cells to aggregate."""
     if use_summary_tables():
+        refresh_stale()
         return "", T_CUBE, []
     placeholders = ", ".join(["%s"] * len(year_ids))
     facts = fact_select_sql(connection.vendor, f"e.program_year_id IN ({placeholders})")
@@ -301,9 +307,17 @@ def _budget(program_year: ProgramYear, committed: int) -> YearFigures:
     )
 
 
-def _rows(values: dict[str, int], labels: list[tuple[str, str]], total: int) -> list[Row]:
+def _rows(
+    values: dict[str, int], active: dict[str, int], labels: list[tuple[str, str]], total: int
+) -> list[Row]:
     return [
-        Row(key=key, label=str(label), participants=values.get(key, 0), share_of=total)
+        Row(
+            key=key,
+            label=str(label),
+            participants=values.get(key, 0),
+            active=active.get(key, 0),
+            share_of=total,
+        )
         for key, label in labels
     ]
 
@@ -350,6 +364,17 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             GROUP BY segment_id, kelurahan_id, worker_type""",
         [*source_params, EnrollmentStatus.ACTIVE.value, program_year.pk, *where_params],
     )
+    if where:
+        year_places = _fetch(
+            f"""{prefix}SELECT segment_id, kelurahan_id, worker_type,
+                    SUM(CASE WHEN status IN ({participant_in}) THEN n ELSE 0 END), 0
+                FROM {source}
+                WHERE program_year_id = %s AND dim = 'total'
+                GROUP BY segment_id, kelurahan_id, worker_type""",
+            [*source_params, program_year.pk],
+        )
+    else:
+        year_places = places
     if use_summary_tables():
         year_committed_total = _fetch(
             f"SELECT COALESCE(SUM(amount), 0) FROM {T_CUBE}"
@@ -360,6 +385,8 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
         year_committed_total = 0
 
     current: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    current_active: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    active_by_type: dict[str, int] = defaultdict(int)
     by_status: dict[str, int] = {s: 0 for s in EnrollmentStatus.values}
     by_type: dict[str, int] = defaultdict(int)
     committed_selection = 0
@@ -385,9 +412,14 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             committed_selection += amount
             if status in PARTICIPANT_STATUSES:
                 by_type[worker_type] += n
+            if status == EnrollmentStatus.ACTIVE:
+                active_by_type[worker_type] += n
         else:  # breakdown cells hold participants only (see dashboard.facts._dims)
             current[dim][value] += n
+            if status == ACTIVE_GROUP:
+                current_active[dim][value] += n
     participants = sum(by_type.values())
+    active = sum(active_by_type.values())
 
     quotas = _quota_targets(program_year)
     types = [filters.worker_type] if filters.worker_type else list(WorkerType.values)
@@ -405,6 +437,7 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             key=t,
             label=str(WorkerType(t).label),
             participants=by_type.get(t, 0),
+            active=active_by_type.get(t, 0),
             target=None if scope is None else _target(quotas, [t], **scope),
             share_of=participants,
         )
@@ -470,14 +503,16 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
     ]
 
     heirs_total = sum(current["school_level"].values())
+    budget = _budget(program_year, year_committed_total)
     return Dashboard(
         program_year=program_year,
         previous_year=previous,
         filters=filters,
         participants=participants,
+        active=active,
         target=target,
         by_worker_type=by_worker_type,
-        budget=_budget(program_year, year_committed_total),
+        budget=budget,
         committed_selection=committed_selection,
         by_status=by_status,
         renewals_due=renewals_due,
@@ -485,17 +520,79 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
         segments=segments,
         kecamatan=kecamatan_rows,
         kelurahan=kelurahan_rows,
-        dtks=_rows(current["dtks"], DTKS_LABELS, participants),
-        desil=_rows(current["desil"], DESIL_LABELS, participants),
-        sex=_rows(current["sex"], SEX_LABELS, participants),
-        age=_rows(current["age"], AGE_LABELS, participants),
-        heirs=_rows(current["heirs"], YES_NO_HEIRS, participants),
-        school_age_any=_rows(current["school_any"], YES_NO_SCHOOL, participants),
-        school_levels=_rows(current["school_level"], SCHOOL_LEVEL_LABELS, heirs_total),
+        dtks=_rows(current["dtks"], current_active["dtks"], DTKS_LABELS, participants),
+        desil=_rows(current["desil"], current_active["desil"], DESIL_LABELS, participants),
+        sex=_rows(current["sex"], current_active["sex"], SEX_LABELS, participants),
+        age=_rows(current["age"], current_active["age"], AGE_LABELS, participants),
+        heirs=_rows(current["heirs"], current_active["heirs"], YES_NO_HEIRS, participants),
+        school_age_any=_rows(
+            current["school_any"], current_active["school_any"], YES_NO_SCHOOL, participants
+        ),
+        school_levels=_rows(
+            current["school_level"],
+            current_active["school_level"],
+            SCHOOL_LEVEL_LABELS,
+            heirs_total,
+        ),
         trend=trend,
         targeting=_targeting(program_year, selection),
         computed_at=timezone.now(),
+        over_commitment=_over_commitment(program_year, budget, quotas, year_places),
     )
+
+
+def _over_commitment(
+    program_year: ProgramYear, budget: YearFigures, quotas: dict[tuple, int], places: list[tuple]
+) -> list[str]:
+    """What the year uses beyond its limits, as sentences for officials: committed premiums
+    above the budget, and places taken above any quota target (after a limit was lowered
+    below what was already used, or a supervisor's override). Year-wide, whatever the filter.
+    """
+    from siaga.formatting import number, rupiah
+
+    lines = []
+    if budget.committed > budget.allocated:
+        lines.append(
+            _("Committed premiums %(committed)s exceed the budget %(allocated)s by %(over)s.")
+            % {
+                "committed": rupiah(budget.committed),
+                "allocated": rupiah(budget.allocated),
+                "over": rupiah(budget.committed - budget.allocated),
+            }
+        )
+    if not quotas:
+        return lines
+    kecamatan_of = dict(Kelurahan.objects.values_list("pk", "kecamatan_id"))
+    used: Counter = Counter()
+    for segment_id, kelurahan_id, worker_type, n_part, _active in places:
+        n_part = int(n_part or 0)
+        used[(worker_type, None, None)] += n_part
+        used[(worker_type, segment_id, None)] += n_part
+        used[(worker_type, None, kecamatan_of.get(kelurahan_id))] += n_part
+        used[(worker_type, segment_id, kecamatan_of.get(kelurahan_id))] += n_part
+    segments = dict(Segment.objects.values_list("pk", "name"))
+    kecamatan = dict(Kecamatan.objects.values_list("pk", "name"))
+    for (worker_type, segment_id, kecamatan_id), target in sorted(
+        quotas.items(), key=lambda item: (item[0][0], item[0][1] or 0, item[0][2] or 0)
+    ):
+        n = used[(worker_type, segment_id, kecamatan_id)]
+        if n <= target:
+            continue
+        scope = str(WorkerType(worker_type).label)
+        if segment_id:
+            scope += f" · {segments.get(segment_id, segment_id)}"
+        if kecamatan_id:
+            scope += f" · {kecamatan.get(kecamatan_id, kecamatan_id)}"
+        lines.append(
+            _("Quota %(scope)s: %(used)s places taken, target %(target)s (%(over)s over).")
+            % {
+                "scope": scope,
+                "used": number(n),
+                "target": number(target),
+                "over": number(n - target),
+            }
+        )
+    return lines
 
 
 def targeting_breakdown(program_year: ProgramYear, filters: Filters | None = None) -> Targeting:

@@ -71,14 +71,41 @@ def _program_year(request: HttpRequest, year: int | None) -> ProgramYear:
 def _targeting_context(d: Dashboard) -> dict:
     total = d.targeting.total
     title = _("Participants in DTKS per desil")
-    desil_rows = [(f"Desil {desil}", n, pct) for desil, n, pct in total.desil_rows]
+    desil_rows = [(desil, f"Desil {desil}", n, pct) for desil, n, pct in total.desil_rows]
     return {
         "targeting_lines": [
-            (_("Checked against DTKS"), total.checked, total.checked_share),
-            (DtksStatus.REGISTERED.label, total.registered, total.registered_share),
-            (DtksStatus.NOT_REGISTERED.label, total.not_registered, total.not_registered_share),
-            (DtksStatus.UNCHECKED.label, total.unchecked, total.unchecked_share),
+            # (JSON key of the count, JSON key of the share, label, count, share)
             (
+                "checked",
+                "checked_share",
+                _("Checked against DTKS"),
+                total.checked,
+                total.checked_share,
+            ),
+            (
+                "registered",
+                "registered_share",
+                DtksStatus.REGISTERED.label,
+                total.registered,
+                total.registered_share,
+            ),
+            (
+                "not_registered",
+                "not_registered_share",
+                DtksStatus.NOT_REGISTERED.label,
+                total.not_registered,
+                total.not_registered_share,
+            ),
+            (
+                "unchecked",
+                "unchecked_share",
+                DtksStatus.UNCHECKED.label,
+                total.unchecked,
+                total.unchecked_share,
+            ),
+            (
+                "with_school_age_heirs",
+                "school_age_heirs_share",
                 _("With school-age heirs"),
                 total.with_school_age_heirs,
                 total.school_age_heirs_share,
@@ -86,7 +113,7 @@ def _targeting_context(d: Dashboard) -> dict:
         ],
         "targeting_desil_rows": desil_rows,
         "targeting_desil_chart": charts.bar_chart(
-            [(label, n) for label, n, _share in desil_rows], title=title
+            [(label, n) for _desil, label, n, _share in desil_rows], title=title
         ),
         "targeting_desil_title": title,
         "targeting_areas": [
@@ -152,7 +179,6 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
                 "title": title,
                 "rows": rows,
                 "has_target": any(r.target is not None for r in rows),
-                "has_active": key in ("segment", "kecamatan"),
                 "chart": charts.bar_chart(
                     [(r.label, r.participants) for r in rows], title=str(title)
                 ),
@@ -163,7 +189,7 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
         "d": d,
         "form": form,
         "years": ProgramYear.objects.order_by("-year"),
-        "statuses": [(EnrollmentStatus(s).label, n) for s, n in d.by_status.items()],
+        "statuses": [(s, EnrollmentStatus(s).label, n) for s, n in d.by_status.items()],
         "sections": sections,
         "kelurahan_rows": kelurahan,
         "sort": sort,
