@@ -91,26 +91,39 @@ class Row:
     extra: dict = field(default_factory=dict)
 
     @property
+    def suppressed(self) -> bool:
+        """Whether the participants count is hidden as "<3" (``dashboard.privacy``)."""
+        return _is_suppressed(self.participants)
+
+    @property
     def progress(self) -> float | None:
         """Participants as a share of the target (may pass 100 after a quota override)."""
-        if self.target:
+        if self.target and not self.suppressed:
             return 100 * self.participants / self.target
         return None
 
     @property
-    def share(self) -> float:
+    def share(self) -> float | None:
+        if self.suppressed:
+            return None
         return 100 * self.participants / self.share_of if self.share_of else 0.0
 
     @property
     def bar(self) -> float:
         """Width of the row's bar in percent: progress to target, else share of the total."""
         value = self.progress if self.progress is not None else self.share
-        return max(0.0, min(100.0, value))
+        return max(0.0, min(100.0, value or 0.0))
 
 
-def share(part: int, whole: int) -> Decimal:
+def _is_suppressed(value) -> bool:
+    return hasattr(value, "threshold")  # dashboard.privacy.Small, without a circular import
+
+
+def share(part: int, whole: int) -> Decimal | None:
     """``part`` of ``whole`` as a percentage with one decimal, rounded half up like
-    ``dashboard.formatting`` (0 when there is no whole)."""
+    ``dashboard.formatting`` (0 when there is no whole; None when either is suppressed)."""
+    if _is_suppressed(part) or _is_suppressed(whole):
+        return None
     if not whole:
         return Decimal("0.0")
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -134,6 +147,9 @@ class TargetingFigures:
 
     @property
     def checked(self) -> int:
+        for part in (self.registered, self.not_registered):
+            if _is_suppressed(part):
+                return part  # an exact sum would reveal the suppressed count
         return self.registered + self.not_registered
 
     @property
@@ -202,9 +218,13 @@ class Dashboard:
     targeting: Targeting
     computed_at: datetime.datetime
     over_commitment: list[str] = field(default_factory=list)
+    # Set by dashboard.privacy.suppress_small_cells: counts below it are shown as "<N".
+    suppressed_below: int | None = None
 
     @property
     def progress(self) -> float | None:
+        if _is_suppressed(self.participants):
+            return None
         return 100 * self.participants / self.target if self.target else None
 
 
@@ -662,9 +682,24 @@ def _targeting_figures(key: str, area: str, counts: Counter, **extra: str) -> Ta
 
 
 def default_program_year() -> ProgramYear | None:
-    """This calendar year's program year, else the latest one."""
+    """The year the dashboard opens on: the running program year that has participants
+    (this calendar year's if it is one of them, else the latest), else the latest year with
+    any participants, else the latest year. Never an empty year in planning while a running
+    one has participants."""
+    from django.db.models import Exists, OuterRef
+
+    from enrollment.models import Enrollment, ProgramYearStatus
+
+    with_participants = ProgramYear.objects.filter(
+        Exists(
+            Enrollment.objects.filter(program_year=OuterRef("pk"), status__in=PARTICIPANT_STATUSES)
+        )
+    ).order_by("-year")
+    running = with_participants.filter(status=ProgramYearStatus.RUNNING)
     today = timezone.localdate()
     return (
-        ProgramYear.objects.filter(year=today.year).first()
+        running.filter(year=today.year).first()
+        or running.first()
+        or with_participants.first()
         or ProgramYear.objects.order_by("-year").first()
     )

@@ -22,7 +22,9 @@ from . import charts
 from .exports import as_dict, as_xlsx, breakdowns, month_label, trend_rows
 from .forms import FilterForm
 from .labels import MONTH_LABELS
-from .selectors import Dashboard, Filters, dashboard_figures, default_program_year
+from .privacy import sees_exact_figures, suppress_small_cells
+from .selectors import Dashboard, Filters, default_program_year
+from .selectors import dashboard_figures as _dashboard_figures
 
 PERMISSION = "dashboard.view_dashboard"
 LOGIN_URL = reverse_lazy("dashboard:login")
@@ -46,6 +48,15 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return reverse("dashboard:index")
+
+
+def _figures(request: HttpRequest, program_year: ProgramYear, filters: Filters) -> Dashboard:
+    """The figures as this user may see them: exact for staff with personal-data access,
+    small counts suppressed for everyone else (dashboard.privacy)."""
+    d = _dashboard_figures(program_year, filters)
+    if sees_exact_figures(request.user):
+        return d
+    return suppress_small_cells(d)
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
@@ -216,7 +227,7 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
 def index(request: HttpRequest) -> HttpResponse:
     program_year = _program_year(request, None)
     form, filters = _filters(request)
-    d = dashboard_figures(program_year, filters)
+    d = _figures(request, program_year, filters)
     return render(request, "dashboard/index.html", _context(request, d, form))
 
 
@@ -224,7 +235,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest, year: int) -> HttpResponse:
     program_year = _program_year(request, year)
     form, filters = _filters(request)
-    d = dashboard_figures(program_year, filters)
+    d = _figures(request, program_year, filters)
     return render(request, "dashboard/report.html", _context(request, d, form))
 
 
@@ -235,14 +246,14 @@ def figures_json(request: HttpRequest, year: int) -> JsonResponse:
     if form.is_bound and not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     filters = form.filters() if form.is_bound else Filters()
-    return JsonResponse(as_dict(dashboard_figures(program_year, filters)))
+    return JsonResponse(as_dict(_figures(request, program_year, filters)))
 
 
 @official_required
 def figures_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     program_year = _program_year(request, year)
     _form, filters = _filters(request)
-    content = as_xlsx(dashboard_figures(program_year, filters))
+    content = as_xlsx(_figures(request, program_year, filters))
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -211,6 +211,9 @@ SIAGA_CITY_REGION_CODE = "3577"
 # (TK) until the child turns 23. Kept as settings because the regulation can change.
 SIAGA_SCHOOL_AGE_MIN = env.int("SIAGA_SCHOOL_AGE_MIN", default=4)
 SIAGA_SCHOOL_AGE_MAX = env.int("SIAGA_SCHOOL_AGE_MAX", default=23)
+# Dashboard counts below this are shown as "<3" to users without personal-data access
+# (dashboard/privacy.py, docs/dashboard.md); 0 or 1 turns suppression off.
+SIAGA_DASHBOARD_MIN_CELL = env.int("SIAGA_DASHBOARD_MIN_CELL", default=3)
 # Above this many rows the admin changelist shows PostgreSQL's row estimate instead of
 # running COUNT(*) over an unfiltered table.
 SIAGA_ESTIMATED_COUNT_THRESHOLD = env.int("SIAGA_ESTIMATED_COUNT_THRESHOLD", default=50_000)

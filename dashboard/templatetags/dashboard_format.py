@@ -1,5 +1,6 @@
 from django import template
 
+from dashboard.privacy import is_small
 from siaga import formatting
 
 register = template.Library()
@@ -7,7 +8,9 @@ register = template.Library()
 
 @register.filter
 def idn(value, decimals=0):
-    """Indonesian number: {{ 14087|idn }} → 14.087."""
+    """Indonesian number: {{ 14087|idn }} → 14.087; a suppressed count as "<3"."""
+    if is_small(value):
+        return str(value)
     return formatting.number(value, int(decimals))
 
 

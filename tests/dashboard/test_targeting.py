@@ -185,7 +185,8 @@ ROW_KEYS = {
 }
 
 
-def test_json_has_the_targeting_section(client, official, program):
+def test_json_has_the_targeting_section(client, official_exact, program):
+    official = official_exact
     client.force_login(official)
     data = client.get("/dashboard/2025.json").json()["targeting"]
     d = dashboard_figures(program["y2025"])
@@ -205,7 +206,8 @@ def test_json_has_the_targeting_section(client, official, program):
     assert narrowed["total"]["participants"] == only["participants"]
 
 
-def test_xlsx_has_a_targeting_sheet(client, official, program):
+def test_xlsx_has_a_targeting_sheet(client, official_exact, program):
+    official = official_exact
     client.force_login(official)
     response = client.get("/dashboard/2025.xlsx", {"worker_type": "BPU"})
     book = load_workbook(io.BytesIO(response.content))
