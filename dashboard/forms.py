@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -56,9 +58,12 @@ class FilterForm(forms.Form):
             self.fields[name].widget.attrs["data-autosubmit"] = ""
         kecamatan = self.data.get("kecamatan") if self.is_bound else None
         if kecamatan and str(kecamatan).isdigit():
-            self.fields["kelurahan"].queryset = Kelurahan.objects.filter(
-                kecamatan_id=int(kecamatan)
-            ).order_by("name")
+            # Only the list shown narrows; validation keeps every kelurahan, so that one
+            # outside the kecamatan gets clean()'s message rather than "invalid choice".
+            field = self.fields["kelurahan"]
+            shown = copy.deepcopy(field)
+            shown.queryset = field.queryset.filter(kecamatan_id=int(kecamatan))
+            field.widget.choices = shown.choices
 
     def clean(self):
         data = super().clean()

@@ -272,6 +272,18 @@ def sql_figures(year, previous, f: Filters) -> dict:
     return out
 
 
+def count_of_share(name: str) -> tuple[str, str]:
+    """The names of the count and of the whole behind a targeting share."""
+    prefix, column = name.rsplit(".", 1)
+    if column.isdigit():  # ….desil_share.<d>
+        prefix, count = prefix.rsplit(".", 1)[0], f"desil.{column}"
+    else:
+        count = {"school_age_heirs_share": "with_school_age_heirs"}.get(
+            column, column.removesuffix("_share")
+        )
+    return f"{prefix}.{count}", f"{prefix}.participants"
+
+
 def share(part: int, whole: int) -> Decimal:
     from dashboard.selectors import share as dashboard_share
 
@@ -367,16 +379,12 @@ def test_every_figure_is_the_same_in_page_json_xlsx_report_and_sql(client, offic
             for name, value in from_json.items():
                 if not name.startswith("targeting.") or "share" not in name:
                     continue
-                prefix, column = name.rsplit(".", 1)
-                if column.isdigit():
-                    prefix, count = prefix.rsplit(".", 1)[0], f"desil.{column}"
-                else:
-                    count = {
-                        "school_age_heirs_share": "with_school_age_heirs",
-                    }.get(column, column.removesuffix("_share"))
-                assert value == share(
-                    expected.get(f"{prefix}.{count}", 0), expected.get(f"{prefix}.participants", 0)
-                ), (year.year, query, name)
+                count, whole = count_of_share(name)
+                assert value == share(expected.get(count, 0), expected.get(whole, 0)), (
+                    year.year,
+                    query,
+                    name,
+                )
     # Every breakdown was compared, with its active column.
     for breakdown in (
         "worker_type",
