@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test lint migrate messages clean bench-import bench-dashboard
+.PHONY: run test install install-test lint migrate messages clean bench-import bench-dashboard bench-dashboard-sqlite
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,9 @@ bench-import: install
 # postgres://postgres@127.0.0.1:5432/siaga_dash_bench); records docs/benchmarks.md.
 bench-dashboard: install
 	$(PY) benchmarks/bench_dashboard.py $(BENCH_ARGS)
+
+# The same on SQLite (the default database) with `seed_demo`'s default data, in a scratch
+# file (BENCH_SQLITE, default /tmp/siaga_dash_bench.sqlite3); records docs/benchmarks.md.
+BENCH_SQLITE ?= /tmp/siaga_dash_bench.sqlite3
+bench-dashboard-sqlite: install
+	$(PY) benchmarks/bench_dashboard.py --database-url sqlite:///$(BENCH_SQLITE) $(BENCH_ARGS)
