@@ -192,6 +192,7 @@ def suppress_small_cells(d: Dashboard, threshold: int | None = None) -> Dashboar
         school_age_any=rows(d.school_age_any),
         school_levels=rows(d.school_levels, heirs_total, heirs_active),
         trend=trend,
+        _trend_totals=d.trend_totals,  # the groups' totals, shown exact
         targeting=targeting,
         suppressed_below=threshold,
     )

@@ -222,6 +222,17 @@ class Dashboard:
     suppressed_below: int | None = None
 
     @property
+    def trend_totals(self) -> dict[str, list[int]]:
+        """Per trend series, [this year, previous year] over every month (before January and
+        after December included); exact even when cells are suppressed."""
+        return self._trend_totals or {
+            dim: [sum(c[slot] for c in months.values()) for slot in (0, 1)]
+            for dim, months in self.trend.items()
+        }
+
+    _trend_totals: dict[str, list[int]] | None = None
+
+    @property
     def progress(self) -> float | None:
         if _is_suppressed(self.participants):
             return None

@@ -173,9 +173,9 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
                     description=_("%(year)s: %(current)s in all; %(previous_year)s: %(previous)s.")
                     % {
                         "year": year_label,
-                        "current": sum(current),
+                        "current": d.trend_totals[dim][0],
                         "previous_year": previous_label,
-                        "previous": sum(previous),
+                        "previous": d.trend_totals[dim][1],
                     },
                 ),
             )
