@@ -142,7 +142,7 @@ def as_dict(d: Dashboard) -> dict:
             "committed": d.budget.committed,
             "realised": d.budget.realised,
             "remaining": d.budget.remaining,
-            "committed_by_selection": d.committed_selection,
+            "committed_by_selection": shown(d.committed_selection),
         },
         "pipeline": {
             status: shown(d.by_status.get(status, 0)) for status in EnrollmentStatus.values
@@ -169,7 +169,7 @@ def as_xlsx(d: Dashboard) -> bytes:
         (_("Budget committed (Rp)"), d.budget.committed),
         (_("Budget realised (Rp)"), d.budget.realised),
         (_("Budget remaining (Rp)"), d.budget.remaining),
-        (_("Committed by the selection (Rp)"), d.committed_selection),
+        (_("Committed by the selection (Rp)"), shown(d.committed_selection)),
         (_("Renewals due"), shown(d.renewals_due)),
         (_("Renewals done"), shown(d.renewals_done)),
     ]

@@ -11,7 +11,8 @@ statuses, a trend series, an area's DTKS results or desil), when exactly one cel
 suppressed (counting the group's hidden remainder, total minus the shown cells, as a cell
 when it is small), the smallest other non-zero cell is suppressed too, so that no suppressed
 count can be worked out by subtraction. Zeros are shown. Shares and progress of a suppressed
-count are not shown ("–").
+count are not shown ("–"), nor the rupiah committed by a selection of fewer people than
+the threshold (it would give away the head count).
 """
 
 from __future__ import annotations
@@ -173,8 +174,13 @@ def suppress_small_cells(d: Dashboard, threshold: int | None = None) -> Dashboar
         kecamatan=[s.targeting(t) for t in d.targeting.kecamatan],
         kelurahan=[s.targeting(t) for t in d.targeting.kelurahan],
     )
+    # Rupiah committed by a tiny selection would tell its head count (premium x months).
+    committed_selection = d.committed_selection
+    if 0 < d.participants < threshold or 0 < sum(d.by_status.values()) < threshold:
+        committed_selection = s.small()
     return dataclasses.replace(
         d,
+        committed_selection=committed_selection,
         participants=s.one(d.participants),
         active=s.one(d.active),
         by_worker_type=rows(d.by_worker_type),

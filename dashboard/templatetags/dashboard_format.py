@@ -19,6 +19,8 @@ def idn(value, decimals=0):
 
 @register.filter
 def rupiah(value):
+    if is_small(value):
+        return str(value)  # an amount that would give away a small head count
     return formatting.rupiah(value)
 
 

@@ -217,3 +217,21 @@ def test_an_over_committed_year_is_shown_on_the_dashboard(client, official, prog
     assert lines[1].startswith(f"Kuota {WorkerType.PU.label}") and "target 1" in lines[1]
     html = client.get("/dashboard/", {"year": 2025}).content.decode()
     assert 'id="over-committed"' in html and "Tahun program ini melampaui batasnya" in html
+
+
+def test_money_committed_by_a_tiny_selection_is_suppressed_too(client, official, program):
+    """Rp committed by a selection of one or two people tells their head count."""
+    client.force_login(official)
+    tiny = None
+    for worker in program["workers"]:
+        query = {"kelurahan": worker.kelurahan_id, "worker_type": worker.worker_type}
+        data = client.get("/dashboard/2025.json", query).json()
+        if data["participants"] == "<3":
+            tiny = (query, data)
+            break
+    assert tiny, "the generated data have a kelurahan with one or two participants of a type"
+    query, data = tiny
+    assert data["budget"]["committed_by_selection"] == "<3"
+    assert data["budget"]["committed"] > 0  # the year's budget stays exact
+    html = client.get("/dashboard/", {"year": 2025, **query}).content.decode()
+    assert 'data-figure="budget.committed_by_selection">&lt;3<' in html
