@@ -95,8 +95,17 @@ class _Suppressor:
     def one(self, value: int) -> int:
         return self.small() if 0 < value < self.threshold else value
 
-    def rows(self, rows: list[Row], total: int, active_total: int) -> list[Row]:
-        part = self.apply({i: r.participants for i, r in enumerate(rows)}, total)
+    def rows(
+        self, rows: list[Row], total: int, active_total: int, hidden: set | None = None
+    ) -> list[Row]:
+        """Rows with small participants and active counts hidden; ``hidden`` (row keys)
+        overrides which participants counts to hide, when decided across tables."""
+        if hidden is None:
+            part = self.apply({i: r.participants for i, r in enumerate(rows)}, total)
+        else:
+            part = {
+                i: (self.small() if r.key in hidden else r.participants) for i, r in enumerate(rows)
+            }
         active = self.apply({i: r.active for i, r in enumerate(rows)}, active_total)
         out = []
         for i, r in enumerate(rows):
@@ -106,8 +115,11 @@ class _Suppressor:
             out.append(dataclasses.replace(r, participants=part[i], active=a))
         return out
 
-    def targeting(self, t: TargetingFigures) -> TargetingFigures:
-        participants = self.one(t.participants)
+    def targeting(self, t: TargetingFigures, hide: bool | None = None) -> TargetingFigures:
+        if hide is None:
+            participants = self.one(t.participants)
+        else:
+            participants = self.small() if hide and t.participants else t.participants
         if is_small(participants):
             s = self.small
             return dataclasses.replace(
@@ -168,11 +180,30 @@ def suppress_small_cells(d: Dashboard, threshold: int | None = None) -> Dashboar
     renewals_done = s.one(d.renewals_done)
     if is_small(renewals_due) and d.renewals_done:
         renewals_done = s.small()
+    # Kecamatan and kelurahan counts appear in two tables each (breakdown and targeting), and
+    # a kecamatan's total bounds its kelurahan: which ones to hide is decided once, the
+    # kelurahan within each kecamatan (whose total is shown) as well as across the city.
+    kecamatan_hidden = suppressed_keys(
+        {r.key: r.participants for r in d.kecamatan}, total, threshold
+    )
+    kecamatan_total = {r.extra.get("code"): r.participants for r in d.kecamatan}
+    code_of = {r.label: r.extra.get("code") for r in d.kecamatan}
+    per_kecamatan: dict = {}
+    for r in d.kelurahan:
+        per_kecamatan.setdefault(code_of.get(r.extra.get("kecamatan")), {})[r.key] = r.participants
+    kelurahan_hidden: set = set()
+    for code, values in per_kecamatan.items():
+        kelurahan_hidden |= suppressed_keys(values, kecamatan_total.get(code), threshold)
+    kelurahan_hidden |= suppressed_keys(
+        {r.key: r.participants for r in d.kelurahan if r.key not in kelurahan_hidden},
+        total - sum(r.participants for r in d.kelurahan if r.key in kelurahan_hidden),
+        threshold,
+    )
     targeting = dataclasses.replace(
         d.targeting,
         total=s.targeting(d.targeting.total),
-        kecamatan=[s.targeting(t) for t in d.targeting.kecamatan],
-        kelurahan=[s.targeting(t) for t in d.targeting.kelurahan],
+        kecamatan=[s.targeting(t, t.key in kecamatan_hidden) for t in d.targeting.kecamatan],
+        kelurahan=[s.targeting(t, t.key in kelurahan_hidden) for t in d.targeting.kelurahan],
     )
     # Rupiah committed by a tiny selection would tell its head count (premium x months).
     committed_selection = d.committed_selection
@@ -188,8 +219,8 @@ def suppress_small_cells(d: Dashboard, threshold: int | None = None) -> Dashboar
         renewals_due=renewals_due,
         renewals_done=renewals_done,
         segments=rows(d.segments),
-        kecamatan=rows(d.kecamatan),
-        kelurahan=rows(d.kelurahan),
+        kecamatan=s.rows(d.kecamatan, total, active_total, kecamatan_hidden),
+        kelurahan=s.rows(d.kelurahan, total, active_total, kelurahan_hidden),
         dtks=rows(d.dtks),
         desil=rows(d.desil),
         sex=rows(d.sex),

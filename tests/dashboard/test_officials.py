@@ -90,6 +90,36 @@ def test_officials_without_personal_data_access_see_small_counts_as_less_than_th
     assert "&lt;3" in page_html and "melindungi privasi" in page_html
 
 
+def test_kelurahan_are_hidden_alike_in_every_table_and_within_their_kecamatan(
+    client, official, program
+):
+    """A kecamatan's total bounds its kelurahan, and kelurahan counts appear both in the
+    breakdown and in the targeting table: one hidden kelurahan per kecamatan could be
+    subtracted, and one table must not show what the other hides."""
+    client.force_login(official)
+    for query in ({"worker_type": "PU"}, {"segment": program["workers"][0].segment_id}, {}):
+        data = client.get("/dashboard/2025.json", query).json()
+        breakdown = {r["key"]: r for r in data["breakdowns"]["kelurahan"]}
+        targeting = {r["key"]: r for r in data["targeting"]["kelurahan"]}
+        assert {k: r["participants"] for k, r in breakdown.items()} == {
+            k: r["participants"] for k, r in targeting.items()
+        }
+        kecamatan = {r["key"]: r for r in data["breakdowns"]["kecamatan"]}
+        assert {k: r["participants"] for k, r in kecamatan.items()} == {
+            r["key"]: r["participants"] for r in data["targeting"]["kecamatan"]
+        }
+        for kec in kecamatan.values():
+            cells = [
+                r["participants"] for r in breakdown.values() if r["kecamatan"] == kec["label"]
+            ]
+            hidden = cells.count("<3")
+            assert hidden != 1 or all(c in ("<3", 0) for c in cells), (query, kec["label"], cells)
+        for row in targeting.values():
+            if row["participants"] == "<3":
+                counts = [row["registered"], row["not_registered"], row["unchecked"]]
+                assert all(c in ("<3", 0) for c in counts), row
+
+
 def program_filters(query):
     from dashboard.selectors import Filters
 
