@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-duplicates
+.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-dashboard-sqlite bench-duplicates
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +81,8 @@ bench-dashboard: install
 PEOPLE ?= 16000
 bench-duplicates: install
 	$(PY) benchmarks/bench_duplicates.py --people $(PEOPLE)
+# The same on SQLite (the default database) with `seed_demo`'s default data, in a scratch
+# file (BENCH_SQLITE, default /tmp/siaga_dash_bench.sqlite3); records docs/benchmarks.md.
+BENCH_SQLITE ?= /tmp/siaga_dash_bench.sqlite3
+bench-dashboard-sqlite: install
+	$(PY) benchmarks/bench_dashboard.py --database-url sqlite:///$(BENCH_SQLITE) $(BENCH_ARGS)

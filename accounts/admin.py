@@ -20,3 +20,8 @@ class StaffUserAdmin(UserAdmin):
     """Django's user admin with the staff profile (the language the user sees Siaga in)."""
 
     inlines = [StaffProfileInline]
+
+    def get_inlines(self, request, obj):
+        # The add form stays Django's two-step one (username, password); the profile comes
+        # with the user's page.
+        return self.inlines if obj is not None else []

@@ -17,6 +17,12 @@ from siaga.formatting import number
 _ids = count(1)
 
 
+def _count(value: int) -> str:
+    """A count as shown: Indonesian digits, or "<3" for a suppressed one (worth 0 in the
+    drawing, dashboard.privacy)."""
+    return str(value) if hasattr(value, "threshold") else number(value)
+
+
 def _num(value: float) -> str:
     """Coordinates use a dot whatever the language."""
     return f"{value:.1f}"
@@ -56,7 +62,7 @@ def bar_chart(items: Sequence[tuple[str, int]], *, title: str, description: str 
     bar_space = width - label_width - 70
     height = max(row_height * len(items) + 8, 30)
     peak = max((v for _label, v in items), default=0) or 1
-    summary = description or "; ".join(f"{label}: {number(v)}" for label, v in items)
+    summary = description or "; ".join(f"{label}: {_count(v)}" for label, v in items)
     bars = []
     for i, (label, value) in enumerate(items):
         y = 4 + i * row_height
@@ -75,7 +81,7 @@ def bar_chart(items: Sequence[tuple[str, int]], *, title: str, description: str 
                 row_height - 8,
                 _num(label_width + length + 6),
                 _num(y + row_height * 0.62),
-                number(value),
+                _count(value),
             )
         )
     return _svg(uid, width, height, title, summary, bars, align_top_left=True)

@@ -15,14 +15,23 @@ from importer.exports import safe_cell
 from participants.models import DtksStatus
 
 from .labels import MONTH_LABELS
+from .privacy import shown
 from .selectors import DESILS, Dashboard, Row, TargetingFigures
 
 
+def _share(value) -> float | None:
+    """A share as a JSON/xlsx number; None where the count behind it is suppressed."""
+    return None if value is None else float(value)
+
+
 def _row(row: Row) -> dict:
-    data = {"key": row.key, "label": row.label, "participants": row.participants}
-    if row.active or row.extra or row.target is not None:
-        data["active"] = row.active
-        data["target"] = row.target
+    data = {
+        "key": row.key,
+        "label": row.label,
+        "participants": shown(row.participants),
+        "active": shown(row.active),
+        "target": row.target,
+    }
     data.update(row.extra)
     return data
 
@@ -80,19 +89,19 @@ def _targeting_row(t: TargetingFigures) -> dict:
     shares = t.desil_shares
     data.update(
         {
-            "participants": t.participants,
-            "checked": t.checked,
-            "checked_share": float(t.checked_share),
-            "registered": t.registered,
-            "registered_share": float(t.registered_share),
-            "not_registered": t.not_registered,
-            "not_registered_share": float(t.not_registered_share),
-            "unchecked": t.unchecked,
-            "unchecked_share": float(t.unchecked_share),
-            "by_desil": {str(desil): n for desil, n in t.by_desil.items()},
-            "by_desil_share": {str(desil): float(shares[desil]) for desil in t.by_desil},
-            "with_school_age_heirs": t.with_school_age_heirs,
-            "school_age_heirs_share": float(t.school_age_heirs_share),
+            "participants": shown(t.participants),
+            "checked": shown(t.checked),
+            "checked_share": _share(t.checked_share),
+            "registered": shown(t.registered),
+            "registered_share": _share(t.registered_share),
+            "not_registered": shown(t.not_registered),
+            "not_registered_share": _share(t.not_registered_share),
+            "unchecked": shown(t.unchecked),
+            "unchecked_share": _share(t.unchecked_share),
+            "by_desil": {str(desil): shown(n) for desil, n in t.by_desil.items()},
+            "by_desil_share": {str(desil): _share(shares[desil]) for desil in t.by_desil},
+            "with_school_age_heirs": shown(t.with_school_age_heirs),
+            "school_age_heirs_share": _share(t.school_age_heirs_share),
         }
     )
     return data
@@ -123,19 +132,24 @@ def as_dict(d: Dashboard) -> dict:
         },
         "definition": "participants = enrollments with status in "
         "diverifikasi, didaftarkan, aktif, berakhir",
-        "participants": d.participants,
+        "active": shown(d.active),
+        "participants": shown(d.participants),
         "target": d.target,
+        "suppressed_below": d.suppressed_below,
+        "over_commitment": d.over_commitment,
         "budget": {
             "allocated": d.budget.allocated,
             "committed": d.budget.committed,
             "realised": d.budget.realised,
             "remaining": d.budget.remaining,
-            "committed_by_selection": d.committed_selection,
+            "committed_by_selection": shown(d.committed_selection),
         },
-        "pipeline": {status: d.by_status.get(status, 0) for status in EnrollmentStatus.values},
-        "renewals": {"due": d.renewals_due, "done": d.renewals_done},
+        "pipeline": {
+            status: shown(d.by_status.get(status, 0)) for status in EnrollmentStatus.values
+        },
+        "renewals": {"due": shown(d.renewals_due), "done": shown(d.renewals_done)},
         "breakdowns": {key: [_row(r) for r in rows] for key, _title, rows in breakdowns(d)},
-        "trend": trend_rows(d),
+        "trend": [{k: shown(v) for k, v in row.items()} for row in trend_rows(d)],
         "targeting": targeting_dict(d),
         "computed_at": d.computed_at.isoformat(),
     }
@@ -148,17 +162,19 @@ def as_xlsx(d: Dashboard) -> bytes:
     summary.title = _("Summary")[:31]
     lines = [
         (_("Program year"), d.program_year.year),
-        (_("Participants"), d.participants),
+        (_("Covered now (active)"), shown(d.active)),
+        (_("Places taken"), shown(d.participants)),
         (_("Target"), d.target),
         (_("Budget allocated (Rp)"), d.budget.allocated),
         (_("Budget committed (Rp)"), d.budget.committed),
         (_("Budget realised (Rp)"), d.budget.realised),
         (_("Budget remaining (Rp)"), d.budget.remaining),
-        (_("Committed by the selection (Rp)"), d.committed_selection),
-        (_("Renewals due"), d.renewals_due),
-        (_("Renewals done"), d.renewals_done),
+        (_("Committed by the selection (Rp)"), shown(d.committed_selection)),
+        (_("Renewals due"), shown(d.renewals_due)),
+        (_("Renewals done"), shown(d.renewals_done)),
     ]
-    lines += [(str(EnrollmentStatus(s).label), n) for s, n in d.by_status.items()]
+    lines += [(str(EnrollmentStatus(s).label), shown(n)) for s, n in d.by_status.items()]
+    lines += [(_("Over-committed"), line) for line in d.over_commitment]
     for label, value in lines:
         summary.append([label, value])
     for cell in summary["A"]:
@@ -170,7 +186,8 @@ def as_xlsx(d: Dashboard) -> bytes:
         for row in rows:
             # Segment and region names are typed by staff: defused like every export.
             label = safe_cell(row.label)
-            sheet.append([label, row.participants, row.active, row.target, round(row.share, 1)])
+            share = None if row.share is None else round(row.share, 1)
+            sheet.append([label, shown(row.participants), shown(row.active), row.target, share])
         for cell in sheet[1]:
             cell.font = bold
         sheet.column_dimensions["A"].width = 34
@@ -188,10 +205,10 @@ def as_xlsx(d: Dashboard) -> bytes:
         trend.append(
             [
                 month_label(row["month"]),
-                row["verified"],
-                row["verified_previous_year"],
-                row["activated"],
-                row["activated_previous_year"],
+                shown(row["verified"]),
+                shown(row["verified_previous_year"]),
+                shown(row["activated"]),
+                shown(row["activated_previous_year"]),
             ]
         )
     for cell in trend[1]:
@@ -228,13 +245,18 @@ def _targeting_sheet(sheet, d: Dashboard) -> None:
     ]
     for level, rows in levels:
         for row in rows:
-            line = [level, safe_cell(row.area), safe_cell(row.kecamatan) or None, row.participants]
+            line = [
+                level,
+                safe_cell(row.area),
+                safe_cell(row.kecamatan) or None,
+                shown(row.participants),
+            ]
             for _label, attr in results:
-                line += [getattr(row, attr), float(getattr(row, f"{attr}_share"))]
+                line += [shown(getattr(row, attr)), _share(getattr(row, f"{attr}_share"))]
             shares = row.desil_shares
-            line += [row.by_desil[desil] for desil in DESILS]
-            line += [float(shares[desil]) for desil in DESILS]
-            line += [row.with_school_age_heirs, float(row.school_age_heirs_share)]
+            line += [shown(row.by_desil[desil]) for desil in DESILS]
+            line += [_share(shares[desil]) for desil in DESILS]
+            line += [shown(row.with_school_age_heirs), _share(row.school_age_heirs_share)]
             sheet.append(line)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

@@ -176,6 +176,16 @@ def _clamped_month(d: _Dialect, column: str) -> str:
     )
 
 
+def placement_sql() -> str:
+    """Where an enrollment is counted: its worker type, segment and kelurahan as it was
+    verified (the quotas' count; the kecamatan follows from the kelurahan), over ``e`` =
+    enrollment and ``w`` = worker. The one place that decides it for every figure, the cube
+    and the filters; changing it needs a migration that reinstalls and rebuilds (0005)."""
+    return (
+        "e.worker_type AS worker_type, e.segment_id AS segment_id, e.kelurahan_id AS kelurahan_id"
+    )
+
+
 def fact_select_sql(vendor: str, where: str) -> str:
     """SELECT of fact rows (columns ``FACT_COLUMNS``) for enrollments matching ``where``
     (a condition on ``e`` = enrollment, ``w`` = worker, ``p`` = program year)."""
@@ -191,7 +201,7 @@ def fact_select_sql(vendor: str, where: str) -> str:
     renewal_blocking = EnrollmentStatus.REJECTED.value
     inner = f"""
         SELECT e.id AS enrollment_id, e.worker_id, e.program_year_id, p.year AS year,
-            e.status, e.worker_type, e.segment_id, e.kelurahan_id, w.dtks_status,
+            e.status, {placement_sql()}, w.dtks_status,
             COALESCE(w.dtks_desil, 0) AS desil, w.sex, {age} AS age, {heir_select},
             (SELECT MIN(ev.at) FROM {T_EVENT} ev WHERE ev.enrollment_id = e.id
                 AND ev.to_status = '{EnrollmentStatus.VERIFIED.value}') AS verified_at,
@@ -219,10 +229,12 @@ def fact_select_sql(vendor: str, where: str) -> str:
     """
 
 
-# Only the "total" cells keep the enrollment status; the other cells hold one status group,
-# which keeps the cube small: breakdowns count participants only, the trend counts every
-# enrollment, renewals count last year's active and ended ones.
+# Only the "total" cells keep the enrollment status; the other cells hold a status group,
+# which keeps the cube small: breakdowns count participants only, split in two groups
+# (active now, and the other participants) so that every breakdown can show both; the trend
+# counts every enrollment, renewals count last year's active and ended ones.
 PARTICIPANT_GROUP = "participant"
+ACTIVE_GROUP = EnrollmentStatus.ACTIVE.value
 ALL_GROUP = "all"
 RENEWAL_GROUP = "renewal"
 _PARTICIPANT_IN = _quoted(s.value for s in QUOTA_STATUSES)
@@ -234,7 +246,11 @@ def _dims(d: _Dialect) -> list[tuple[str, str, str, str, str]]:
     breakdown, over facts ``f``."""
     yes_no = "CASE WHEN {} THEN 'yes' ELSE 'no' END"
     any_school = " + ".join(f"f.{c}" for c in HEIR_COLUMNS)
-    participant = (f"'{PARTICIPANT_GROUP}'", f"f.status IN ({_PARTICIPANT_IN})")
+    participant = (
+        f"CASE WHEN f.status = '{ACTIVE_GROUP}' THEN '{ACTIVE_GROUP}'"
+        f" ELSE '{PARTICIPANT_GROUP}' END",
+        f"f.status IN ({_PARTICIPANT_IN})",
+    )
     breakdowns = [
         ("dtks", "f.dtks_status", "1", ""),
         ("desil", "CAST(f.desil AS TEXT)", "1", ""),

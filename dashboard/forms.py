@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -6,14 +8,33 @@ from participants.models import Kecamatan, Kelurahan, Segment, WorkerType
 from .selectors import Filters
 
 
+class KelurahanSelect(forms.Select):
+    """Each kelurahan option carries its kecamatan (``data-kecamatan``), so that
+    static/dashboard/dashboard.js can narrow the list when a kecamatan is chosen."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-kecamatan"] = str(instance.kecamatan_id)
+        return option
+
+
 class FilterForm(forms.Form):
-    """The dashboard's filters; the same query parameters work for the page, JSON and xlsx."""
+    """The dashboard's filters; the same query parameters work for the page, JSON and xlsx.
+
+    With a kecamatan chosen, the kelurahan list holds that kecamatan's kelurahan only (on the
+    server, so it also works without JavaScript; the script narrows it at once).
+    """
 
     kecamatan = forms.ModelChoiceField(
         Kecamatan.objects.order_by("code"), required=False, label=_("District (kecamatan)")
     )
     kelurahan = forms.ModelChoiceField(
-        Kelurahan.objects.order_by("name"), required=False, label=_("Urban village (kelurahan)")
+        Kelurahan.objects.order_by("name"),
+        required=False,
+        label=_("Urban village (kelurahan)"),
+        widget=KelurahanSelect,
     )
     segment = forms.ModelChoiceField(
         Segment.objects.order_by("sort_order", "name"), required=False, label=_("Segment")
@@ -32,6 +53,28 @@ class FilterForm(forms.Form):
                 "kelurahan": _("All urban villages"),
                 "segment": _("All segments"),
             }[name]
+        for name in self.fields:
+            # static/dashboard/dashboard.js submits the form when one of these changes.
+            self.fields[name].widget.attrs["data-autosubmit"] = ""
+        kecamatan = self.data.get("kecamatan") if self.is_bound else None
+        if kecamatan and str(kecamatan).isdigit():
+            # Only the list shown narrows; validation keeps every kelurahan, so that one
+            # outside the kecamatan gets clean()'s message rather than "invalid choice".
+            field = self.fields["kelurahan"]
+            shown = copy.deepcopy(field)
+            shown.queryset = field.queryset.filter(kecamatan_id=int(kecamatan))
+            field.widget.choices = shown.choices
+
+    def clean(self):
+        data = super().clean()
+        kecamatan, kelurahan = data.get("kecamatan"), data.get("kelurahan")
+        if kecamatan and kelurahan and kelurahan.kecamatan_id != kecamatan.pk:
+            self.add_error(
+                "kelurahan",
+                _("%(kelurahan)s is not in %(kecamatan)s.")
+                % {"kelurahan": kelurahan.name, "kecamatan": kecamatan.name},
+            )
+        return data
 
     def filters(self) -> Filters:
         data = self.cleaned_data

@@ -3,7 +3,8 @@
 Neither is edited by Django code. On PostgreSQL, triggers created by migration 0002 keep
 both in step with the registry and enrollment tables inside the writing transaction, so the
 dashboard reads a few thousand pre-aggregated rows instead of a million enrollments. On
-SQLite (development, tests) the tables stay empty and the dashboard aggregates live.
+SQLite, triggers list the workers whose rows changed (``StaleWorker``) and the dashboard
+refreshes their facts and cells before it reads (``dashboard.sqlite_summary``).
 See docs/dashboard.md.
 
 The ids are plain integers rather than foreign keys: the rows are derived data, rebuilt by
@@ -92,3 +93,18 @@ class CubeCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_year_id} {self.dim}={self.value}: {self.n}"
+
+
+class StaleWorker(models.Model):
+    """SQLite only: a worker whose enrollments, heirs or record changed since the summary was
+    last refreshed. Written by triggers, emptied by ``dashboard.summary.refresh_stale``."""
+
+    worker_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("worker awaiting a dashboard refresh")
+        verbose_name_plural = _("workers awaiting a dashboard refresh")
+
+    def __str__(self) -> str:
+        return f"stale {self.worker_id}"

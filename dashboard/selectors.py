@@ -38,7 +38,8 @@ from enrollment.models import (
 from enrollment.selectors import YearFigures, year_figures
 from participants.models import DtksStatus, Kecamatan, Kelurahan, Segment, WorkerType
 
-from .facts import REFERENCE_MONTH_DAY, T_CUBE, cells_sql, fact_select_sql
+from .facts import ACTIVE_GROUP, REFERENCE_MONTH_DAY, T_CUBE, cells_sql, fact_select_sql
+from .summary import has_summary_tables, refresh_stale
 
 PARTICIPANT_STATUSES = tuple(s.value for s in QUOTA_STATUSES)
 TREND_DIMS = ("verified", "activated")
@@ -71,8 +72,10 @@ class Filters:
 
 
 def use_summary_tables() -> bool:
-    """PostgreSQL keeps the cube current with triggers; other databases aggregate live."""
-    return connection.vendor == "postgresql"
+    """PostgreSQL and SQLite keep the cube current with triggers (SQLite with a refresh of
+    the stale workers before reading, ``dashboard.summary.refresh_stale``); other databases
+    aggregate live."""
+    return has_summary_tables()
 
 
 @dataclass
@@ -88,26 +91,39 @@ class Row:
     extra: dict = field(default_factory=dict)
 
     @property
+    def suppressed(self) -> bool:
+        """Whether the participants count is hidden as "<3" (``dashboard.privacy``)."""
+        return _is_suppressed(self.participants)
+
+    @property
     def progress(self) -> float | None:
         """Participants as a share of the target (may pass 100 after a quota override)."""
-        if self.target:
+        if self.target and not self.suppressed:
             return 100 * self.participants / self.target
         return None
 
     @property
-    def share(self) -> float:
+    def share(self) -> float | None:
+        if self.suppressed:
+            return None
         return 100 * self.participants / self.share_of if self.share_of else 0.0
 
     @property
     def bar(self) -> float:
         """Width of the row's bar in percent: progress to target, else share of the total."""
         value = self.progress if self.progress is not None else self.share
-        return max(0.0, min(100.0, value))
+        return max(0.0, min(100.0, value or 0.0))
 
 
-def share(part: int, whole: int) -> Decimal:
+def _is_suppressed(value) -> bool:
+    return hasattr(value, "threshold")  # dashboard.privacy.Small, without a circular import
+
+
+def share(part: int, whole: int) -> Decimal | None:
     """``part`` of ``whole`` as a percentage with one decimal, rounded half up like
-    ``dashboard.formatting`` (0 when there is no whole)."""
+    ``dashboard.formatting`` (0 when there is no whole; None when either is suppressed)."""
+    if _is_suppressed(part) or _is_suppressed(whole):
+        return None
     if not whole:
         return Decimal("0.0")
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
@@ -131,6 +147,9 @@ class TargetingFigures:
 
     @property
     def checked(self) -> int:
+        for part in (self.registered, self.not_registered):
+            if _is_suppressed(part):
+                return part  # an exact sum would reveal the suppressed count
         return self.registered + self.not_registered
 
     @property
@@ -177,6 +196,7 @@ class Dashboard:
     previous_year: ProgramYear | None
     filters: Filters
     participants: int
+    active: int
     target: int | None
     by_worker_type: list[Row]
     budget: YearFigures
@@ -197,9 +217,25 @@ class Dashboard:
     trend: dict[str, dict[int, list[int]]]
     targeting: Targeting
     computed_at: datetime.datetime
+    over_commitment: list[str] = field(default_factory=list)
+    # Set by dashboard.privacy.suppress_small_cells: counts below it are shown as "<N".
+    suppressed_below: int | None = None
+
+    @property
+    def trend_totals(self) -> dict[str, list[int]]:
+        """Per trend series, [this year, previous year] over every month (before January and
+        after December included); exact even when cells are suppressed."""
+        return self._trend_totals or {
+            dim: [sum(c[slot] for c in months.values()) for slot in (0, 1)]
+            for dim, months in self.trend.items()
+        }
+
+    _trend_totals: dict[str, list[int]] | None = None
 
     @property
     def progress(self) -> float | None:
+        if _is_suppressed(self.participants):
+            return None
         return 100 * self.participants / self.target if self.target else None
 
 
@@ -249,6 +285,7 @@ def _selection(filters: Filters) -> _Selection:
 def _source(year_ids: list[int]) -> tuple[str, str, list]:
     """(WITH prefix, relation name, params) of the cells to aggregate."""
     if use_summary_tables():
+        refresh_stale()
         return "", T_CUBE, []
     placeholders = ", ".join(["%s"] * len(year_ids))
     facts = fact_select_sql(connection.vendor, f"e.program_year_id IN ({placeholders})")
@@ -301,9 +338,17 @@ def _budget(program_year: ProgramYear, committed: int) -> YearFigures:
     )
 
 
-def _rows(values: dict[str, int], labels: list[tuple[str, str]], total: int) -> list[Row]:
+def _rows(
+    values: dict[str, int], active: dict[str, int], labels: list[tuple[str, str]], total: int
+) -> list[Row]:
     return [
-        Row(key=key, label=str(label), participants=values.get(key, 0), share_of=total)
+        Row(
+            key=key,
+            label=str(label),
+            participants=values.get(key, 0),
+            active=active.get(key, 0),
+            share_of=total,
+        )
         for key, label in labels
     ]
 
@@ -350,6 +395,17 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             GROUP BY segment_id, kelurahan_id, worker_type""",
         [*source_params, EnrollmentStatus.ACTIVE.value, program_year.pk, *where_params],
     )
+    if where:
+        year_places = _fetch(
+            f"""{prefix}SELECT segment_id, kelurahan_id, worker_type,
+                    SUM(CASE WHEN status IN ({participant_in}) THEN n ELSE 0 END), 0
+                FROM {source}
+                WHERE program_year_id = %s AND dim = 'total'
+                GROUP BY segment_id, kelurahan_id, worker_type""",
+            [*source_params, program_year.pk],
+        )
+    else:
+        year_places = places
     if use_summary_tables():
         year_committed_total = _fetch(
             f"SELECT COALESCE(SUM(amount), 0) FROM {T_CUBE}"
@@ -360,6 +416,8 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
         year_committed_total = 0
 
     current: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    current_active: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    active_by_type: dict[str, int] = defaultdict(int)
     by_status: dict[str, int] = {s: 0 for s in EnrollmentStatus.values}
     by_type: dict[str, int] = defaultdict(int)
     committed_selection = 0
@@ -385,9 +443,14 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             committed_selection += amount
             if status in PARTICIPANT_STATUSES:
                 by_type[worker_type] += n
+            if status == EnrollmentStatus.ACTIVE:
+                active_by_type[worker_type] += n
         else:  # breakdown cells hold participants only (see dashboard.facts._dims)
             current[dim][value] += n
+            if status == ACTIVE_GROUP:
+                current_active[dim][value] += n
     participants = sum(by_type.values())
+    active = sum(active_by_type.values())
 
     quotas = _quota_targets(program_year)
     types = [filters.worker_type] if filters.worker_type else list(WorkerType.values)
@@ -405,6 +468,7 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             key=t,
             label=str(WorkerType(t).label),
             participants=by_type.get(t, 0),
+            active=active_by_type.get(t, 0),
             target=None if scope is None else _target(quotas, [t], **scope),
             share_of=participants,
         )
@@ -470,14 +534,16 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
     ]
 
     heirs_total = sum(current["school_level"].values())
+    budget = _budget(program_year, year_committed_total)
     return Dashboard(
         program_year=program_year,
         previous_year=previous,
         filters=filters,
         participants=participants,
+        active=active,
         target=target,
         by_worker_type=by_worker_type,
-        budget=_budget(program_year, year_committed_total),
+        budget=budget,
         committed_selection=committed_selection,
         by_status=by_status,
         renewals_due=renewals_due,
@@ -485,17 +551,90 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
         segments=segments,
         kecamatan=kecamatan_rows,
         kelurahan=kelurahan_rows,
-        dtks=_rows(current["dtks"], DTKS_LABELS, participants),
-        desil=_rows(current["desil"], DESIL_LABELS, participants),
-        sex=_rows(current["sex"], SEX_LABELS, participants),
-        age=_rows(current["age"], AGE_LABELS, participants),
-        heirs=_rows(current["heirs"], YES_NO_HEIRS, participants),
-        school_age_any=_rows(current["school_any"], YES_NO_SCHOOL, participants),
-        school_levels=_rows(current["school_level"], SCHOOL_LEVEL_LABELS, heirs_total),
+        dtks=_rows(current["dtks"], current_active["dtks"], DTKS_LABELS, participants),
+        desil=_rows(current["desil"], current_active["desil"], DESIL_LABELS, participants),
+        sex=_rows(current["sex"], current_active["sex"], SEX_LABELS, participants),
+        age=_rows(current["age"], current_active["age"], AGE_LABELS, participants),
+        heirs=_rows(current["heirs"], current_active["heirs"], YES_NO_HEIRS, participants),
+        school_age_any=_rows(
+            current["school_any"], current_active["school_any"], YES_NO_SCHOOL, participants
+        ),
+        school_levels=_rows(
+            current["school_level"],
+            current_active["school_level"],
+            SCHOOL_LEVEL_LABELS,
+            heirs_total,
+        ),
         trend=trend,
         targeting=_targeting(program_year, selection),
         computed_at=timezone.now(),
+        over_commitment=_over_commitment(program_year, budget, quotas, year_places),
     )
+
+
+def _over_commitment(
+    program_year: ProgramYear, budget: YearFigures, quotas: dict[tuple, int], places: list[tuple]
+) -> list[str]:
+    """What the year uses beyond its limits, as sentences for officials: committed premiums
+    above the budget, and places taken above any quota target (after a limit was lowered
+    below what was already used, or a supervisor's override). Year-wide, whatever the filter.
+    """
+    from siaga.formatting import number, rupiah
+
+    lines = []
+    if budget.committed > budget.allocated:
+        lines.append(
+            _("Committed premiums %(committed)s exceed the budget %(allocated)s by %(over)s.")
+            % {
+                "committed": rupiah(budget.committed),
+                "allocated": rupiah(budget.allocated),
+                "over": rupiah(budget.committed - budget.allocated),
+            }
+        )
+        if program_year.budget_below_use_reason:
+            lines[-1] += " " + _("Reason: %(reason)s") % {
+                "reason": program_year.budget_below_use_reason
+            }
+    if not quotas:
+        return lines
+    reasons = {
+        (q.worker_type, q.segment_id, q.kecamatan_id): q.below_use_reason
+        for q in QuotaTarget.objects.filter(program_year=program_year).exclude(below_use_reason="")
+    }
+    kecamatan_of = dict(Kelurahan.objects.values_list("pk", "kecamatan_id"))
+    used: Counter = Counter()
+    for segment_id, kelurahan_id, worker_type, n_part, _active in places:
+        n_part = int(n_part or 0)
+        used[(worker_type, None, None)] += n_part
+        used[(worker_type, segment_id, None)] += n_part
+        used[(worker_type, None, kecamatan_of.get(kelurahan_id))] += n_part
+        used[(worker_type, segment_id, kecamatan_of.get(kelurahan_id))] += n_part
+    segments = dict(Segment.objects.values_list("pk", "name"))
+    kecamatan = dict(Kecamatan.objects.values_list("pk", "name"))
+    for (worker_type, segment_id, kecamatan_id), target in sorted(
+        quotas.items(), key=lambda item: (item[0][0], item[0][1] or 0, item[0][2] or 0)
+    ):
+        n = used[(worker_type, segment_id, kecamatan_id)]
+        if n <= target:
+            continue
+        scope = str(WorkerType(worker_type).label)
+        if segment_id:
+            scope += f" · {segments.get(segment_id, segment_id)}"
+        if kecamatan_id:
+            scope += f" · {kecamatan.get(kecamatan_id, kecamatan_id)}"
+        lines.append(
+            _("Quota %(scope)s: %(used)s places taken, target %(target)s (%(over)s over).")
+            % {
+                "scope": scope,
+                "used": number(n),
+                "target": number(target),
+                "over": number(n - target),
+            }
+        )
+        reason = reasons.get((worker_type, segment_id, kecamatan_id))
+        if reason:
+            lines[-1] += " " + _("Reason: %(reason)s") % {"reason": reason}
+    return lines
 
 
 def targeting_breakdown(program_year: ProgramYear, filters: Filters | None = None) -> Targeting:
@@ -565,9 +704,24 @@ def _targeting_figures(key: str, area: str, counts: Counter, **extra: str) -> Ta
 
 
 def default_program_year() -> ProgramYear | None:
-    """This calendar year's program year, else the latest one."""
+    """The year the dashboard opens on: the running program year that has participants
+    (this calendar year's if it is one of them, else the latest), else the latest year with
+    any participants, else the latest year. Never an empty year in planning while a running
+    one has participants."""
+    from django.db.models import Exists, OuterRef
+
+    from enrollment.models import Enrollment, ProgramYearStatus
+
+    with_participants = ProgramYear.objects.filter(
+        Exists(
+            Enrollment.objects.filter(program_year=OuterRef("pk"), status__in=PARTICIPANT_STATUSES)
+        )
+    ).order_by("-year")
+    running = with_participants.filter(status=ProgramYearStatus.RUNNING)
     today = timezone.localdate()
     return (
-        ProgramYear.objects.filter(year=today.year).first()
+        running.filter(year=today.year).first()
+        or running.first()
+        or with_participants.first()
         or ProgramYear.objects.order_by("-year").first()
     )

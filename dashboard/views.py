@@ -16,14 +16,15 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
 from enrollment.models import EnrollmentStatus, ProgramYear
-from enrollment.selectors import limit_overruns
 from participants.models import DtksStatus
 
 from . import charts
 from .exports import as_dict, as_xlsx, breakdowns, month_label, trend_rows
 from .forms import FilterForm
 from .labels import MONTH_LABELS
-from .selectors import Dashboard, Filters, dashboard_figures, default_program_year
+from .privacy import sees_exact_figures, suppress_small_cells
+from .selectors import Dashboard, Filters, default_program_year
+from .selectors import dashboard_figures as _dashboard_figures
 
 PERMISSION = "dashboard.view_dashboard"
 LOGIN_URL = reverse_lazy("dashboard:login")
@@ -49,6 +50,15 @@ class LoginView(auth_views.LoginView):
         return reverse("dashboard:index")
 
 
+def _figures(request: HttpRequest, program_year: ProgramYear, filters: Filters) -> Dashboard:
+    """The figures as this user may see them: exact for staff with personal-data access,
+    small counts suppressed for everyone else (dashboard.privacy)."""
+    d = _dashboard_figures(program_year, filters)
+    if sees_exact_figures(request.user):
+        return d
+    return suppress_small_cells(d)
+
+
 def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
     form = FilterForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -72,14 +82,41 @@ def _program_year(request: HttpRequest, year: int | None) -> ProgramYear:
 def _targeting_context(d: Dashboard) -> dict:
     total = d.targeting.total
     title = _("Participants in DTKS per desil")
-    desil_rows = [(f"Desil {desil}", n, pct) for desil, n, pct in total.desil_rows]
+    desil_rows = [(desil, f"Desil {desil}", n, pct) for desil, n, pct in total.desil_rows]
     return {
         "targeting_lines": [
-            (_("Checked against DTKS"), total.checked, total.checked_share),
-            (DtksStatus.REGISTERED.label, total.registered, total.registered_share),
-            (DtksStatus.NOT_REGISTERED.label, total.not_registered, total.not_registered_share),
-            (DtksStatus.UNCHECKED.label, total.unchecked, total.unchecked_share),
+            # (JSON key of the count, JSON key of the share, label, count, share)
             (
+                "checked",
+                "checked_share",
+                _("Checked against DTKS"),
+                total.checked,
+                total.checked_share,
+            ),
+            (
+                "registered",
+                "registered_share",
+                DtksStatus.REGISTERED.label,
+                total.registered,
+                total.registered_share,
+            ),
+            (
+                "not_registered",
+                "not_registered_share",
+                DtksStatus.NOT_REGISTERED.label,
+                total.not_registered,
+                total.not_registered_share,
+            ),
+            (
+                "unchecked",
+                "unchecked_share",
+                DtksStatus.UNCHECKED.label,
+                total.unchecked,
+                total.unchecked_share,
+            ),
+            (
+                "with_school_age_heirs",
+                "school_age_heirs_share",
                 _("With school-age heirs"),
                 total.with_school_age_heirs,
                 total.school_age_heirs_share,
@@ -87,7 +124,7 @@ def _targeting_context(d: Dashboard) -> dict:
         ],
         "targeting_desil_rows": desil_rows,
         "targeting_desil_chart": charts.bar_chart(
-            [(label, n) for label, n, _share in desil_rows], title=title
+            [(label, n) for _desil, label, n, _share in desil_rows], title=title
         ),
         "targeting_desil_title": title,
         "targeting_areas": [
@@ -136,9 +173,9 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
                     description=_("%(year)s: %(current)s in all; %(previous_year)s: %(previous)s.")
                     % {
                         "year": year_label,
-                        "current": sum(current),
+                        "current": d.trend_totals[dim][0],
                         "previous_year": previous_label,
-                        "previous": sum(previous),
+                        "previous": d.trend_totals[dim][1],
                     },
                 ),
             )
@@ -153,7 +190,6 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
                 "title": title,
                 "rows": rows,
                 "has_target": any(r.target is not None for r in rows),
-                "has_active": key in ("segment", "kecamatan"),
                 "chart": charts.bar_chart(
                     [(r.label, r.participants) for r in rows], title=str(title)
                 ),
@@ -164,7 +200,7 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
         "d": d,
         "form": form,
         "years": ProgramYear.objects.order_by("-year"),
-        "statuses": [(EnrollmentStatus(s).label, n) for s, n in d.by_status.items()],
+        "statuses": [(s, EnrollmentStatus(s).label, n) for s, n in d.by_status.items()],
         "sections": sections,
         "kelurahan_rows": kelurahan,
         "sort": sort,
@@ -184,7 +220,6 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
             min(100.0, 100 * d.budget.committed / d.budget.allocated) if d.budget.allocated else 0.0
         ),
         # Limits lowered below use, with their reasons (enrollment.selectors, issue 11.11).
-        "overruns": limit_overruns(d.program_year),
         **_targeting_context(d),
     }
 
@@ -193,7 +228,7 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
 def index(request: HttpRequest) -> HttpResponse:
     program_year = _program_year(request, None)
     form, filters = _filters(request)
-    d = dashboard_figures(program_year, filters)
+    d = _figures(request, program_year, filters)
     return render(request, "dashboard/index.html", _context(request, d, form))
 
 
@@ -201,7 +236,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def report(request: HttpRequest, year: int) -> HttpResponse:
     program_year = _program_year(request, year)
     form, filters = _filters(request)
-    d = dashboard_figures(program_year, filters)
+    d = _figures(request, program_year, filters)
     return render(request, "dashboard/report.html", _context(request, d, form))
 
 
@@ -212,14 +247,14 @@ def figures_json(request: HttpRequest, year: int) -> JsonResponse:
     if form.is_bound and not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     filters = form.filters() if form.is_bound else Filters()
-    return JsonResponse(as_dict(dashboard_figures(program_year, filters)))
+    return JsonResponse(as_dict(_figures(request, program_year, filters)))
 
 
 @official_required
 def figures_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     program_year = _program_year(request, year)
     _form, filters = _filters(request)
-    content = as_xlsx(dashboard_figures(program_year, filters))
+    content = as_xlsx(_figures(request, program_year, filters))
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

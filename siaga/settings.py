@@ -241,6 +241,9 @@ SIAGA_JKM_SCHOLARSHIP = {
 }
 SIAGA_JKM_SCHOLARSHIP_MAX_CHILDREN = 2
 SIAGA_JKM_SCHOLARSHIP_MIN_MONTHS = 36
+# Dashboard counts below this are shown as "<3" to users without personal-data access
+# (dashboard/privacy.py, docs/dashboard.md); 0 or 1 turns suppression off.
+SIAGA_DASHBOARD_MIN_CELL = env.int("SIAGA_DASHBOARD_MIN_CELL", default=3)
 # Above this many rows the admin changelist shows PostgreSQL's row estimate instead of
 # running COUNT(*) over an unfiltered table.
 SIAGA_ESTIMATED_COUNT_THRESHOLD = env.int("SIAGA_ESTIMATED_COUNT_THRESHOLD", default=50_000)

@@ -245,3 +245,11 @@ def official(db):
     user = UserFactory(username="kepala-dinas", is_staff=False)
     user.user_permissions.add(Permission.objects.get(codename="view_dashboard"))
     return user
+
+
+@pytest.fixture
+def official_exact(official):
+    """An official who may also see personal data, so sees exact small counts
+    (dashboard.privacy): for tests comparing figures with the database."""
+    official.user_permissions.add(Permission.objects.get(codename="view_full_nik"))
+    return official

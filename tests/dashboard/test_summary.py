@@ -1,5 +1,7 @@
-"""PostgreSQL: the trigger-maintained summary tables stay equal to a fresh computation after
-every kind of write (enrollment lifecycle, worker edits, heirs added/changed/removed)."""
+"""PostgreSQL and SQLite: the trigger-maintained summary tables stay equal to a fresh
+computation after every kind of write (enrollment lifecycle, worker edits, heirs
+added/changed/removed). On SQLite the triggers list stale workers and the read refreshes
+them (``summary_differences`` refreshes first, as the dashboard does)."""
 
 import datetime
 
@@ -8,7 +10,13 @@ from django.core.management import call_command
 from django.db import connection
 
 from dashboard.selectors import dashboard_figures
-from dashboard.summary import summary_deferred, summary_differences, summary_rebuild
+from dashboard.summary import (
+    VENDORS,
+    refresh_stale,
+    summary_deferred,
+    summary_differences,
+    summary_rebuild,
+)
 from enrollment import services
 from participants.models import DtksStatus, Kelurahan, Relationship, Segment
 from participants.services import worker_update
@@ -18,14 +26,15 @@ from tests.factories import HeirFactory
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="summary tables and their triggers exist on PostgreSQL only",
+        connection.vendor not in VENDORS,
+        reason="summary tables and their triggers exist on PostgreSQL and SQLite only",
     ),
 ]
 
 
 def fact_sum(column: str, worker) -> int:
     """``column`` of the worker's 2025 fact row, as the triggers stored it."""
+    refresh_stale()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT SUM({column}) FROM dashboard_enrollmentfact WHERE worker_id = %s"
@@ -84,6 +93,7 @@ def test_summary_is_correct_after_every_write(program):
 
 
 def test_rebuild_and_check_commands(program, capsys):
+    assert summary_differences() == []
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM dashboard_cubecell WHERE dim = 'sex'")
     assert summary_differences() != []
@@ -101,5 +111,31 @@ def test_a_deferred_bulk_load_is_summarised_once_at_the_end(program):
         HeirFactory(
             worker=worker, relationship=Relationship.CHILD, birth_date=None, school_level="smp"
         )
-        assert summary_differences() != []  # not refreshed statement by statement
+        if connection.vendor == "postgresql":
+            assert summary_differences() != []  # not refreshed statement by statement
+    assert summary_differences() == []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM dashboard_staleworker")
+            assert cursor.fetchone()[0] == 0  # the rebuild at the end emptied the list
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's stale-worker list")
+def test_sqlite_writes_only_list_the_worker_and_the_read_refreshes_it(program):
+    summary_differences()  # refreshes everything the fixture wrote
+    worker = program["workers"][4]
+    before = dashboard_figures(program["y2025"]).participants
+    HeirFactory(worker=worker, relationship=Relationship.CHILD, birth_date=None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT worker_id FROM dashboard_staleworker")
+        assert cursor.fetchall() == [(worker.pk,)]
+    proposed = program["y2025"].enrollments.filter(status="diusulkan").first()
+    with at(datetime.date(2025, 6, 3)):
+        services.enrollment_verify(
+            enrollment=proposed, user=program["supervisor"], override_quota_reason="uji"
+        )
+    assert dashboard_figures(program["y2025"]).participants == before + 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM dashboard_staleworker")
+        assert cursor.fetchone()[0] == 0
     assert summary_differences() == []

@@ -144,7 +144,5 @@ def test_the_dashboard_shows_the_over_commitment_with_its_reason(admin_client, c
 
     page = admin_client.get(reverse("dashboard:index"), {"year": 2024}).content.decode()
 
-    assert "Melebihi anggaran sebesar Rp 201.600" in page
-    assert "APBD-P dipotong" in page
-    assert "terlampaui: 2 dari 1" in page
-    assert "Dialihkan ke PU" in page
+    assert "sebesar Rp 201.600. Alasan: APBD-P dipotong" in page
+    assert "2 tempat terisi, target 1 (lebih 1). Alasan: Dialihkan ke PU" in page

@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from dashboard.summary import summary_differences, summary_rebuild
+from dashboard.summary import has_summary_tables, summary_differences, summary_rebuild
 
 
 class Command(BaseCommand):
     help = (
-        "Reinstall the dashboard's PostgreSQL triggers and recompute its summary tables "
+        "Reinstall the dashboard's triggers (PostgreSQL, SQLite) and recompute its summary tables "
         "(after changing SIAGA_SCHOOL_AGE_* or loading data with triggers disabled). "
         "--check only compares them with a fresh computation."
     )
@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--check", action="store_true", help="Compare, change nothing.")
 
     def handle(self, *args, check=False, **options):
-        if connection.vendor != "postgresql":
-            self.stdout.write("Not PostgreSQL: the dashboard aggregates live, nothing to do.")
+        if not has_summary_tables():
+            self.stdout.write(f"{connection.vendor}: the dashboard aggregates live, nothing to do.")
             return
         if check:
             differences = summary_differences()

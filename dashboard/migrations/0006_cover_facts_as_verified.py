@@ -17,7 +17,7 @@ def install(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0004_heirs_tk"),
+        ("dashboard", "0005_dash_sqlite_summary"),
         ("enrollment", "0006_cover_enrollment_place_exports_limits"),
     ]
 
