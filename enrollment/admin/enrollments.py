@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
+from participants.admin import search_digits
 from siaga.formatting import rupiah
 from siaga.pagination import EstimatedCountPaginator
 
@@ -195,7 +196,7 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         return format_html_join("", "<div>{} {}</div>", lines)
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip().replace(" ", "")
+        term = search_digits(search_term.strip()) or search_term.strip()
         if not term:
             return queryset, False
         if term.isdigit():
