@@ -431,7 +431,8 @@ class HeirAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
     list_filter = [SchoolAgeOnFilter, "relationship", "school_level"]
     search_fields = ["name", "worker__nik", "worker__full_name"]
     search_help_text = _("Worker's NIK, worker's name or heir's name.")
-    raw_id_fields = ["worker"]
+    # The worker is found by NIK, phone or name, never by id.
+    autocomplete_fields = ["worker"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 

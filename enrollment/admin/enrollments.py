@@ -98,7 +98,8 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
-    raw_id_fields = ["worker"]
+    # Staff find the worker by NIK (with or without separators), phone or name, never by id.
+    autocomplete_fields = ["worker"]
     inlines = [EnrollmentEventInline, ClaimInline]
     actions = [
         "verify_selected",
