@@ -235,10 +235,11 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHist
         )
         return data
 
+    # Chosen to fit a 1366-px screen beside the filters: the type as its code (BPU/PU).
     list_display = [
         "masked_nik",
         "full_name",
-        "worker_type",
+        "worker_type_code",
         "segment",
         "kelurahan",
         "dtks_status",
@@ -350,6 +351,10 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHist
         if obj is not None and not can_view_full_nik(request.user):
             fields += ["masked_nik", "masked_kk_number"]
         return fields
+
+    @admin.display(description=_("type"), ordering="worker_type")
+    def worker_type_code(self, worker: Worker) -> str:
+        return worker.worker_type
 
     @admin.display(description=_("alive"), boolean=True, ordering="death_date")
     def is_alive(self, worker: Worker) -> bool:
