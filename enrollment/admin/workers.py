@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
@@ -33,11 +34,13 @@ MAX_PROPOSE_SELECTION = 500
 
 
 def default_program_year() -> ProgramYear | None:
-    """The year staff most likely propose for: the running one, else the next in planning."""
+    """The year staff most likely propose for: the running one, else the next open year from
+    this calendar year on, else the latest open one."""
     years = ProgramYear.objects.open()
     return (
         years.filter(status=ProgramYearStatus.RUNNING).order_by("-year").first()
-        or years.order_by("year").first()
+        or years.filter(year__gte=timezone.localdate().year).order_by("year").first()
+        or years.order_by("-year").first()
     )
 
 
