@@ -24,7 +24,7 @@ from participants.models import Worker, WorkerType
 from participants.privacy import shown_nik
 
 from .. import services
-from ..models import ProgramYear, ProgramYearStatus, RiskClass
+from ..models import Enrollment, ProgramYear, ProgramYearStatus, RiskClass
 from .common import MAX_FAILURES_LISTED
 
 PROPOSE_PERMISSION = "enrollment.add_enrollment"
@@ -81,6 +81,42 @@ class ProposeForYearForm(forms.Form):
 class ProposingWorkerAdmin(WorkerAdmin):
     actions = [*WorkerAdmin.actions, "propose_for_program_year"]
     change_form_template = "admin/enrollment/worker/change_form.html"
+
+    # The worker's enrollments per year on the worker's page (proposed already? active?):
+    # a read-only field, so saving the worker page never touches them.
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and request.user.has_perm("enrollment.view_enrollment"):
+            fieldsets.insert(-1, (_("Enrollments per program year"), {"fields": ["enrollments"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "enrollments"]
+
+    @admin.display(description=_("enrollments"))
+    def enrollments(self, worker: Worker) -> str:
+        rows = (
+            Enrollment.objects.filter(worker=worker)
+            .select_related("program_year")
+            .order_by("-program_year__year")
+        )
+        if not rows:
+            return gettext("Not enrolled in any program year yet.")
+        return format_html(
+            '<ul class="siaga-enrollments">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>: {}</li>',
+                (
+                    (
+                        reverse("admin:enrollment_enrollment_change", args=[e.pk]),
+                        e.program_year.year,
+                        e.get_status_display(),
+                    )
+                    for e in rows
+                ),
+            ),
+        )
 
     def has_propose_permission(self, request) -> bool:
         return request.user.has_perm(PROPOSE_PERMISSION)

@@ -172,3 +172,16 @@ def test_the_action_declares_its_permission():
 
     action = admin.site._registry[Worker].get_action(ACTION)[0]
     assert list(action.allowed_permissions) == ["propose"]
+
+
+def test_the_worker_page_lists_the_workers_enrollments_read_only(client, operator, year):
+    enrollment = EnrollmentFactory(program_year=year)
+    page = client.get(
+        reverse("admin:participants_worker_change", args=[enrollment.worker.pk])
+    ).content.decode()
+    assert "Kepesertaan per tahun program" in page
+    link = reverse("admin:enrollment_enrollment_change", args=[enrollment.pk])
+    assert f'<li><a href="{link}">2024</a>: Diusulkan</li>' in page
+    never = WorkerFactory()
+    page = client.get(reverse("admin:participants_worker_change", args=[never.pk])).content
+    assert b"Belum terdaftar di tahun program mana pun." in page
