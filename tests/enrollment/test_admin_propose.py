@@ -185,3 +185,38 @@ def test_the_worker_page_lists_the_workers_enrollments_read_only(client, operato
     never = WorkerFactory()
     page = client.get(reverse("admin:participants_worker_change", args=[never.pk])).content
     assert b"Belum terdaftar di tahun program mana pun." in page
+
+
+def test_the_claim_form_finds_the_enrollment_by_nik_too(admin_client, year):
+    wanted = EnrollmentFactory(program_year=year)
+    EnrollmentFactory(program_year=year)
+    html = admin_client.get(reverse("admin:enrollment_claim_add")).content.decode()
+    assert "vForeignKeyRawIdAdminField" not in html and "admin-autocomplete" in html
+    nik = wanted.worker.nik
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "enrollment",
+            "model_name": "claim",
+            "field_name": "enrollment",
+            "term": f"{nik[:8]} {nik[8:]}",
+        },
+    )
+    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
+
+
+def test_the_heir_form_finds_the_worker_by_name(admin_client):
+    wanted = WorkerFactory(full_name="Sumarni Hadi")
+    WorkerFactory(full_name="Tono Wijaya")
+    html = admin_client.get(reverse("admin:participants_heir_add")).content.decode()
+    assert "vForeignKeyRawIdAdminField" not in html and "admin-autocomplete" in html
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "participants",
+            "model_name": "heir",
+            "field_name": "worker",
+            "term": "sumarni",
+        },
+    )
+    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
