@@ -172,7 +172,7 @@ class SiagaAdminSite(admin.AdminSite):
         return pages
 
     def index(self, request: HttpRequest, extra_context: dict | None = None):
-        extra_context = {**(extra_context or {}), "todos": todos_for(request)}
+        extra_context = {**(extra_context or {}), "todos": todos_for(request, self)}
         return super().index(request, extra_context)
 
 
@@ -181,7 +181,7 @@ def _enrollment_list(status: str, year_id: int) -> str:
     return f"{reverse('admin:enrollment_enrollment_changelist')}?{query}"
 
 
-def todos_for(request: HttpRequest) -> list[Todo]:
+def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
     """What waits for this user, in the order the work flows, each with a count and a link."""
     from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
     from importer.admin import StagedImportMixin
@@ -192,7 +192,7 @@ def todos_for(request: HttpRequest) -> list[Todo]:
 
     # Imports checked and waiting for confirmation: only their uploader may confirm them.
     previews = {}
-    for model_admin in admin.site._registry.values():
+    for model_admin in site._registry.values():
         if isinstance(model_admin, StagedImportMixin) and model_admin.has_import_permission(
             request
         ):
