@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import EnrollmentStatus, ProgramYear
 from participants.models import DtksStatus
+from siaga.navigation import can_open_admin_list
 
 from . import charts
 from .exports import as_dict, as_xlsx, breakdowns, month_label, trend_rows
@@ -140,7 +141,8 @@ def _context(request: HttpRequest, d: Dashboard, form: FilterForm) -> dict:
     if sort not in KELURAHAN_SORTS:
         sort = "participants"
     kelurahan = sorted(d.kelurahan, key=KELURAHAN_SORTS[sort], reverse=descending)
-    can_drill = request.user.has_perm("participants.view_worker")
+    # Only to users the admin's worker list lets in (active staff with the permission).
+    can_drill = can_open_admin_list(request.user, "participants.view_worker")
     changelist = reverse("admin:participants_worker_changelist") if can_drill else ""
     query = {"year": d.program_year.year, **d.filters.as_query()}
 

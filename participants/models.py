@@ -350,6 +350,8 @@ class Worker(models.Model):
             models.Index(fields=["kelurahan", "worker_type"], name="worker_kel_type_idx"),
             models.Index(fields=["segment"], name="worker_segment_idx"),
             models.Index(fields=["dtks_status", "dtks_checked_on"], name="worker_dtks_idx"),
+            # The admin's search by phone number (stored as +62…) is an equality lookup.
+            models.Index(fields=["phone"], name="worker_phone_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,3 +1,3 @@
 """Admin for the enrollment app, one module per area; importing registers them."""
 
-from . import enrollments, payments, years  # noqa: F401
+from . import enrollments, payments, workers, years  # noqa: F401

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
+from participants.admin import search_digits
 from participants.models import WorkerType
 from siaga.formatting import rupiah
 from siaga.pagination import EstimatedCountPaginator
@@ -104,7 +105,8 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
-    raw_id_fields = ["worker"]
+    # Staff find the worker by NIK (with or without separators), phone or name, never by id.
+    autocomplete_fields = ["worker"]
     inlines = [EnrollmentEventInline, ClaimInline]
     actions = [
         "verify_selected",
@@ -205,7 +207,7 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
         return format_html_join("", "<div>{} {}</div>", lines)
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip().replace(" ", "")
+        term = search_digits(search_term.strip()) or search_term.strip()
         if not term:
             return queryset, False
         if term.isdigit():

@@ -141,7 +141,8 @@ class ClaimAdmin(CreatedByServiceMixin, SimpleHistoryAdmin):
     list_select_related = ["enrollment__worker", "enrollment__program_year"]
     list_filter = ["claim_type", "status", "fatal"]
     search_fields = ["enrollment__worker__nik"]
-    raw_id_fields = ["enrollment"]
+    # The enrollment is found by the worker's NIK, KPJ number or name, never by id.
+    autocomplete_fields = ["enrollment"]
     change_list_template = "admin/enrollment/claim/change_list.html"
 
     @admin.display(description=_("benefit"), ordering="benefit_amount")

@@ -22,11 +22,17 @@ def test_import_a_spreadsheet_through_preview_and_confirm(page, login):
     page.click("a.import_link")
     page.set_input_files("input[type=file]", str(FIXTURES / "clean.xlsx"))
     page.click("input[type=submit].default")
-    preview = page.inner_text("#content")
-    assert "4" in preview  # four new workers in the preview counts
+    counts = {
+        kind: page.inner_text(f"#import-counts .count-{kind}")
+        for kind in ("new", "updated", "unchanged", "invalid")
+    }
+    assert counts == {"new": "4", "updated": "0", "unchanged": "0", "invalid": "0"}
     assert Worker.objects.count() == 0  # nothing written before confirming
     page.click("form.import-confirm input[type=submit].default")
     page.wait_for_selector(".messagelist")
+    assert page.inner_text(".messagelist").strip() == (
+        "Impor selesai: 4 baru, 0 diperbarui, 0 tidak berubah, 0 baris tidak valid dilewati."
+    )
     assert Worker.objects.count() == 4
     assert Worker.objects.filter(full_name="Budi Santoso", kelurahan__name="Oro-oro Ombo").exists()
 
@@ -49,10 +55,14 @@ def test_verify_enrollments_with_a_bulk_action(page, login):
     page.check("#action-toggle")
     page.select_option("select[name=action]", "verify_selected")
     page.click("button[name=index]")
-    messages = page.inner_text(".messagelist")
+    page.wait_for_selector(".messagelist")
+    messages = page.locator(".messagelist > li").all_inner_texts()
     verified = Enrollment.objects.filter(status=EnrollmentStatus.VERIFIED).count()
     assert verified == 2  # the quota of 2 is a hard limit
-    assert "2" in messages and "kuota" in messages.lower()
+    assert messages[0] == "2 kepesertaan diverifikasi."
+    assert messages[1].startswith("1 kepesertaan tidak diubah:")
+    refused = Enrollment.objects.get(status=EnrollmentStatus.PROPOSED).worker
+    assert refused.full_name in messages[1] and "kuota" in messages[1].lower()
 
 
 def test_the_dashboard_renders_charts_and_numbers_for_an_official(page):

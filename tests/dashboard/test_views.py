@@ -56,9 +56,15 @@ def test_drill_down_links_for_staff_who_may_see_workers(client, official, progra
     official.user_permissions.add(Permission.objects.get(codename="view_worker"))
     client.force_login(official)
     kelurahan = program["workers"][0].kelurahan
-    page = client.get("/dashboard/", {"year": 2025}).content.decode()
     changelist = reverse("admin:participants_worker_changelist")
-    assert f"{changelist}?kelurahan__id__exact={kelurahan.pk}" in page
+    link = f"{changelist}?kelurahan__id__exact={kelurahan.pk}"
+    # Without staff status the admin refuses the worker list: no link to it.
+    assert link not in client.get("/dashboard/", {"year": 2025}).content.decode()
+    official.is_staff = True
+    official.save()
+    page = client.get("/dashboard/", {"year": 2025}).content.decode()
+    assert link in page
+    assert client.get(link).status_code == 200
 
 
 def test_the_kelurahan_table_sorts_on_the_server(client, official, program):

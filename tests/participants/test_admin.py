@@ -169,3 +169,90 @@ def test_reference_data_pages_open(admin_client):
         admin_client.get(reverse("admin:participants_worker_change", args=[worker.pk])).status_code
         == 200
     )
+
+
+# --- search by NIK with separators, by phone in any accepted form, by name (issue 12) -------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{nik}",
+        "{a} {b} {c} {d}",
+        "{a}-{b}-{c}-{d}",
+        "{a}.{b}.{c}.{d}",
+        " {nik} ",
+    ],
+)
+def test_search_finds_a_nik_typed_with_separators(admin_client, typed):
+    target = WorkerFactory()
+    WorkerFactory.create_batch(2)
+    nik = target.nik
+    term = typed.format(nik=nik, a=nik[:4], b=nik[4:8], c=nik[8:12], d=nik[12:])
+    response = admin_client.get(CHANGELIST, {"q": term})
+    assert list(response.context["cl"].result_list) == [target]
+
+
+def test_search_finds_a_nik_prefix_typed_with_separators(admin_client):
+    target = WorkerFactory()
+    response = admin_client.get(CHANGELIST, {"q": f"{target.nik[:4]}-{target.nik[4:8]}"})
+    assert target in response.context["cl"].result_list
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "081234567890",
+        "0812-3456-7890",
+        "0812 3456 7890",
+        "6281234567890",
+        "62 812 3456 7890",
+        "+6281234567890",
+        "+62 812-3456-7890",
+        "(0812) 3456 7890",
+    ],
+)
+def test_search_finds_a_phone_in_any_accepted_form(admin_client, typed):
+    # Stored as every path saves it (Worker.clean normalises): +62…
+    target = WorkerFactory(phone="+6281234567890")
+    WorkerFactory(phone="+6281234567891")
+    WorkerFactory(phone="")
+    response = admin_client.get(CHANGELIST, {"q": typed})
+    assert list(response.context["cl"].result_list) == [target]
+
+
+def test_a_phone_like_number_that_is_no_ones_finds_nothing(admin_client):
+    WorkerFactory(phone="+6281234567890")
+    response = admin_client.get(CHANGELIST, {"q": "0899-0000-0000"})
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_search_by_name_still_works_beside_numbers(admin_client):
+    target = WorkerFactory(full_name="Dewi Lestari", phone="+6281234567890")
+    WorkerFactory(full_name="Agus Salim")
+    response = admin_client.get(CHANGELIST, {"q": "lestari"})
+    assert list(response.context["cl"].result_list) == [target]
+
+
+def test_phone_search_is_an_equality_lookup_on_the_stored_form(admin_client):
+    WorkerFactory(phone="+6281234567890")
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(CHANGELIST, {"q": "0812-3456-7890"})
+    selects = [q["sql"] for q in queries if '"phone"' in q["sql"]]
+    assert selects and all("LIKE" not in sql.upper() for sql in selects)
+    assert any("+6281234567890" in sql for sql in selects)
+
+
+def test_the_phone_search_has_an_index():
+    indexed = {tuple(index.fields) for index in Worker._meta.indexes}
+    assert ("phone",) in indexed
+
+
+def test_heirs_search_finds_a_workers_nik_typed_with_dashes(admin_client):
+    heir = HeirFactory()
+    HeirFactory()
+    nik = heir.worker.nik
+    response = admin_client.get(
+        reverse("admin:participants_heir_changelist"), {"q": f"{nik[:6]}-{nik[6:12]}-{nik[12:]}"}
+    )
+    assert list(response.context["cl"].result_list) == [heir]
