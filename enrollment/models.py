@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Kecamatan, Segment, Worker, WorkerType
+from participants.privacy import mask_identity_number
 
 ELEVEN_DIGITS = r"^[0-9]{11}$"
 kpj_validator = RegexValidator(ELEVEN_DIGITS, _("A KPJ number is 11 digits."), code="kpj_format")
@@ -613,7 +614,8 @@ class InvoiceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.nik}"
+        # Masked: __str__ ends up in breadcrumbs, delete confirmations and the admin log.
+        return f"{self.invoice} {mask_identity_number(self.nik)}"
 
 
 class ClaimType(models.TextChoices):
@@ -679,5 +681,12 @@ class Claim(models.Model):
 
 # Audit trail (django-simple-history): every change to money, quotas and coverage is kept with
 # who, when and the old and new values, and shown under "Riwayat" in the admin.
+# Only a field the model has can be excluded: an unknown name breaks every version page.
 for _audited in (ProgramYear, PremiumRate, QuotaTarget, Enrollment, PremiumInvoice, Claim):
-    simple_history.register(_audited, app="enrollment", excluded_fields=["updated_at"])
+    simple_history.register(
+        _audited,
+        app="enrollment",
+        excluded_fields=[
+            f for f in ["updated_at"] if any(x.name == f for x in _audited._meta.local_fields)
+        ],
+    )

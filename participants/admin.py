@@ -7,15 +7,14 @@ from django.contrib import admin, messages
 from django.db.models import DateField, QuerySet, Value
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
+from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, parse_query_date, warn_bad_query_value
 from siaga.pagination import EstimatedCountPaginator
 from targeting.admin_actions import DtksCheckDueFilter, download_dtks_request_list
 
@@ -27,11 +26,7 @@ from .services import stamp_author
 
 def requested_date(request: HttpRequest, param: str) -> datetime.date:
     """A date from the query string, today (Asia/Jakarta) when absent or malformed."""
-    value = request.GET.get(param, "")
-    try:
-        return parse_date(value) or timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    return parse_query_date(request.GET.get(param, "")) or timezone.localdate()
 
 
 def nik_search(queryset: QuerySet, term: str, *, name_field: str) -> QuerySet:
@@ -46,13 +41,13 @@ def nik_search(queryset: QuerySet, term: str, *, name_field: str) -> QuerySet:
 
 
 @admin.register(Kecamatan)
-class KecamatanAdmin(admin.ModelAdmin):
+class KecamatanAdmin(SiagaAdmin):
     list_display = ["code", "name"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Kelurahan)
-class KelurahanAdmin(admin.ModelAdmin):
+class KelurahanAdmin(SiagaAdmin):
     list_display = ["code", "name", "kecamatan"]
     list_filter = ["kecamatan"]
     list_select_related = ["kecamatan"]
@@ -60,14 +55,17 @@ class KelurahanAdmin(admin.ModelAdmin):
 
 
 class NoStaffDeleteMixin:
-    """Staff deactivate instead of deleting; only an administrator may purge (audited)."""
+    """Staff deactivate instead of deleting; only an administrator may purge (audited).
+
+    Purging is the model's delete permission, which only the Administrator role holds
+    (accounts/roles.py), superuser or not."""
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Segment)
-class SegmentAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
+class SegmentAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
     list_display = ["name", "code", "is_active", "sort_order"]
     list_editable = ["is_active", "sort_order"]
     search_fields = ["name", "code"]
@@ -123,7 +121,7 @@ class HeirInline(admin.TabularInline):
         return [*self.readonly_fields, "masked_nik"]
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser or super().has_delete_permission(request, obj)
+        return super().has_delete_permission(request, obj)
 
     @admin.display(description=_("NIK"))
     def masked_nik(self, heir: Heir) -> str:
@@ -167,7 +165,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Worker)
-class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHistoryAdmin):
+class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SiagaHistoryAdmin):
     # Import: Siaga's checked, staged flow (importer.admin); export: django-import-export,
     # with formula-looking text escaped by WorkerResource.
     spreadsheet_importer_class = WorkerImporter
@@ -358,7 +356,9 @@ class SchoolAgeOnFilter(admin.ListFilter):
         value = params.pop(self.parameter_name, None)
         if isinstance(value, list):
             value = value[-1] if value else None
-        self.day = parse_date(value) if value else None
+        self.day = parse_query_date(value)
+        if value and self.day is None:
+            warn_bad_query_value(request, str(self.title), value)
         self.used_parameters = {}
         if self.day:
             self.used_parameters[self.parameter_name] = value
@@ -379,7 +379,7 @@ class SchoolAgeOnFilter(admin.ListFilter):
 
 
 @admin.register(Heir)
-class HeirAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
+class HeirAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
     list_display = [
         "name",
         "worker",

@@ -21,6 +21,7 @@ from importer.admin import StagedImportMixin
 from participants.admin import nik_search
 from participants.models import Heir, Relationship
 from participants.privacy import can_view_full_nik, shown_nik
+from siaga.admin_base import SiagaAdmin
 
 from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
 from .forms import DtksUploadForm, ProposeForm
@@ -37,7 +38,7 @@ from .services import proposals_from_priority, targeting_rule_save
 PROPOSE_PERMISSION = "enrollment.add_enrollment"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SiagaAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -193,7 +194,7 @@ class HeirFollowUpAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
 
 
 @admin.register(TargetingRule)
-class TargetingRuleAdmin(admin.ModelAdmin):
+class TargetingRuleAdmin(SiagaAdmin):
     """Weights per program year (administrators), and the ranked list they produce."""
 
     list_display = [

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from participants.privacy import shown_nik
+from siaga.admin_base import SiagaHistoryAdmin
 from siaga.formatting import rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
@@ -64,7 +64,7 @@ class QuotaTargetInline(ClosedYearReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(ProgramYear)
-class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
+class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
     inlines = [PremiumRateInline, QuotaTargetInline]
@@ -171,7 +171,9 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
             filename=f"siaga-pendaftaran-bpjs-{year.year}-{timezone.localdate():%Y%m%d}.xlsx",
         )
 
-    @admin.action(description=_("Renew active participants into the next year"))
+    @admin.action(
+        description=_("Renew active participants into the next year"), permissions=["propose"]
+    )
     def renew_into_next_year(self, request, queryset):
         for year in queryset.order_by("year"):
             target = ProgramYear.objects.filter(year=year.year + 1).first()
@@ -218,7 +220,9 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                     ),
                 )
 
-    @admin.action(description=_("End enrollments whose coverage has run out"))
+    @admin.action(
+        description=_("End enrollments whose coverage has run out"), permissions=["decide"]
+    )
     def end_expired(self, request, queryset):
         for year in queryset:
             try:
