@@ -5,6 +5,7 @@ every action declares its permission (siaga.admin_base)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils import timezone
 
 from siaga.admin_base import ActionPermissionsMixin, SafeChangeListMixin
 
@@ -21,6 +22,9 @@ def _with_declared_action_permissions(admin_class: type) -> dict:
             continue
 
         def declared(self, request, queryset, _func=func):
+            # axes' handler reads the attempt time its middleware sets on login requests only.
+            if not hasattr(request, "axes_attempt_time"):
+                request.axes_attempt_time = timezone.now()
             return _func(self, request, queryset)
 
         declared.short_description = getattr(func, "short_description", name)

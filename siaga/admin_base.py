@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -108,13 +113,65 @@ class ReadOnlyVersionsMixin:
     page and the services, with their checks."""
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """django-simple-history's version page, without its save (revert) path."""
+        request.current_app = self.admin_site.name
+        opts = self.model._meta
         if request.method not in ("GET", "HEAD"):
             # Same answer as a GET for who may not even look; 405 for everyone else.
             if not self.has_view_or_change_permission(request):
                 raise PermissionDenied
             return HttpResponseNotAllowed(["GET", "HEAD"])
+        history_model = getattr(self.model, opts.simple_history_manager_attribute).model
+        record = get_object_or_404(
+            history_model, **{opts.pk.attname: unquote(object_id), "history_id": version_id}
+        )
+        obj = record.instance
+        obj._state.adding = False
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
         request.siaga_version_view = True
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        form = self.get_form(request, obj)(instance=obj)
+        admin_form = helpers.AdminForm(
+            form,
+            self.get_fieldsets(request, obj),
+            {},  # nothing to prepopulate: every field is read-only
+            self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        names = self.admin_site.name, opts.app_label, opts.model_name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("View %(version)s") % {"version": obj},
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "media": self.media + admin_form.media,
+            "errors": helpers.AdminErrorList(form, []),
+            "app_label": opts.app_label,
+            "original_opts": opts,
+            "changelist_url": reverse("{}:{}_{}_changelist".format(*names)),
+            "change_url": reverse("{}:{}_{}_change".format(*names), args=(obj.pk,)),
+            "history_url": reverse("{}:{}_{}_history".format(*names), args=(obj.pk,)),
+            "change_history": False,
+            "revert_disabled": True,
+            "add": False,
+            "change": True,
+            "has_add_permission": False,
+            "has_view_permission": True,
+            "has_change_permission": False,
+            "has_delete_permission": False,
+            "has_file_field": False,
+            "has_absolute_url": False,
+            "form_url": "",
+            "opts": history_model._meta,
+            "content_type_id": ContentType.objects.get_for_model(self.model).id,
+            "save_as": False,
+            "save_on_top": False,
+            "root_path": getattr(self.admin_site, "root_path", None),
+            **(extra_context or {}),
+        }
+        return self.render_history_view(request, self.object_history_form_template, context)
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
