@@ -99,7 +99,7 @@ def test_a_post_to_a_version_page_never_saves(world, role):
     assert (year.status, year.budget, year.min_age) == (
         ProgramYearStatus.CLOSED,
         1_000_000_000,
-        year.min_age,
+        min_age,
     )
     assert year.history.count() == year_versions
     assert worker.death_date == datetime.date(2024, 3, 1)
