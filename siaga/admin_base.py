@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from participants.privacy import mask_niks_in_text
+from participants.privacy import can_view_full_nik, mask_niks_in_text
 
 # Dates typed into a filter or the address bar outside these years are refused: nothing in the
 # program is dated before 1900, and date arithmetic (ages, school age) must not overflow.
@@ -106,6 +107,12 @@ class SiagaAdmin(SafeChangeListMixin, ActionPermissionsMixin, admin.ModelAdmin):
     """Base of every Siaga ModelAdmin without an audit trail."""
 
 
+class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        return mask_niks_in_text(value) if isinstance(value, str) else value
+
+
 class ReadOnlyVersionsMixin:
     """A record's earlier versions (django-simple-history's "Riwayat" pages) can be looked at,
     never saved back: a POST to a version page is refused (405) for everyone, and the page
@@ -175,6 +182,13 @@ class ReadOnlyVersionsMixin:
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        """The changes listed on the history page show NIK/KK numbers as the user may see
+        them (a corrected NIK would otherwise show old and new in full)."""
+        if can_view_full_nik(request.user):
+            return super().get_historical_record_context_helper(request, historical_record)
+        return MaskedHistoryContextHelper(self.model, historical_record)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

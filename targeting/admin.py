@@ -61,9 +61,22 @@ class ExportLogAdmin(ReadOnlyAdmin):
 
 
 class MaskedNikMixin:
+    """NIK and KK masked in the list and on the record's page unless the user may see them."""
+
     @admin.display(description=_("NIK"), ordering="nik")
     def masked_nik(self, worker) -> str:
         return shown_nik(worker.nik, None)
+
+    @admin.display(description=_("KK number"))
+    def masked_kk_number(self, worker) -> str:
+        return shown_nik(worker.kk_number, None) or "-"
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if can_view_full_nik(request.user):
+            return fields
+        swap = {"nik": "masked_nik", "kk_number": "masked_kk_number"}
+        return [swap.get(f, f) for f in fields]
 
     def get_list_display(self, request):
         if can_view_full_nik(request.user):

@@ -186,6 +186,10 @@ def build_world() -> World:
     ProgramYearFactory(year=2025, budget=1_000_000_000)
     QuotaTargetFactory(program_year=year, target=100)
     worker = WorkerFactory(kk_number="3577010101010099")
+    # A corrected family card number: the history page lists the change (old → new).
+    old_kk = worker.kk_number
+    worker.kk_number = "3577010101010098"
+    worker.save()
     heir = HeirFactory(worker=worker, nik="3577015506150002")
     lonely = WorkerFactory()  # no heirs: on the heirs follow-up worklist
     deceased = WorkerFactory()
@@ -283,6 +287,7 @@ def build_world() -> World:
             *Worker.objects.values_list("kk_number", flat=True),
             *Heir.objects.exclude(nik="").values_list("nik", flat=True),
             *InvoiceLine.objects.values_list("nik", flat=True),
+            old_kk,
         }
     )
     assert Enrollment.objects.count() == 3 and Claim.objects.count() == 1
