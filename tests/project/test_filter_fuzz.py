@@ -16,30 +16,22 @@ from django.urls import reverse
 
 from accounts.roles import ADMINISTRATOR
 from enrollment.models import ProgramYear
-from participants.models import Worker
+from participants.models import Heir, Worker
 
 from .access_world import TODAY, build_world
 
 pytestmark = pytest.mark.django_db
 
+# One of each kind of trouble (the machine is small: each value costs a request per parameter).
 BAD_VALUES = [
-    "2024-02-31",
-    "9999-99-99",
-    "0001-01-01",
-    "9999-12-31",
-    "99999999999",
-    "99999999999999999999999999",
+    "2024-02-31",  # impossible date
+    "9999-99-99",  # not a date at all
+    "0001-01-01",  # a date whose arithmetic (ages, years back) overflows
+    "99999999999999999999999999",  # beyond any integer column
     "-1",
-    "1.5",
-    "1e309",
-    "abc",
-    "",
-    "²",
-    "٣",
-    "２０２４",
-    "\x00",
-    "' OR 1=1 --",
-    "a" * 300,
+    "abc",  # text where a number or a choice belongs
+    "²",  # a "digit" int() refuses
+    "\x00",  # refused by PostgreSQL in text
 ]
 UNKNOWN_KEYS = ["zzz", "worker__nik__startswith", "pk__in", "id__gt", "status__exact"]
 
@@ -59,7 +51,7 @@ def changelist_parameters(model_admin, user) -> list[str]:
     names = [name for spec in changelist.filter_specs for name in spec.expected_parameters()]
     if model_admin.date_hierarchy:
         names += [f"{model_admin.date_hierarchy}__{part}" for part in ("year", "month", "day")]
-    return [*names, "q", "o", "p", "e", "_to_field", *UNKNOWN_KEYS]
+    return names
 
 
 def check(client, url, params, failures, label):
@@ -85,6 +77,10 @@ def test_every_changelist_parameter_with_bad_values(world):
             for name in changelist_parameters(model_admin, user):
                 for value in BAD_VALUES:
                     check(client, url, {name: value}, failures, f"{url}?{name}={value[:20]!r}")
+            # Search, ordering, page, popup field and keys the list does not know.
+            for name in ["q", "o", "p", "e", "_to_field", *UNKNOWN_KEYS]:
+                for value in ("abc", "99999999999999999999999999", "\x00"):
+                    check(client, url, {name: value}, failures, f"{url}?{name}={value!r}")
             # The date hierarchy's parts together: a valid year with an impossible day.
             if model_admin.date_hierarchy:
                 field = model_admin.date_hierarchy
@@ -112,7 +108,7 @@ def test_the_reported_odd_query_strings_answer_with_a_message(world):
         messages = [str(m) for m in response.context["messages"]]
         assert any(value in m for m in messages), messages
         # Unfiltered: every heir is listed.
-        assert response.context["cl"].result_count == response.context["cl"].full_result_count
+        assert response.context["cl"].result_count == Heir.objects.count()
     jobs = reverse("admin:importer_importjob_changelist")
     response = client.get(jobs, {"created_at__year": "99999999999"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
@@ -149,6 +145,7 @@ def test_custom_pages_with_bad_query_values(world):
             for name in names:
                 for value in BAD_VALUES:
                     response = client.get(url, {name: value})
-                    if response.status_code not in (200, 404):
+                    # JSON and xlsx answer a bad filter with 400 and the form's errors.
+                    if response.status_code not in (200, 400, 404):
                         failures.append(f"{url}?{name}={value[:20]!r}: {response.status_code}")
     assert not failures, "\n".join(failures)

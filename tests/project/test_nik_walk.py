@@ -168,3 +168,24 @@ def test_the_walk_sees_full_niks_with_the_permission(world):
         shown.append(leaks(world, body_text(client.get(reverse(name)))))
     assert all(shown), shown
     assert worker.nik in shown[0]
+
+
+def test_enrollment_invoice_line_and_heirs_follow_up_lists_mask_like_the_worker_list(world):
+    from enrollment.models import InvoiceLine
+    from participants.privacy import mask_identity_number
+    from targeting.models import HeirFollowUp
+
+    client = Client()
+    client.force_login(user_without_full_nik())
+    worker = world.objects[Worker]
+    lonely = world.objects[HeirFollowUp]
+    line = world.objects[InvoiceLine]
+    for name, nik in [
+        ("admin:participants_worker_changelist", worker.nik),
+        ("admin:enrollment_enrollment_changelist", worker.nik),
+        ("admin:enrollment_invoiceline_changelist", line.nik),
+        ("admin:targeting_heirfollowup_changelist", lonely.nik),
+    ]:
+        body = client.get(reverse(name)).content.decode()
+        assert nik not in body, name
+        assert mask_identity_number(nik) in body, name
