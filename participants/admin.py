@@ -121,7 +121,7 @@ class HeirInline(admin.TabularInline):
         return [*self.readonly_fields, "masked_nik"]
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj)
+        return request.user.is_superuser or super().has_delete_permission(request, obj)
 
     @admin.display(description=_("NIK"))
     def masked_nik(self, heir: Heir) -> str:
