@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 
 from importer.admin import StagedImportMixin
 from participants.admin import nik_search
-from participants.models import Heir, Relationship
+from participants.models import Heir, Relationship, WorkerType
 from participants.privacy import can_view_full_nik, shown_nik
-from siaga.admin_base import SiagaAdmin
+from siaga.admin_base import SiagaAdmin, warn_bad_query_value
 
 from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
 from .forms import DtksUploadForm, ProposeForm
@@ -244,6 +244,9 @@ class TargetingRuleAdmin(SiagaAdmin):
             raise PermissionDenied
         may_propose = request.user.has_perm(PROPOSE_PERMISSION)
         worker_type = request.GET.get("worker_type") or None
+        if worker_type not in (None, *WorkerType.values):
+            warn_bad_query_value(request, gettext("worker type"), worker_type)
+            worker_type = None
         form = ProposeForm(
             request.POST or None, initial={"worker_type": worker_type or "BPU", "count": 10}
         )
