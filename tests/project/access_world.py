@@ -10,6 +10,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -193,14 +194,18 @@ def build_world() -> World:
     heir = HeirFactory(worker=worker, nik="3577015506150002")
     lonely = WorkerFactory()  # no heirs: on the heirs follow-up worklist
     deceased = WorkerFactory()
-    enrollment = services.enrollment_propose(worker=worker, program_year=year, user=clerk)
-    advance(enrollment, "aktif")
-    dead_cover = services.enrollment_propose(worker=deceased, program_year=year, user=clerk)
-    advance(dead_cover, "aktif")
+    # Proposed and activated at the start of the year; the death falls two weeks into cover
+    # (whatever day cover starts on under the coverage rules), before TODAY.
+    with time_machine.travel(datetime.datetime(2024, 1, 2, 9, 0, tzinfo=datetime.UTC), tick=False):
+        enrollment = services.enrollment_propose(worker=worker, program_year=year, user=clerk)
+        advance(enrollment, "aktif")
+        dead_cover = services.enrollment_propose(worker=deceased, program_year=year, user=clerk)
+        advance(dead_cover, "aktif")
+    dead_cover.refresh_from_db()
     claim = claims.claim_record(
         enrollment=dead_cover,
         claim_type=ClaimType.JKM,
-        event_date=datetime.date(2024, 3, 1),
+        event_date=dead_cover.coverage_start + datetime.timedelta(days=14),
         user=clerk,
     )
     services.enrollment_propose(worker=lonely, program_year=year, user=clerk)
