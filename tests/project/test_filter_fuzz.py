@@ -149,3 +149,26 @@ def test_custom_pages_with_bad_query_values(world):
                     if response.status_code not in (200, 400, 404):
                         failures.append(f"{url}?{name}={value[:20]!r}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-02-29", "2024-02-29"),
+        (" 2024-03-15 ", "2024-03-15"),
+        ("2024-02-31", None),
+        ("9999-99-99", None),
+        ("0001-01-01", None),
+        ("9999-12-31", None),
+        ("1899-12-31", None),
+        ("1900-01-01", "1900-01-01"),
+        ("15-03-2024", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_query_dates_are_read_or_refused(value, expected):
+    from siaga.admin_base import parse_query_date
+
+    day = parse_query_date(value)
+    assert (day.isoformat() if day else None) == expected
