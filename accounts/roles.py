@@ -108,3 +108,16 @@ def sync_roles(apps) -> None:
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)
+
+
+def grant_administrator_everything(sender, using="default", **kwargs) -> None:
+    """post_migrate: give the Administrator group the permissions of the app just migrated
+    (Django creates them in its own post_migrate handler, which runs first)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.using(using).filter(name=ADMINISTRATOR).first()
+    if group is None:
+        return
+    group.permissions.add(
+        *Permission.objects.using(using).filter(content_type__app_label=sender.label)
+    )

@@ -70,7 +70,7 @@ def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
 def _program_year(request: HttpRequest, year: int | None) -> ProgramYear:
     if year is None:
         requested = request.GET.get("year", "")
-        if requested.isdigit():
+        if requested.isascii() and requested.isdigit():
             year = int(requested)
     if year is not None:
         return get_object_or_404(ProgramYear, year=year)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Kecamatan, Kelurahan, RiskClass, Segment, Worker, WorkerType
+from participants.privacy import mask_identity_number
 
 ELEVEN_DIGITS = r"^[0-9]{11}$"
 # Exact premium amounts are kept in millionths of a rupiah (see Enrollment.monthly_premium_micro).
@@ -767,7 +768,8 @@ class InvoiceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.nik}"
+        # Masked: __str__ ends up in breadcrumbs, delete confirmations and the admin log.
+        return f"{self.invoice} {mask_identity_number(self.nik)}"
 
 
 class ClaimType(models.TextChoices):
@@ -907,8 +909,15 @@ class EligibilityRequirement(models.Model):
 
 # Audit trail (django-simple-history): every change to money, quotas and coverage is kept with
 # who, when and the old and new values, and shown under "Riwayat" in the admin.
+# Only a field the model has can be excluded: an unknown name breaks every version page.
 for _audited in (ProgramYear, PremiumRate, QuotaTarget, Enrollment, PremiumInvoice, Claim):
-    simple_history.register(_audited, app="enrollment", excluded_fields=["updated_at"])
+    simple_history.register(
+        _audited,
+        app="enrollment",
+        excluded_fields=[
+            f for f in ["updated_at"] if any(x.name == f for x in _audited._meta.local_fields)
+        ],
+    )
 # The accepted segments are part of the rule: their changes are audited too.
 simple_history.register(
     EligibilityRequirement, app="enrollment", m2m_fields=["segments"], excluded_fields=[]

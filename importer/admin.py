@@ -27,6 +27,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
+from siaga.admin_base import SiagaAdmin
+
 from .engine import (
     CONFLICT,
     INVALID,
@@ -101,7 +103,7 @@ PREVIEW_NEW_FIELDS = ("full_name", "birth_date", "sex", "worker_type", "phone")
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(SiagaAdmin):
     """Read-only: the record of processing is never edited by hand."""
 
     list_display = [

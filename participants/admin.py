@@ -9,15 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import DateField, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
+from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, parse_query_date, warn_bad_query_value
 from siaga.pagination import EstimatedCountPaginator
 from targeting.admin_actions import DtksCheckDueFilter, download_dtks_request_list
 
@@ -30,11 +29,7 @@ from .validators import normalize_phone
 
 def requested_date(request: HttpRequest, param: str) -> datetime.date:
     """A date from the query string, today (Asia/Jakarta) when absent or malformed."""
-    value = request.GET.get(param, "")
-    try:
-        return parse_date(value) or timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
+    return parse_query_date(request.GET.get(param, "")) or timezone.localdate()
 
 
 # What people type between the digits of a NIK or a phone number: "3577 0101…", "3577-01-…",
@@ -81,13 +76,13 @@ def nik_search(
 
 
 @admin.register(Kecamatan)
-class KecamatanAdmin(admin.ModelAdmin):
+class KecamatanAdmin(SiagaAdmin):
     list_display = ["code", "name"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Kelurahan)
-class KelurahanAdmin(admin.ModelAdmin):
+class KelurahanAdmin(SiagaAdmin):
     list_display = ["code", "name", "kecamatan"]
     list_filter = ["kecamatan"]
     list_select_related = ["kecamatan"]
@@ -95,14 +90,17 @@ class KelurahanAdmin(admin.ModelAdmin):
 
 
 class NoStaffDeleteMixin:
-    """Staff deactivate instead of deleting; only an administrator may purge (audited)."""
+    """Staff deactivate instead of deleting; only an administrator may purge (audited).
+
+    Purging is the model's delete permission, which only the Administrator role holds
+    (accounts/roles.py), superuser or not."""
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Segment)
-class SegmentAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
+class SegmentAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
     list_display = ["name", "code", "default_risk_class", "is_active", "sort_order"]
     list_editable = ["default_risk_class", "is_active", "sort_order"]
     search_fields = ["name", "code"]
@@ -202,7 +200,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Worker)
-class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SimpleHistoryAdmin):
+class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SiagaHistoryAdmin):
     # Import: Siaga's checked, staged flow (importer.admin); export: django-import-export,
     # with formula-looking text escaped by WorkerResource.
     spreadsheet_importer_class = WorkerImporter
@@ -404,7 +402,9 @@ class SchoolAgeOnFilter(admin.ListFilter):
         value = params.pop(self.parameter_name, None)
         if isinstance(value, list):
             value = value[-1] if value else None
-        self.day = parse_date(value) if value else None
+        self.day = parse_query_date(value)
+        if value and self.day is None:
+            warn_bad_query_value(request, str(self.title), value)
         self.used_parameters = {}
         if self.day:
             self.used_parameters[self.parameter_name] = value
@@ -425,7 +425,7 @@ class SchoolAgeOnFilter(admin.ListFilter):
 
 
 @admin.register(Heir)
-class HeirAdmin(NoStaffDeleteMixin, SimpleHistoryAdmin):
+class HeirAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
     list_display = [
         "name",
         "worker",

@@ -185,9 +185,12 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", d
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int(
+# The address recorded for each attempt is the client's: behind the TLS proxy, the one the
+# proxy appended to X-Forwarded-For (siaga/client_ip.py); AXES_PROXY_COUNT proxies in front.
+SIAGA_TRUSTED_PROXY_COUNT = env.int(
     "AXES_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
 )
+AXES_CLIENT_IP_CALLABLE = "siaga.client_ip.client_ip_address"
 # Axes logs the username and IP of failed logins; a NIK is never a username here.
 AXES_VERBOSE = False
 

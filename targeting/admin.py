@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from importer.admin import StagedImportMixin
 from participants.admin import nik_search
-from participants.models import Heir, Relationship
+from participants.models import Heir, Relationship, WorkerType
 from participants.privacy import can_view_full_nik, shown_nik
+from siaga.admin_base import SiagaAdmin, warn_bad_query_value
 
 from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
 from .forms import DtksUploadForm, ProposeForm
@@ -50,7 +51,7 @@ from .services import proposals_from_priority, targeting_rule_save
 PROPOSE_PERMISSION = "enrollment.add_enrollment"
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SiagaAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -73,9 +74,22 @@ class ExportLogAdmin(ReadOnlyAdmin):
 
 
 class MaskedNikMixin:
+    """NIK and KK masked in the list and on the record's page unless the user may see them."""
+
     @admin.display(description=_("NIK"), ordering="nik")
     def masked_nik(self, worker) -> str:
         return shown_nik(worker.nik, None)
+
+    @admin.display(description=_("KK number"))
+    def masked_kk_number(self, worker) -> str:
+        return shown_nik(worker.kk_number, None) or "-"
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if can_view_full_nik(request.user):
+            return fields
+        swap = {"nik": "masked_nik", "kk_number": "masked_kk_number"}
+        return [swap.get(f, f) for f in fields]
 
     def get_list_display(self, request):
         if can_view_full_nik(request.user):
@@ -209,7 +223,7 @@ class HeirFollowUpAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
 
 
 @admin.register(TargetingRule)
-class TargetingRuleAdmin(admin.ModelAdmin):
+class TargetingRuleAdmin(SiagaAdmin):
     """Weights per program year (administrators), and the ranked list they produce."""
 
     list_display = [
@@ -246,6 +260,9 @@ class TargetingRuleAdmin(admin.ModelAdmin):
             raise PermissionDenied
         may_propose = request.user.has_perm(PROPOSE_PERMISSION)
         worker_type = request.GET.get("worker_type") or None
+        if worker_type not in (None, *WorkerType.values):
+            warn_bad_query_value(request, gettext("worker type"), worker_type)
+            worker_type = None
         form = ProposeForm(
             request.POST or None, initial={"worker_type": worker_type or "BPU", "count": 10}
         )

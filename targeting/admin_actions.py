@@ -68,7 +68,9 @@ def describe_selection(request: HttpRequest, queryset: QuerySet) -> str:
     }
 
 
-@admin.action(description=_("Download DTKS check list"))
+# "export_personal_data": the ModelAdmin's has_export_personal_data_permission
+# (siaga.admin_base.ActionPermissionsMixin).
+@admin.action(description=_("Download DTKS check list"), permissions=["export_personal_data"])
 def download_dtks_request_list(modeladmin, request: HttpRequest, queryset: QuerySet):
     """Download the selected workers as Dinas Sosial's check list (logged personal data)."""
     if not can_export_personal_data(request.user):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from importer.exports import write_xlsx
 from participants.models import Worker
+from participants.privacy import can_view_full_nik, mask_identity_number
 
 from .models import DtksRequestItem, ExportLog
 
@@ -97,7 +98,10 @@ def personal_data_export(
     return ExportedFile(content=content, file_name=file_name, log=log)
 
 
-def dtks_request_rows(workers: QuerySet[Worker]) -> Iterable[list[Any]]:
+def dtks_request_rows(workers: QuerySet[Worker], *, masked: bool = False) -> Iterable[list[Any]]:
+    """One row per worker; NIK and KK masked for a user without the full-NIK permission (like
+    the worker export)."""
+    shown = mask_identity_number if masked else (lambda value: value)
     queryset = (
         workers.select_related(None)
         .select_related("kelurahan__kecamatan")
@@ -114,8 +118,8 @@ def dtks_request_rows(workers: QuerySet[Worker]) -> Iterable[list[Any]]:
     for number, worker in enumerate(queryset.iterator(chunk_size=2000), start=1):
         yield [
             number,
-            worker.nik,
-            worker.kk_number,
+            shown(worker.nik),
+            shown(worker.kk_number),
             worker.full_name,
             worker.birth_date.strftime("%d-%m-%Y"),
             worker.kelurahan.name,
@@ -139,7 +143,7 @@ def dtks_request_export(
         selection=selection,
         file_stem="daftar-cek-dtks",
         headers=DTKS_REQUEST_HEADERS,
-        rows=dtks_request_rows(workers),
+        rows=dtks_request_rows(workers, masked=not can_view_full_nik(user)),
         sheet_title=DTKS_REQUEST_SHEET,
         text_columns=(1, 2, 4),
     )

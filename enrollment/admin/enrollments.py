@@ -13,11 +13,12 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
 from participants.admin import search_digits
 from participants.models import WorkerType
+from participants.privacy import can_view_full_nik, shown_nik
+from siaga.admin_base import SiagaHistoryAdmin
 from siaga.formatting import rupiah
 from siaga.pagination import EstimatedCountPaginator
 
@@ -71,7 +72,7 @@ class ClaimInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdmin):
+class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SiagaHistoryAdmin):
     # BPJS's activation file goes through the importer's upload -> preview -> confirm.
     spreadsheet_importer_class = BpjsActivationImporter
     upload_form_class = BpjsActivationUploadForm
@@ -180,7 +181,17 @@ class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SimpleHistoryAdm
 
     @admin.display(description=_("NIK"), ordering="worker__nik")
     def nik(self, enrollment: Enrollment) -> str:
+        # Masked like the worker list; get_list_display swaps in full_nik for who may see it.
+        return shown_nik(enrollment.worker.nik, None)
+
+    @admin.display(description=_("NIK"), ordering="worker__nik")
+    def full_nik(self, enrollment: Enrollment) -> str:
         return enrollment.worker.nik
+
+    def get_list_display(self, request):
+        if can_view_full_nik(request.user):
+            return [("full_nik" if f == "nik" else f) for f in self.list_display]
+        return self.list_display
 
     @admin.display(description=_("name"), ordering="worker__full_name")
     def full_name(self, enrollment: Enrollment) -> str:

@@ -13,13 +13,18 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from importer.admin import StagedImportMixin
 from importer.models import ImportJob, ImportStatus
+from participants.privacy import can_view_full_nik, shown_nik
+from siaga.admin_base import (
+    SiagaAdmin,
+    SiagaHistoryAdmin,
+    parse_query_date,
+    warn_bad_query_value,
+)
 from siaga.formatting import rupiah
 
 from .. import claims, scholarship, selectors
@@ -37,7 +42,7 @@ SCHOLARSHIP_SHOWN = 500
 
 
 @admin.register(PremiumInvoice)
-class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SimpleHistoryAdmin):
+class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SiagaHistoryAdmin):
     # BPJS's participant list of an invoice goes through the importer's preview -> confirm.
     spreadsheet_importer_class = InvoiceLinesImporter
     upload_form_class = InvoiceLinesUploadForm
@@ -119,9 +124,13 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SimpleHist
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(admin.ModelAdmin):
-    list_display = ["invoice", "nik", "kpj_number", "amount", "enrollment"]
-    list_select_related = ["invoice__program_year", "enrollment"]
+class InvoiceLineAdmin(SiagaAdmin):
+    list_display = ["invoice", "masked_nik", "kpj_number", "amount", "enrollment"]
+    list_select_related = [
+        "invoice__program_year",
+        "enrollment__worker",
+        "enrollment__program_year",
+    ]
     list_filter = ["invoice__program_year", "invoice"]
     search_fields = ["nik", "kpj_number"]
     raw_id_fields = ["enrollment", "invoice"]
@@ -133,9 +142,31 @@ class InvoiceLineAdmin(admin.ModelAdmin):
             return queryset, False
         return queryset.filter(nik=term) | queryset.filter(kpj_number=term), False
 
+    # NIKs masked like the worker list unless the user may see them (list and detail page).
+    @admin.display(description=_("NIK"), ordering="nik")
+    def masked_nik(self, line: InvoiceLine) -> str:
+        return shown_nik(line.nik, None)
+
+    def get_list_display(self, request):
+        if can_view_full_nik(request.user):
+            return [("nik" if f == "masked_nik" else f) for f in self.list_display]
+        return self.list_display
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or can_view_full_nik(request.user):
+            return fields
+        return [("masked_nik" if f == "nik" else f) for f in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_view_full_nik(request.user):
+            fields.append("masked_nik")
+        return fields
+
 
 @admin.register(Claim)
-class ClaimAdmin(CreatedByServiceMixin, SimpleHistoryAdmin):
+class ClaimAdmin(CreatedByServiceMixin, SiagaHistoryAdmin):
     form = ClaimForm
     list_display = ["enrollment", "claim_type", "event_date", "fatal", "status", "benefit_display"]
     list_select_related = ["enrollment__worker", "enrollment__program_year"]
@@ -187,10 +218,11 @@ class ClaimAdmin(CreatedByServiceMixin, SimpleHistoryAdmin):
     def scholarship_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        try:
-            day = parse_date(request.GET.get("on", "")) or timezone.localdate()
-        except ValueError:
-            day = timezone.localdate()
+        value = request.GET.get("on", "")
+        day = parse_query_date(value)
+        if value and day is None:
+            warn_bad_query_value(request, gettext("date"), value)
+        day = day or timezone.localdate()
         amounts = scholarship.level_amounts()
         context = {
             **self.admin_site.each_context(request),

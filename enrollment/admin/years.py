@@ -14,10 +14,10 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from participants.models import WorkerType
 from participants.privacy import shown_nik
+from siaga.admin_base import SiagaHistoryAdmin
 from siaga.formatting import number, rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
@@ -92,7 +92,7 @@ class EligibilityRequirementInline(ClosedYearReadOnlyMixin, admin.StackedInline)
 
 
 @admin.register(ProgramYear)
-class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
+class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
     form = ProgramYearForm
@@ -266,7 +266,9 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/enrollment/programyear/bpjs_export.html", context)
 
-    @admin.action(description=_("Renew active participants into the next year"))
+    @admin.action(
+        description=_("Renew active participants into the next year"), permissions=["propose"]
+    )
     def renew_into_next_year(self, request, queryset):
         for year in queryset.order_by("year"):
             target = ProgramYear.objects.filter(year=year.year + 1).first()
@@ -313,7 +315,9 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SimpleHistoryAdmin):
                     ),
                 )
 
-    @admin.action(description=_("End enrollments whose coverage has run out"))
+    @admin.action(
+        description=_("End enrollments whose coverage has run out"), permissions=["decide"]
+    )
     def end_expired(self, request, queryset):
         for year in queryset:
             try:

@@ -47,13 +47,25 @@ def test_staff_with_the_permission_see_full_niks(client):
 
 
 def test_staff_cannot_delete_only_an_administrator_can(admin_client):
+    """Purging is the delete permission, which only the Administrator role holds (superuser or
+    not: README role table)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import ADMINISTRATOR, OPERATOR
+
     worker = WorkerFactory()
     client = Client()
-    client.force_login(staff_with("view_worker", "change_worker", "delete_worker"))
+    operator = staff_with("view_worker", "change_worker")
+    operator.groups.add(Group.objects.get(name=OPERATOR))
+    client.force_login(operator)
     url = reverse("admin:participants_worker_delete", args=[worker.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Worker.objects.filter(pk=worker.pk).exists()
-    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    administrator = staff_with()
+    administrator.groups.add(Group.objects.get(name=ADMINISTRATOR))
+    assert not administrator.is_superuser
+    client.force_login(administrator)
+    assert client.post(url, {"post": "yes"}).status_code == 302
     assert not Worker.objects.filter(pk=worker.pk).exists()
     # The purge stays in the audit trail.
     assert Worker.history.filter(id=worker.pk, history_type="-").exists()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from participants.models import DtksStatus
+from participants.privacy import mask_identity_number
 from targeting.models import ExportLog
 from tests.factories import WorkerFactory
 from tests.targeting.conftest import user_with
@@ -36,7 +37,9 @@ def sheet_rows(response):
 
 @pytest.fixture
 def exporter(client):
-    client.force_login(user_with("view_worker", "view_dtkscheck", "export_personal_data"))
+    client.force_login(
+        user_with("view_worker", "view_dtkscheck", "export_personal_data", "view_full_nik")
+    )
     return client
 
 
@@ -85,8 +88,19 @@ def test_staff_without_the_export_permission_are_refused_and_nothing_is_logged(c
 
     for url in (WORKERS_URL, DTKS_URL):
         response = run_action(client, url, [worker])
-        assert response.status_code == 403
+        # The action declares its permission: not offered, the list again, no file.
+        assert response.status_code == 200
+        assert "Content-Disposition" not in response
     assert not ExportLog.objects.exists()
+
+
+def test_without_the_full_nik_permission_the_list_is_masked(client):
+    client.force_login(user_with("view_worker", "view_dtkscheck", "export_personal_data"))
+    worker = WorkerFactory()
+
+    _, row = sheet_rows(run_action(client, WORKERS_URL, [worker]))
+
+    assert row[1:3] == [mask_identity_number(worker.nik), mask_identity_number(worker.kk_number)]
 
 
 def test_the_export_log_is_read_only_even_for_administrators(admin_client):
