@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 
 SNAPSHOT_FIELDS = (
+    "position",
     "enrollment_id_frozen",
     "nik",
     "full_name",
@@ -67,7 +68,7 @@ def snapshot_sha256(rows: Iterable) -> str:
     digest = hashlib.sha256()
     for row in rows:
         get = row.get if isinstance(row, dict) else lambda name, r=row: getattr(r, name)
-        values = {"position": get("position")}
+        values = {}
         for name in SNAPSHOT_FIELDS:
             value = get(name)
             values[name] = value.isoformat() if hasattr(value, "isoformat") else value

@@ -7,147 +7,395 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('enrollment', '0004_year_committed_index'),
+        ("enrollment", "0004_year_committed_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubmissionBatch',
+            name="SubmissionBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=80, unique=True, verbose_name='document number')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
-                ('status', models.CharField(choices=[('diajukan', 'Awaiting approval'), ('disetujui', 'Approved'), ('dikembalikan', 'Returned')], default='diajukan', max_length=14, verbose_name='status')),
-                ('approvals_required', models.PositiveSmallIntegerField(help_text='Taken from the setting when the batch was made.', verbose_name='sign-offs required')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='prepared at')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('snapshot_sha256', models.CharField(blank=True, max_length=64, verbose_name='snapshot SHA-256')),
-                ('snapshot_count', models.PositiveIntegerField(default=0, verbose_name='participants approved')),
-                ('prepared_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='prepared by')),
-                ('program_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.programyear', verbose_name='program year')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(max_length=80, unique=True, verbose_name="document number"),
+                ),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("diajukan", "Awaiting approval"),
+                            ("disetujui", "Approved"),
+                            ("dikembalikan", "Returned"),
+                        ],
+                        default="diajukan",
+                        max_length=14,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "approvals_required",
+                    models.PositiveSmallIntegerField(
+                        help_text="Taken from the setting when the batch was made.",
+                        verbose_name="sign-offs required",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="prepared at"
+                    ),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
+                ),
+                (
+                    "snapshot_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="snapshot SHA-256"),
+                ),
+                (
+                    "snapshot_count",
+                    models.PositiveIntegerField(default=0, verbose_name="participants approved"),
+                ),
+                (
+                    "prepared_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="prepared by",
+                    ),
+                ),
+                (
+                    "program_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.programyear",
+                        verbose_name="program year",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'submission batch',
-                'verbose_name_plural': 'submission batches',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('approve_submissionbatch', 'Can approve or return submission batches'), ('generate_documents', 'Can generate and download official documents')],
+                "verbose_name": "submission batch",
+                "verbose_name_plural": "submission batches",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("approve_submissionbatch", "Can approve or return submission batches"),
+                    ("generate_documents", "Can generate and download official documents"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SnapshotRow',
+            name="SnapshotRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='no.')),
-                ('enrollment_id_frozen', models.PositiveBigIntegerField(verbose_name='enrollment ID')),
-                ('nik', models.CharField(max_length=16, verbose_name='NIK')),
-                ('full_name', models.CharField(max_length=150, verbose_name='full name')),
-                ('birth_date', models.DateField(verbose_name='date of birth')),
-                ('kecamatan', models.CharField(max_length=100, verbose_name='district (kecamatan)')),
-                ('kelurahan', models.CharField(max_length=100, verbose_name='village (kelurahan)')),
-                ('segment', models.CharField(max_length=100, verbose_name='segment')),
-                ('worker_type', models.CharField(max_length=3, verbose_name='worker type')),
-                ('risk_class', models.CharField(blank=True, max_length=16, verbose_name='risk class')),
-                ('monthly_premium', models.PositiveBigIntegerField(verbose_name='monthly premium (Rp)')),
-                ('committed_amount', models.PositiveBigIntegerField(verbose_name='cost to the year (Rp)')),
-                ('coverage_start', models.DateField(verbose_name='coverage start')),
-                ('coverage_end', models.DateField(verbose_name='coverage end')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='snapshot', to='approvals.submissionbatch', verbose_name='batch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="no.")),
+                (
+                    "enrollment_id_frozen",
+                    models.PositiveBigIntegerField(verbose_name="enrollment ID"),
+                ),
+                ("nik", models.CharField(max_length=16, verbose_name="NIK")),
+                ("full_name", models.CharField(max_length=150, verbose_name="full name")),
+                ("birth_date", models.DateField(verbose_name="date of birth")),
+                (
+                    "kecamatan",
+                    models.CharField(max_length=100, verbose_name="district (kecamatan)"),
+                ),
+                ("kelurahan", models.CharField(max_length=100, verbose_name="village (kelurahan)")),
+                ("segment", models.CharField(max_length=100, verbose_name="segment")),
+                ("worker_type", models.CharField(max_length=3, verbose_name="worker type")),
+                (
+                    "risk_class",
+                    models.CharField(blank=True, max_length=16, verbose_name="risk class"),
+                ),
+                (
+                    "monthly_premium",
+                    models.PositiveBigIntegerField(verbose_name="monthly premium (Rp)"),
+                ),
+                (
+                    "committed_amount",
+                    models.PositiveBigIntegerField(verbose_name="cost to the year (Rp)"),
+                ),
+                ("coverage_start", models.DateField(verbose_name="coverage start")),
+                ("coverage_end", models.DateField(verbose_name="coverage end")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="snapshot",
+                        to="approvals.submissionbatch",
+                        verbose_name="batch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'approved participant',
-                'verbose_name_plural': 'approved participants',
-                'ordering': ['batch', 'position'],
+                "verbose_name": "approved participant",
+                "verbose_name_plural": "approved participants",
+                "ordering": ["batch", "position"],
             },
         ),
         migrations.CreateModel(
-            name='GeneratedDocument',
+            name="GeneratedDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('lampiran-sk', "Attachment to the Mayor's decree (daftar nominatif)"), ('ba-verifikasi', 'Verification minutes (berita acara verifikasi)'), ('rekap', 'Summary per kelurahan and segment (rekapitulasi)'), ('ba-rekonsiliasi', 'Premium reconciliation minutes'), ('laporan-klaim', 'Claims report and scholarship follow-up')], max_length=20, verbose_name='document')),
-                ('file_format', models.CharField(choices=[('pdf', 'PDF'), ('xlsx', 'Excel (xlsx)')], max_length=4, verbose_name='format')),
-                ('number', models.CharField(max_length=120, verbose_name='document number')),
-                ('parameters', models.JSONField(default=dict, verbose_name='parameters')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size (bytes)')),
-                ('generated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='generated at')),
-                ('generated_by', models.ForeignKey(blank=True, help_text='Empty when made from the command line without --user.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='generated by')),
-                ('invoice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.premiuminvoice', verbose_name='invoice')),
-                ('program_year', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.programyear', verbose_name='program year')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='approvals.submissionbatch', verbose_name='batch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("lampiran-sk", "Attachment to the Mayor's decree (daftar nominatif)"),
+                            ("ba-verifikasi", "Verification minutes (berita acara verifikasi)"),
+                            ("rekap", "Summary per kelurahan and segment (rekapitulasi)"),
+                            ("ba-rekonsiliasi", "Premium reconciliation minutes"),
+                            ("laporan-klaim", "Claims report and scholarship follow-up"),
+                        ],
+                        max_length=20,
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "file_format",
+                    models.CharField(
+                        choices=[("pdf", "PDF"), ("xlsx", "Excel (xlsx)")],
+                        max_length=4,
+                        verbose_name="format",
+                    ),
+                ),
+                ("number", models.CharField(max_length=120, verbose_name="document number")),
+                ("parameters", models.JSONField(default=dict, verbose_name="parameters")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size (bytes)")),
+                (
+                    "generated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="generated at"
+                    ),
+                ),
+                (
+                    "generated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty when made from the command line without --user.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="generated by",
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.premiuminvoice",
+                        verbose_name="invoice",
+                    ),
+                ),
+                (
+                    "program_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.programyear",
+                        verbose_name="program year",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="approvals.submissionbatch",
+                        verbose_name="batch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'generated document',
-                'verbose_name_plural': 'generated documents',
-                'ordering': ['-generated_at', '-id'],
+                "verbose_name": "generated document",
+                "verbose_name_plural": "generated documents",
+                "ordering": ["-generated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('ajukan', 'Submitted for approval'), ('setujui', 'Approved'), ('kembalikan', 'Returned')], max_length=12, verbose_name='decision')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('rejected_rows', models.JSONField(blank=True, default=list, help_text='Enrollment IDs and reasons.', verbose_name='rejected rows')),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='approvals.submissionbatch', verbose_name='batch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("ajukan", "Submitted for approval"),
+                            ("setujui", "Approved"),
+                            ("kembalikan", "Returned"),
+                        ],
+                        max_length=12,
+                        verbose_name="decision",
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "rejected_rows",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Enrollment IDs and reasons.",
+                        verbose_name="rejected rows",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="approvals.submissionbatch",
+                        verbose_name="batch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'decision',
-                'verbose_name_plural': 'decision log',
-                'ordering': ['batch', 'at', 'id'],
+                "verbose_name": "decision",
+                "verbose_name_plural": "decision log",
+                "ordering": ["batch", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='BatchItem',
+            name="BatchItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rejected', models.BooleanField(default=False, verbose_name='rejected')),
-                ('rejection_reason', models.TextField(blank=True, verbose_name='reason for rejection')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enrollment.enrollment', verbose_name='enrollment')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='approvals.submissionbatch', verbose_name='batch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rejected", models.BooleanField(default=False, verbose_name="rejected")),
+                (
+                    "rejection_reason",
+                    models.TextField(blank=True, verbose_name="reason for rejection"),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enrollment.enrollment",
+                        verbose_name="enrollment",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="approvals.submissionbatch",
+                        verbose_name="batch",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'batch row',
-                'verbose_name_plural': 'batch rows',
-                'ordering': ['batch', 'id'],
+                "verbose_name": "batch row",
+                "verbose_name_plural": "batch rows",
+                "ordering": ["batch", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='submissionbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['diajukan', 'disetujui', 'dikembalikan'])), name='approvals_batch_status_valid'),
+            model_name="submissionbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["diajukan", "disetujui", "dikembalikan"])),
+                name="approvals_batch_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionbatch',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'disetujui'), _negated=True), models.Q(('snapshot_sha256', ''), _negated=True), _connector='OR'), name='approvals_approved_has_snapshot'),
+            model_name="submissionbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "disetujui"), _negated=True),
+                    models.Q(("snapshot_sha256", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="approvals_approved_has_snapshot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionbatch',
-            constraint=models.CheckConstraint(condition=models.Q(('approvals_required__gte', 1)), name='approvals_required_positive'),
+            model_name="submissionbatch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("approvals_required__gte", 1)),
+                name="approvals_required_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='snapshotrow',
-            constraint=models.UniqueConstraint(fields=('batch', 'position'), name='approvals_snapshot_pos'),
+            model_name="snapshotrow",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "position"), name="approvals_snapshot_pos"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='snapshotrow',
-            constraint=models.UniqueConstraint(fields=('batch', 'enrollment_id_frozen'), name='approvals_snapshot_enrollment'),
+            model_name="snapshotrow",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "enrollment_id_frozen"), name="approvals_snapshot_enrollment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['ajukan', 'setujui', 'kembalikan'])), name='approvals_decision_valid'),
+            model_name="decision",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("action__in", ["ajukan", "setujui", "kembalikan"])),
+                name="approvals_decision_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='batchitem',
-            constraint=models.UniqueConstraint(fields=('batch', 'enrollment'), name='approvals_item_unique'),
+            model_name="batchitem",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "enrollment"), name="approvals_item_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='batchitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('rejected', False), ('rejection_reason', '')), models.Q(('rejected', True), models.Q(('rejection_reason', ''), _negated=True)), _connector='OR'), name='approvals_rejection_has_reason'),
+            model_name="batchitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("rejected", False), ("rejection_reason", "")),
+                    models.Q(("rejected", True), models.Q(("rejection_reason", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="approvals_rejection_has_reason",
+            ),
         ),
     ]
