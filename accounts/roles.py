@@ -74,6 +74,8 @@ ROLES: dict[str, list[str]] = {
         # Official documents (issue 15): gather verified enrollments into submission batches.
         "approvals.view_submissionbatch",
         "approvals.add_submissionbatch",
+        "approvals.view_batchitem",
+        "approvals.view_snapshotrow",
         "approvals.view_decision",
         "approvals.view_generateddocument",
         "approvals.generate_documents",
@@ -87,6 +89,8 @@ ROLES: dict[str, list[str]] = {
         "enrollment.view_claim",
         "approvals.view_submissionbatch",
         "approvals.approve_submissionbatch",
+        "approvals.view_batchitem",
+        "approvals.view_snapshotrow",
         "approvals.view_decision",
         "approvals.view_generateddocument",
         "approvals.generate_documents",

@@ -396,6 +396,11 @@ def to_html(document: Document, request=None) -> str:
     ]
     return render_to_string(
         "approvals/document.html",
-        {"document": document, "head": document.letterhead, "tables": tables},
+        {
+            "document": document,
+            "head": document.letterhead,
+            "tables": tables,
+            "date_text": _tanggal(document.date),
+        },
         request=request,
     )
