@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from enrollment.models import PremiumInvoice, ProgramYear
 
 from . import services
-from .documents import generate
+from .bpjs import export_batch
+from .documents import CONTENT_TYPES, generate
 from .forms import DecideForm, DocumentForm, PrepareBatchForm
 from .models import (
     BatchItem,
@@ -134,6 +135,8 @@ class SubmissionBatchAdmin(admin.ModelAdmin):
         if obj.status == BatchStatus.APPROVED:
             snap = reverse("admin:approvals_snapshotrow_changelist") + f"?batch__id__exact={obj.pk}"
             parts.append(format_html('<a href="{}">{}</a>', snap, _("Approved participants")))
+            bpjs = reverse("admin:approvals_submissionbatch_bpjs", args=[obj.pk])
+            parts.append(format_html('<a href="{}">{}</a>', bpjs, _("BPJS registration file")))
         documents = reverse("admin:approvals_documents") + f"?year={obj.program_year.year}"
         parts.append(format_html('<a href="{}">{}</a>', documents, _("Documents")))
         return format_html(" · ".join(["{}"] * len(parts)), *parts)
@@ -147,13 +150,21 @@ class SubmissionBatchAdmin(admin.ModelAdmin):
             path(
                 "<int:pk>/decide/", wrap(self.decide_view), name="approvals_submissionbatch_decide"
             ),
+            path("<int:pk>/bpjs/", wrap(self.bpjs_view), name="approvals_submissionbatch_bpjs"),
             path("documents/", wrap(self.documents_view), name="approvals_documents"),
             path("document/", wrap(self.document_view), name="approvals_document"),
             *super().get_urls(),
         ]
 
-    def add_view(self, request, form_url="", extra_context=None):
-        return HttpResponseRedirect(reverse("admin:approvals_submissionbatch_prepare"))
+    def has_add_permission(self, request):
+        return False  # batches are made by the prepare page, from verified enrollments
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "can_prepare": request.user.has_perm("approvals.add_submissionbatch"),
+            "can_documents": request.user.has_perm("approvals.generate_documents"),
+        }
+        return super().changelist_view(request, extra | (extra_context or {}))
 
     def _page(self, request, template, title, **context):
         return TemplateResponse(
@@ -243,6 +254,28 @@ class SubmissionBatchAdmin(admin.ModelAdmin):
             rows=batch.items.count(),
         )
 
+    def bpjs_view(self, request, pk):
+        """The BPJS registration file of an approved batch, from its frozen snapshot."""
+        user = request.user
+        if not (
+            user.has_perm("enrollment.manage_bpjs_exchange")
+            and user.has_perm("participants.export_personal_data")
+        ):
+            raise PermissionDenied
+        batch = get_object_or_404(SubmissionBatch, pk=pk)
+        try:
+            content = export_batch(batch)
+        except ValidationError as error:
+            for message in _errors(error):
+                messages.error(request, message)
+            return HttpResponseRedirect(
+                reverse("admin:approvals_submissionbatch_change", args=[batch.pk])
+            )
+        response = HttpResponse(content, content_type=CONTENT_TYPES["xlsx"])
+        name = f"bpjs-{batch.number.replace('/', '-').lower()}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
     def documents_view(self, request):
         """A year's documents: the year's, each batch's, each invoice's, and the record."""
         if not request.user.has_perm("approvals.generate_documents"):
@@ -281,11 +314,8 @@ class SubmissionBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = DocumentForm(request.GET)
         if not form.is_valid():
-            return HttpResponse(
-                _("Incomplete document request: %(errors)s") % {"errors": form.errors.as_text()},
-                status=400,
-                content_type="text/plain; charset=utf-8",
-            )
+            messages.error(request, _("Choose a document, a program year and a format."))
+            return HttpResponseRedirect(reverse("admin:approvals_documents"))
         data = form.cleaned_data
         year = get_object_or_404(ProgramYear, year=data["year"])
         batch = get_object_or_404(SubmissionBatch, pk=data["batch"]) if data["batch"] else None
