@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-duplicates
+.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-duplicates bench-documents
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -81,3 +81,8 @@ bench-dashboard: install
 PEOPLE ?= 16000
 bench-duplicates: install
 	$(PY) benchmarks/bench_duplicates.py --people $(PEOPLE)
+
+# Official documents: the SK attachment for 16,413 people as PDF and xlsx (docs/benchmarks.md).
+# reportlab and XlsxWriter are pure pip installs: no system library to check for.
+bench-documents: install
+	$(PY) benchmarks/bench_documents.py $(BENCH_ARGS)
