@@ -80,7 +80,8 @@ def approve_demo_batches(year: int, batch_size: int = 5000) -> list:
         .select_related("worker")
         .order_by("pk")
     )
-    # Demo participants already sent on (submitted, active, ended) before approvals existed.
+    # Demo participants already sent on (submitted, active, ended, terminated) before approvals
+    # existed: they were in the SK of their year.
     sent_on = list(
         Enrollment.objects.filter(
             program_year=program_year,

@@ -422,7 +422,7 @@ def ba_rekonsiliasi(program_year: ProgramYear, invoice: PremiumInvoice, user=Non
                 [row.nik, row.full_name, line.amount, row.monthly_premium, "Nominal iuran berbeda"]
             )
     for pk, row in sorted(expected.items(), key=lambda kv: kv[1].nik):
-        if pk not in billed_by_enrollment:
+        if lines and pk not in billed_by_enrollment:
             differences.append(
                 [row.nik, row.full_name, 0, row.monthly_premium, "Peserta disetujui tidak ditagih"]
             )
@@ -481,7 +481,10 @@ def ba_rekonsiliasi(program_year: ProgramYear, invoice: PremiumInvoice, user=Non
         ],
         tables=[figures, diff_table],
         after=[
-            "Selisih di atas diselesaikan sebelum tagihan dibayar."
+            "Daftar peserta tagihan belum diterima dari BPJS: selisih per peserta belum dapat "
+            "diperiksa; hanya jumlah peserta dan jumlah iuran yang dibandingkan."
+            if not lines
+            else "Selisih di atas diselesaikan sebelum tagihan dibayar."
             if differences
             else "Tidak terdapat selisih; tagihan dapat dibayar."
         ],

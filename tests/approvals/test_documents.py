@@ -258,3 +258,13 @@ def test_bpjs_file_download_only_for_approved_batches_and_bpjs_staff(
     assert response.content == export_batch(approved)
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert {c.value for c in sheet["B"][1:]} == {e.worker.nik for e in verified}
+
+
+def test_reconciliation_without_the_line_list_compares_totals_only(year, approved):
+    invoice = PremiumInvoiceFactory(program_year=year, month=3, participants_billed=6, amount=9)
+    text = pdf_text(
+        generate(DocumentKind.BA_REKONSILIASI, program_year=year, invoice=invoice).content
+    )
+    assert "Daftar peserta tagihan belum diterima dari BPJS" in text
+    assert "Peserta disetujui tidak ditagih" not in text
+    assert re.search(r"Jumlah peserta 6 5 1", text)
