@@ -117,11 +117,11 @@ def lampiran_sk(program_year: ProgramYear, batch: SubmissionBatch | None = None)
     columns = [
         Column("No", 24, "right", "int"),
         Column("NIK", 72),
-        Column("Nama", 118),
+        Column("Nama", 110),
         Column("Tgl Lahir", 44),
         Column("Segmen", 68),
         Column("Jenis", 24, "center"),
-        Column("Risiko", 42),
+        Column("Risiko", 50),
         Column("Mulai", 40),
         Column("Berakhir", 40),
         Column("Iuran/Bln", 43, "right", "rupiah"),

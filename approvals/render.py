@@ -132,9 +132,9 @@ class _Pdf:
 
         for text in texts:
             for line in simpleSplit(text, FONT, 9, PAGE_W - 2 * MARGIN) or [""]:
-                self.need(12)
+                self.need(14)
                 self.c.setFont(FONT, 9)
-                self.c.drawString(MARGIN, self.y, line)
+                self.c.drawString(MARGIN, self.y - 9, line)
                 self.y -= 12
             self.y -= 4
 

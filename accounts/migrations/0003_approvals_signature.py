@@ -5,30 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_staff_profile'),
+        ("accounts", "0002_staff_profile"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='staffprofile',
-            name='nip',
-            field=models.CharField(blank=True, help_text='18-digit civil servant number (Nomor Induk Pegawai).', max_length=18, validators=[django.core.validators.RegexValidator('^[0-9]{18}$', 'A NIP is 18 digits.', code='nip_format')], verbose_name='NIP'),
+            model_name="staffprofile",
+            name="nip",
+            field=models.CharField(
+                blank=True,
+                help_text="18-digit civil servant number (Nomor Induk Pegawai).",
+                max_length=18,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[0-9]{18}$", "A NIP is 18 digits.", code="nip_format"
+                    )
+                ],
+                verbose_name="NIP",
+            ),
         ),
         migrations.AddField(
-            model_name='staffprofile',
-            name='position',
-            field=models.CharField(blank=True, max_length=150, verbose_name='position (jabatan)'),
+            model_name="staffprofile",
+            name="position",
+            field=models.CharField(blank=True, max_length=150, verbose_name="position (jabatan)"),
         ),
         migrations.AddField(
-            model_name='staffprofile',
-            name='rank',
-            field=models.CharField(blank=True, help_text='E.g. Pembina, IV/a.', max_length=100, verbose_name='rank (pangkat/golongan)'),
+            model_name="staffprofile",
+            name="rank",
+            field=models.CharField(
+                blank=True,
+                help_text="E.g. Pembina, IV/a.",
+                max_length=100,
+                verbose_name="rank (pangkat/golongan)",
+            ),
         ),
         migrations.AddField(
-            model_name='staffprofile',
-            name='signature_name',
-            field=models.CharField(blank=True, help_text='Full name with titles, as written under a signature.', max_length=150, verbose_name='name for signatures'),
+            model_name="staffprofile",
+            name="signature_name",
+            field=models.CharField(
+                blank=True,
+                help_text="Full name with titles, as written under a signature.",
+                max_length=150,
+                verbose_name="name for signatures",
+            ),
         ),
     ]

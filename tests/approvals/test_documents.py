@@ -186,7 +186,7 @@ def test_unapproved_year_has_no_sk_attachment(year, verified, verifikator, tmp_p
     from django.core.management.base import CommandError
 
     services.batch_prepare(program_year=year, user=verifikator)
-    with pytest.raises(CommandError, match="no approved submission batch"):
+    with pytest.raises(CommandError, match="belum memiliki batch usulan yang disetujui"):
         call_command(
             "document", "lampiran-sk", "--year", "2024", "--output", str(tmp_path / "x.pdf")
         )

@@ -34,7 +34,7 @@ def test_approver_cannot_approve_their_own_batch(year, verified, kabid):
     kabid.user_permissions.add(Permission.objects.get(codename="add_submissionbatch"))
     kabid = type(kabid).objects.get(pk=kabid.pk)
     batch = services.batch_prepare(program_year=year, user=kabid)
-    with pytest.raises(PermissionDenied, match="someone else"):
+    with pytest.raises(PermissionDenied, match="orang lain yang harus menyetujuinya"):
         services.batch_approve(batch=batch, user=kabid)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.SUBMITTED
@@ -62,7 +62,7 @@ def test_two_signoffs_when_the_setting_asks_for_two(
     batch = services.batch_approve(batch=batch, user=kabid)
     assert batch.status == BatchStatus.SUBMITTED
     assert not SnapshotRow.objects.filter(batch=batch).exists()
-    with pytest.raises(ValidationError, match="already approved"):
+    with pytest.raises(ValidationError, match="sudah menyetujui batch"):
         services.batch_approve(batch=batch, user=kabid)
     batch = services.batch_approve(batch=batch, user=kabid2)
     assert batch.status == BatchStatus.APPROVED
@@ -72,9 +72,9 @@ def test_two_signoffs_when_the_setting_asks_for_two(
 def test_return_with_per_row_reasons_frees_the_other_rows(year, verified, verifikator, kabid):
     batch = services.batch_prepare(program_year=year, user=verifikator)
     bad = verified[1]
-    with pytest.raises(ValidationError, match="reason"):
+    with pytest.raises(ValidationError, match="Isi alasan kepesertaan"):
         services.batch_return(batch=batch, user=kabid, rejections={bad.pk: "  "})
-    with pytest.raises(ValidationError, match="Say why"):
+    with pytest.raises(ValidationError, match="Sebutkan mengapa batch dikembalikan"):
         services.batch_return(batch=batch, user=kabid)
     services.batch_return(batch=batch, user=kabid, rejections={bad.pk: "KTP tidak terbaca"})
     batch.refresh_from_db()
@@ -92,10 +92,10 @@ def test_return_with_per_row_reasons_frees_the_other_rows(year, verified, verifi
 
 def test_an_enrollment_is_in_one_open_batch_only(year, verified, verifikator):
     services.batch_prepare(program_year=year, user=verifikator, enrollments=verified[:2])
-    with pytest.raises(ValidationError, match="already in an open or approved batch"):
+    with pytest.raises(ValidationError, match="sudah ada dalam batch"):
         services.batch_prepare(program_year=year, user=verifikator, enrollments=verified[1:3])
     proposed = EnrollmentFactory(program_year=year)
-    with pytest.raises(ValidationError, match="not verified"):
+    with pytest.raises(ValidationError, match="bukan terverifikasi"):
         services.batch_prepare(program_year=year, user=verifikator, enrollments=[proposed])
     rest = services.batch_prepare(program_year=year, user=verifikator)
     assert rest.items.count() == 3
@@ -124,7 +124,7 @@ def test_decision_log_is_append_only_for_everyone(year, verified, verifikator, k
 
 def test_gate_names_what_is_not_approved(year, verified, verifikator, kabid):
     assert gate.unapproved_enrollment_ids(year) == {e.pk for e in verified}
-    with pytest.raises(ValidationError, match="no approved submission batch"):
+    with pytest.raises(ValidationError, match="tidak ada dalam batch usulan yang disetujui"):
         gate.require_approved(verified)
     batch = services.batch_prepare(program_year=year, user=verifikator, enrollments=verified[:3])
     assert gate.unapproved_enrollment_ids(year) == {e.pk for e in verified}  # awaiting ≠ approved
@@ -139,7 +139,7 @@ def test_gate_names_what_is_not_approved(year, verified, verifikator, kabid):
 def test_approval_refuses_rows_that_moved_on(year, verified, verifikator, kabid):
     batch = services.batch_prepare(program_year=year, user=verifikator)
     advance(verified[0], EnrollmentStatus.SUBMITTED)
-    with pytest.raises(ValidationError, match="return the batch"):
+    with pytest.raises(ValidationError, match="kembalikan batch ini"):
         services.batch_approve(batch=batch, user=kabid)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.SUBMITTED
