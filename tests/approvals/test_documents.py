@@ -18,7 +18,7 @@ from approvals import services
 from approvals.bpjs import export_batch
 from approvals.documents import generate
 from approvals.layout import tanggal
-from approvals.models import DocumentKind, GeneratedDocument, SnapshotRow
+from approvals.models import DocumentKind, GeneratedDocument, SnapshotRow, SubmissionBatch
 from enrollment.models import Claim, ClaimType, InvoiceLine
 from participants.models import Kelurahan
 from tests.enrollment.factories import PremiumInvoiceFactory
@@ -268,3 +268,35 @@ def test_reconciliation_without_the_line_list_compares_totals_only(year, approve
     assert "Daftar peserta tagihan belum diterima dari BPJS" in text
     assert "Peserta disetujui tidak ditagih" not in text
     assert re.search(r"Jumlah peserta 6 5 1", text)
+
+
+def test_prepare_page_and_batch_pages_by_role(client, year, verified, verifikator, kabid):
+    prepare = reverse("admin:approvals_submissionbatch_prepare")
+    client.force_login(kabid)
+    assert client.get(prepare).status_code == 403
+    client.force_login(verifikator)
+    assert client.get(prepare).status_code == 200
+    response = client.post(prepare, {"program_year": year.pk, "title": "Tahap 1"})
+    assert response.status_code == 302
+    batch = SubmissionBatch.objects.get()
+    assert batch.title == "Tahap 1" and batch.items.count() == 5
+    again = client.post(prepare, {"program_year": year.pk})
+    assert again.status_code == 200
+    assert "Tidak ada kepesertaan terverifikasi tahun 2024" in again.content.decode()
+    client.force_login(kabid)
+    change = client.get(reverse("admin:approvals_submissionbatch_change", args=[batch.pk]))
+    assert change.status_code == 200
+    decide = reverse("admin:approvals_submissionbatch_decide", args=[batch.pk])
+    assert reverse("admin:approvals_submissionbatch_decide", args=[batch.pk]) in (
+        change.content.decode()
+    )
+    assert client.post(decide, {"note": "Lengkap", "_approve": "1"}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "disetujui"
+    html = client.get(
+        reverse("admin:approvals_document"),
+        {"kind": "lampiran-sk", "year": 2024, "batch": batch.pk, "format": "html"},
+    ).content.decode()
+    for enrollment in verified:
+        assert enrollment.worker.nik in html
+    assert "Madiun, 6 Mei 2024" in html
