@@ -12,6 +12,7 @@ import datetime
 import io
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enrollment.bpjs import CITY_NAME, EXPORT_COLUMNS
@@ -43,7 +44,9 @@ def export_batch(batch: SubmissionBatch) -> bytes:
     workbook.set_properties(
         {
             "title": f"Pendaftaran {batch.number}",
-            "created": datetime.datetime.combine(batch.approved_at.date(), datetime.time()),
+            "created": datetime.datetime.combine(
+                timezone.localdate(batch.approved_at), datetime.time()
+            ),
         }
     )
     sheet = workbook.add_worksheet(f"Pendaftaran {batch.program_year.year}")

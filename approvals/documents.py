@@ -89,7 +89,7 @@ def _scope(program_year: ProgramYear, batch: SubmissionBatch | None):
                 code="batch_not_approved",
             )
         rows = _frozen(SnapshotRow.objects.filter(batch=batch).order_by("position"))
-        return rows, batch.approved_at.date(), batch.number.replace("/", "-"), _approvers(batch)
+        return rows, _local(batch.approved_at), batch.number.replace("/", "-"), _approvers(batch)
     batches = list(_approved_batches(program_year))
     if not batches:
         raise ValidationError(
@@ -102,7 +102,7 @@ def _scope(program_year: ProgramYear, batch: SubmissionBatch | None):
             "kecamatan", "kelurahan", "full_name", "enrollment_id_frozen"
         )
     )
-    return rows, batches[-1].approved_at.date(), "TAHUN", _approvers(batches[-1])
+    return rows, _local(batches[-1].approved_at), "TAHUN", _approvers(batches[-1])
 
 
 def _local(day: datetime.datetime) -> datetime.date:

@@ -300,3 +300,17 @@ def test_prepare_page_and_batch_pages_by_role(client, year, verified, verifikato
     for enrollment in verified:
         assert enrollment.worker.nik in html
     assert "Madiun, 6 Mei 2024" in html
+
+
+def test_document_date_is_the_approval_day_in_madiun(year, verified, verifikator, kabid):
+    """Approved at 20:00 UTC on 6 May is 7 May in Madiun (WIB, UTC+7)."""
+    import datetime
+
+    import time_machine
+
+    batch = services.batch_prepare(program_year=year, user=verifikator)
+    at = datetime.datetime(2024, 5, 6, 20, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(at, tick=False):
+        batch = services.batch_approve(batch=batch, user=kabid)
+    text = pdf_text(generate(DocumentKind.LAMPIRAN_SK, program_year=year).content)
+    assert "Madiun, 7 Mei 2024" in text
