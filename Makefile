@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-dashboard-sqlite bench-duplicates
+.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-dashboard-sqlite bench-duplicates bench-documents
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -86,3 +86,8 @@ bench-duplicates: install
 BENCH_SQLITE ?= /tmp/siaga_dash_bench.sqlite3
 bench-dashboard-sqlite: install
 	$(PY) benchmarks/bench_dashboard.py --database-url sqlite:///$(BENCH_SQLITE) $(BENCH_ARGS)
+
+# Official documents: the SK attachment for 16,413 people as PDF and xlsx (docs/benchmarks.md).
+# reportlab and XlsxWriter are pure pip installs: no system library to check for.
+bench-documents: install
+	$(PY) benchmarks/bench_documents.py $(BENCH_ARGS)

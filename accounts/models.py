@@ -1,6 +1,8 @@
-"""What Siaga keeps about a member of staff beyond Django's user: their chosen language."""
+"""What Siaga keeps about a member of staff beyond Django's user: their chosen language and
+how they sign official documents (name, position, rank, NIP)."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,24 @@ class StaffProfile(models.Model):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of Siaga's pages for this user."),
+    )
+    # Signature blocks of official documents (issue 15): as written under the signature.
+    signature_name = models.CharField(
+        _("name for signatures"),
+        max_length=150,
+        blank=True,
+        help_text=_("Full name with titles, as written under a signature."),
+    )
+    position = models.CharField(_("position (jabatan)"), max_length=150, blank=True)
+    rank = models.CharField(
+        _("rank (pangkat/golongan)"), max_length=100, blank=True, help_text=_("E.g. Pembina, IV/a.")
+    )
+    nip = models.CharField(
+        _("NIP"),
+        max_length=18,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{18}$", _("A NIP is 18 digits."), code="nip_format")],
+        help_text=_("18-digit civil servant number (Nomor Induk Pegawai)."),
     )
 
     class Meta:

@@ -11,6 +11,7 @@ OPERATOR = "Operator"
 VERIFIKATOR = "Verifikator"
 PIMPINAN = "Pimpinan"
 ADMINISTRATOR = "Administrator"
+KEPALA_BIDANG = "Kepala Bidang"
 
 _REGISTRY_READ = [
     "participants.view_kecamatan",
@@ -71,6 +72,30 @@ ROLES: dict[str, list[str]] = {
         "targeting.view_proposalbatch",
         "targeting.view_exportlog",
         "dashboard.view_dashboard",
+        # Official documents (issue 15): gather verified enrollments into submission batches.
+        "approvals.view_submissionbatch",
+        "approvals.add_submissionbatch",
+        "approvals.view_batchitem",
+        "approvals.view_snapshotrow",
+        "approvals.view_decision",
+        "approvals.view_generateddocument",
+        "approvals.generate_documents",
+    ],
+    # Head of the office's field (issue 15): approves or returns batches, signs the documents.
+    KEPALA_BIDANG: [
+        *_REGISTRY_READ,
+        "participants.view_full_nik",  # the SK attachment lists full NIKs
+        *_PROGRAM_READ,
+        "enrollment.view_premiuminvoice",
+        "enrollment.view_claim",
+        "approvals.view_submissionbatch",
+        "approvals.approve_submissionbatch",
+        "approvals.view_batchitem",
+        "approvals.view_snapshotrow",
+        "approvals.view_decision",
+        "approvals.view_generateddocument",
+        "approvals.generate_documents",
+        "dashboard.view_dashboard",
     ],
     # Kepala Dinas, Wali Kota's office: the dashboard and its reports, no personal data.
     PIMPINAN: ["dashboard.view_dashboard"],
@@ -96,6 +121,10 @@ def sync_roles(apps) -> None:
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    # An app whose tables a later migration creates (e.g. approvals) has no permissions yet:
+    # skip its entries here; that app's own migration calls sync_roles again.
+    migrated_apps = set(ContentType.objects.values_list("app_label", flat=True))
     for name, perms in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
         if perms == ["*"]:
@@ -104,6 +133,8 @@ def sync_roles(apps) -> None:
         wanted = []
         for perm in perms:
             app_label, codename = perm.split(".")
+            if app_label not in migrated_apps:
+                continue
             wanted.append(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "targeting.apps.TargetingConfig",
     "dedup.apps.DedupConfig",
     "dashboard.apps.DashboardConfig",
+    "approvals.apps.ApprovalsConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -268,6 +269,20 @@ SIAGA_IMPORT_STAGING_DIR = env.path(
 # Files above this size are read and written by the background worker (progress bar) instead
 # of inside the web request: ~1 MB of xlsx is about 10,000 rows.
 SIAGA_IMPORT_BACKGROUND_BYTES = env.int("SIAGA_IMPORT_BACKGROUND_BYTES", default=1024 * 1024)
+
+# Official documents and approvals (docs/approvals.md): how many distinct Kepala Bidang must
+# approve a submission batch, and the letterhead printed on every document.
+SIAGA_APPROVALS_REQUIRED = env.int("SIAGA_APPROVALS_REQUIRED", default=1)
+SIAGA_LETTERHEAD_GOVERNMENT = env.str(
+    "SIAGA_LETTERHEAD_GOVERNMENT", default="Pemerintah Kota Madiun"
+)
+SIAGA_OFFICE_NAME = env.str("SIAGA_OFFICE_NAME", default="Dinas Tenaga Kerja")
+SIAGA_OFFICE_ADDRESS = env.str(
+    "SIAGA_OFFICE_ADDRESS", default="Jl. Pahlawan No. 37, Kota Madiun, Jawa Timur 63121"
+)
+SIAGA_OFFICE_LOGO = env.str("SIAGA_OFFICE_LOGO", default="")  # path to a PNG/JPEG, optional
+SIAGA_OFFICE_CODE = env.str("SIAGA_OFFICE_CODE", default="DISNAKER")  # in document numbers
+SIAGA_DOCUMENT_PLACE = env.str("SIAGA_DOCUMENT_PLACE", default="Madiun")
 
 # Background tasks: django-tasks with its database backend, so no extra server is needed.
 # `make run` starts `manage.py db_worker` beside the web server.
