@@ -70,9 +70,16 @@ def nik_search(
     if term.startswith(("0", "+")):
         return queryset.filter(**{phone_field: phone}) if phone else queryset.none()
     by_nik = Q(nik=digits) if len(digits) == 16 else Q(nik__startswith=digits)
+    if len(digits) == 16 and _has_aliases(queryset.model):
+        # The NIK of a record merged into another (dedup) finds the kept worker.
+        by_nik |= Q(aliases__nik=digits)
     if phone:
         return queryset.filter(by_nik | Q(**{phone_field: phone}))
     return queryset.filter(by_nik)
+
+
+def _has_aliases(model) -> bool:
+    return any(rel.get_accessor_name() == "aliases" for rel in model._meta.related_objects)
 
 
 @admin.register(Kecamatan)

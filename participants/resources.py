@@ -206,6 +206,11 @@ def conflict_message(row: PlannedRow) -> str:
     ) % {"old_name": old_name, "old_born": old_born, "new_name": new_name, "new_born": new_born}
 
 
+def _merging() -> bool:
+    """Whether the duplicates app (and its NIK aliases) is installed."""
+    return any(rel.get_accessor_name() == "aliases" for rel in Worker._meta.related_objects)
+
+
 class WorkerImporter(SpreadsheetImporter):
     kind = "workers"
     title = gettext_lazy("worker candidate list")
@@ -224,6 +229,7 @@ class WorkerImporter(SpreadsheetImporter):
         }
         self._districts = city_district_codes()
         existing = self._existing_workers(records)
+        self._merged = self._merged_niks(records, existing)
         has_heirs = any(f in layout.positions for f in HEIR_FIELDS)
         heirs = self._existing_heirs([w["id"] for w in existing.values()]) if has_heirs else {}
         first_row: dict[str, int] = {}
@@ -331,10 +337,33 @@ class WorkerImporter(SpreadsheetImporter):
                 _("Date of death is before the date of birth."),
             )
 
+    def _merged_niks(self, records: list[Record], existing: dict[str, Any]) -> dict[str, str]:
+        """NIKs of records merged into another worker (dedup's aliases): alias → kept NIK."""
+        unknown = [r.values["nik"] for r in records if r.values.get("nik") not in existing]
+        aliases = Worker._meta.get_field("aliases").related_model if _merging() else None
+        if aliases is None or not unknown:
+            return {}
+        found = {}
+        for queryset in filter_in(aliases.objects.all(), "nik", [n for n in unknown if n]):
+            found.update(dict(queryset.values_list("nik", "worker__nik")))
+        return found
+
     def _check_duplicate(self, record: Record, layout: Layout, first_row: dict[str, int]) -> None:
         nik = record.values.get("nik")
         if not nik:
             return
+        kept = getattr(self, "_merged", {}).get(nik)
+        if kept:
+            record.add_error(
+                layout.header_of("nik"),
+                "nik_merged",
+                _(
+                    "NIK %(nik)s belongs to a record merged into the worker with NIK %(kept)s "
+                    "(a duplicate); write this row with that NIK, or ask the verifier to undo "
+                    "the merge."
+                )
+                % {"nik": nik, "kept": kept},
+            )
         if nik in first_row:
             record.add_error(
                 layout.header_of("nik"),

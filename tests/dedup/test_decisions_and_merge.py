@@ -171,3 +171,27 @@ def test_admin_review_queue(pair_of_records, client, staff):
     kept = pair.worker_a
     assert Worker.objects.filter(pk=kept.pk).exists()
     assert not Worker.objects.filter(pk=pair.worker_b_id).exists()
+
+
+def test_searching_a_merged_nik_finds_the_kept_worker(pair_of_records, staff, admin_client):
+    original, retyped = pair_of_records
+    workers_merge(keep=original, remove=retyped, user=staff)
+    listing = admin_client.get(reverse("admin:participants_worker_changelist"), {"q": retyped.nik})
+    assert [w.pk for w in listing.context["cl"].result_list] == [original.pk]
+
+
+def test_an_import_row_with_a_merged_nik_is_refused_not_recreated(pair_of_records, staff):
+    from importer.engine import INVALID, build_plan
+    from participants.resources import WorkerImporter
+
+    original, retyped = pair_of_records
+    workers_merge(keep=original, remove=retyped, user=staff)
+    data = (
+        "NIK,Nama,Tanggal Lahir,L/P,Kelurahan,Status Pekerja,Segmen\n"
+        f"{retyped.nik},Moch. Soeparno Hadi,05-03-1980,L,Kartoharjo,BPU,Ojol\n"
+    ).encode()
+    plan = build_plan(WorkerImporter(), data, "usulan.csv")
+    [row] = plan.rows
+    assert row.status == INVALID
+    assert [e.code for e in row.errors] == ["nik_merged"]
+    assert original.nik in row.errors[0].message
