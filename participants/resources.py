@@ -339,7 +339,7 @@ class WorkerImporter(SpreadsheetImporter):
 
     def _merged_niks(self, records: list[Record], existing: dict[str, Any]) -> dict[str, str]:
         """NIKs of records merged into another worker (dedup's aliases): alias → kept NIK."""
-        unknown = [r.values["nik"] for r in records if r.values.get("nik") not in existing]
+        unknown = [r.values.get("nik") for r in records if r.values.get("nik") not in existing]
         aliases = Worker._meta.get_field("aliases").related_model if _merging() else None
         if aliases is None or not unknown:
             return {}

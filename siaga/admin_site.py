@@ -36,7 +36,19 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
             "dedup.workeralias",
         ],
     ),
-    ("program", _("Program year and quotas"), ["enrollment.programyear", "enrollment.enrollment"]),
+    (
+        "program",
+        _("Program year and quotas"),
+        [
+            "enrollment.programyear",
+            "enrollment.enrollment",
+            "approvals.submissionbatch",
+            "approvals.batchitem",
+            "approvals.decision",
+            "approvals.snapshotrow",
+            "approvals.generateddocument",
+        ],
+    ),
     ("bpjs", _("BPJS"), ["enrollment.bpjsexport", "dedup.othercover"]),
     (
         "money",

@@ -20,4 +20,18 @@ MESSAGES = [
     gettext_noop("Select all"),
     gettext_noop("Submit"),
     gettext_noop("This exporter will export the following fields: "),
+    # django-axes and django-tasks-db admin pages (administrators only).
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Ready"),
+    gettext_noop("Failed"),
+    gettext_noop("Successful"),
+    gettext_noop("priority"),
+    gettext_noop("queue name"),
+    # django-simple-history's history list translates the column names it is given
+    # (``history_list_display`` of the worker admin).
+    gettext_noop("full_name"),
+    gettext_noop("worker_type"),
+    gettext_noop("kelurahan"),
+    gettext_noop("dtks_status"),
 ]

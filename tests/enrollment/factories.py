@@ -7,6 +7,7 @@ import datetime
 import factory
 
 from enrollment.models import (
+    MICRO,
     Enrollment,
     EnrollmentStatus,
     PremiumInvoice,
@@ -75,6 +76,13 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     status = EnrollmentStatus.PROPOSED
     coverage_start = factory.LazyAttribute(lambda o: o.program_year.coverage_start)
     coverage_end = factory.LazyAttribute(lambda o: o.program_year.coverage_end)
+    # Rupiah given by a test are whole: the exact (micro) amounts follow from them.
+    monthly_premium = None
+    committed_amount = 0
+    monthly_premium_micro = factory.LazyAttribute(
+        lambda o: None if o.monthly_premium is None else o.monthly_premium * MICRO
+    )
+    committed_micro = factory.LazyAttribute(lambda o: o.committed_amount * MICRO)
 
 
 class PremiumInvoiceFactory(factory.django.DjangoModelFactory):

@@ -37,6 +37,10 @@ SAME_IN_INDONESIAN = {
     "Desil",
     "Total",
     "Rp",
+    # The language switch's names are already Indonesian when Django passes them through
+    # gettext a second time.
+    "Bahasa Indonesia",
+    "Bahasa Inggris",
 }
 
 
