@@ -5,10 +5,14 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.roles import PIMPINAN, VERIFIKATOR
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
+from enrollment.premiums import first_of_next_month
+from enrollment.services import program_year_copy_rates
 from participants.models import Worker, WorkerType
+from tests.enrollment.factories import ProgramYearFactory
 from tests.factories import UserFactory, WorkerFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
@@ -38,10 +42,12 @@ def test_import_a_spreadsheet_through_preview_and_confirm(page, login):
 
 
 def test_verify_enrollments_with_a_bulk_action(page, login):
-    year = ProgramYear.objects.get(year=2024)
-    year.budget = 10_000_000
-    year.status = "berjalan"
-    year.save()
+    # The browser runs on today's date: a proposal made now starts on the first of next month.
+    starts = first_of_next_month(timezone.localdate())
+    source = ProgramYear.objects.get(year=2024)  # the rates the data migration loads
+    year = ProgramYearFactory(year=starts.year, budget=10_000_000, status="berjalan")
+    if year.pk != source.pk and not year.rates.exists():
+        program_year_copy_rates(program_year=year, source=source)
     QuotaTarget.objects.create(program_year=year, worker_type=WorkerType.BPU, target=2)
     from enrollment.services import enrollment_propose
 

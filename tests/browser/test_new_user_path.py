@@ -9,6 +9,7 @@ and checked against the database and the exact messages staff read.
 
 import datetime
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -41,6 +42,8 @@ def next_year():
         budget=2_000_000_000,
         coverage_start=datetime.date(year, 1, 1),
         coverage_end=datetime.date(year, 12, 31),
+        # The office sets the year's UMK, on which wage earners' (PU) premiums are priced.
+        umk=Decimal("2190216.37"),
     )
     source = ProgramYear.objects.exclude(pk=program_year.pk).order_by("-year").first()
     program_year_copy_rates(program_year=program_year, source=source)
@@ -158,19 +161,18 @@ def test_a_new_office_from_login_to_the_dashboard(page, login, next_year):
     assert Enrollment.objects.filter(status=EnrollmentStatus.VERIFIED).count() == 4
     step(page, "07-verified")
 
+    # Making the BPJS registration file is the step that submits the verified enrollments.
     page.click("nav.siaga-nav a[data-nav=admin]")
     page.locator("#todo a", has_text="untuk didaftarkan ke BPJS").click()
     page.wait_for_url("**status__exact=diverifikasi")
-    page.check("#action-toggle")
-    page.select_option("select[name=action]", "submit_selected")
-    page.click("button[name=index]")
-    assert messages(page) == ["4 kepesertaan ditandai didaftarkan."]
-    page.click("nav.siaga-nav a[data-nav=admin]")
+    page.goto(f"/admin/enrollment/programyear/{next_year.pk}/change/")
+    page.click("text=Berkas pendaftaran BPJS (xlsx)")
+    with page.expect_download() as download:
+        page.click("form input[type=submit].default")
+    assert Enrollment.objects.filter(status=EnrollmentStatus.SUBMITTED).count() == 4
+    page.goto("/admin/")
     due = page.locator("#todo tr", has_text="Jawaban BPJS ditunggu")
     assert due.locator(".siaga-count").inner_text() == "4"
-    page.goto(f"/admin/enrollment/programyear/{next_year.pk}/change/")
-    with page.expect_download() as download:
-        page.click("text=Ekspor peserta didaftarkan untuk BPJS (xlsx)")
     sheet = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
     nik_column = [str(cell).upper() for cell in rows[0]].index("NIK")
