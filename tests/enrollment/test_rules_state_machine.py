@@ -64,7 +64,7 @@ from tests.factories import UserFactory, WorkerFactory, make_nik
 S = EnrollmentStatus
 OPEN = (S.PROPOSED, S.VERIFIED, S.SUBMITTED, S.ACTIVE)  # cover proposed or running
 PLACES = (S.VERIFIED, S.SUBMITTED, S.ACTIVE, S.ENDED)  # hold a quota place
-WORKERS = 12
+WORKERS = 14
 START = datetime.datetime(2024, 1, 15, 9, 0, tzinfo=datetime.UTC)  # the suite's frozen day
 LAST = datetime.datetime(2024, 12, 20, 9, 0, tzinfo=datetime.UTC)
 
@@ -110,7 +110,9 @@ class ProgramRules(RuleBasedStateMachine):
         )
         self.years = (self.year, self.next_year)
         self.kelurahan = list(Kelurahan.objects.select_related("kecamatan").order_by("code"))
-        self.segments = list(Segment.objects.filter(code__in=["ojol", "pkl", "pkk"]))
+        self.segments = list(
+            Segment.objects.filter(code__in=["ojol", "pkl", "pkk"]).order_by("code")
+        )
         taman = next(k.kecamatan for k in self.kelurahan if k.kecamatan.name == "Taman")
         QuotaTargetFactory(program_year=self.year, worker_type=WorkerType.BPU, target=6)
         QuotaTargetFactory(program_year=self.year, worker_type=WorkerType.PU, target=2)
@@ -134,6 +136,22 @@ class ProgramRules(RuleBasedStateMachine):
             )
             for i in range(WORKERS)
         ]
+        # A year already under way: most workers proposed, some verified, sent and active.
+        for worker in self.workers[:9]:
+            _attempt(
+                services.enrollment_propose, worker=worker, program_year=self.year, user=self.user
+            )
+        for enrollment in Enrollment.objects.order_by("pk")[:6]:
+            _attempt(services.enrollment_verify, enrollment=enrollment, user=self.user)
+        _attempt(bpjs_export_create, program_year=self.year, user=self.user, stream=io.BytesIO())
+        for enrollment in Enrollment.objects.filter(status=S.SUBMITTED).order_by("pk")[:3]:
+            _attempt(
+                services.enrollment_activate,
+                enrollment=enrollment,
+                kpj_number=next_kpj(),
+                coverage_start=enrollment.coverage_start,
+                user=self.user,
+            )
         self.imports = 0
         self.path = os.path.join(tempfile.gettempdir(), f"siaga-rules-{os.getpid()}.csv")
 
@@ -153,12 +171,14 @@ class ProgramRules(RuleBasedStateMachine):
         return worker
 
     def _enrollment(self, i, statuses):
-        return (
-            Enrollment.objects.filter(worker=self.workers[i], status__in=statuses)
+        """The ``i``-th (cyclically) enrollment in one of ``statuses``, so that every action
+        finds something to act on once the pipeline holds anything."""
+        found = list(
+            Enrollment.objects.filter(status__in=statuses)
             .select_related("program_year")
-            .order_by("program_year__year")
-            .first()
+            .order_by("pk")
         )
+        return found[i % len(found)] if found else None
 
     # --- staff actions ------------------------------------------------------------------------
 
@@ -193,6 +213,30 @@ class ProgramRules(RuleBasedStateMachine):
                 enrollment=enrollment,
                 user=self.user,
                 override_quota_reason="Keputusan Kepala Dinas" if override else "",
+            )
+
+    @rule(i=worker_index, offset=st.integers(0, 20))
+    def move_along(self, i, offset):
+        """The usual next step for an enrollment in the pipeline (keeps sequences moving)."""
+        enrollment = self._enrollment(i, [S.PROPOSED, S.VERIFIED, S.SUBMITTED])
+        if enrollment is None:
+            return
+        if enrollment.status == S.PROPOSED:
+            _attempt(services.enrollment_verify, enrollment=enrollment, user=self.user)
+        elif enrollment.status == S.VERIFIED:
+            _attempt(
+                bpjs_export_create,
+                program_year=enrollment.program_year,
+                user=self.user,
+                stream=io.BytesIO(),
+            )
+        else:
+            _attempt(
+                services.enrollment_activate,
+                enrollment=enrollment,
+                kpj_number=next_kpj(),
+                coverage_start=enrollment.coverage_start + datetime.timedelta(days=offset),
+                user=self.user,
             )
 
     @rule(i=worker_index)
@@ -244,15 +288,19 @@ class ProgramRules(RuleBasedStateMachine):
                 services.enrollment_reject, enrollment=enrollment, user=self.user, reason="Tidak"
             )
 
-    @rule(i=worker_index, ago=st.integers(0, 120))
-    def record_death(self, i, ago):
+    @rule(i=worker_index, ago=st.integers(0, 120), now=st.integers(0, 2))
+    def record_death(self, i, ago, now):
+        if now:  # one time in three: the workers would soon all be gone
+            return
         worker = self._worker(i)
         died = self._today() - datetime.timedelta(days=ago)
         if worker.death_date is None or died < worker.death_date:  # a correction: earlier
             _attempt(worker_update, worker=worker, user=self.user, data={"death_date": died})
 
-    @rule(i=worker_index)
-    def deactivate(self, i):
+    @rule(i=worker_index, now=st.integers(0, 2))
+    def deactivate(self, i, now):
+        if now:  # one time in three, as deaths
+            return
         worker = self._worker(i)
         if worker.is_active:
             _attempt(
@@ -302,9 +350,15 @@ class ProgramRules(RuleBasedStateMachine):
             with transaction.atomic():
                 form.save()
 
-    @rule()
-    def renew(self):
-        _attempt(enrollments_renew, from_year=self.year, to_year=self.next_year, user=self.user)
+    @rule(dry_run=st.booleans())
+    def renew(self, dry_run):
+        _attempt(
+            enrollments_renew,
+            from_year=self.year,
+            to_year=self.next_year,
+            user=self.user,
+            dry_run=dry_run,
+        )
 
     @rule(i=worker_index, ago=st.one_of(st.none(), st.integers(0, 120)), new=st.booleans())
     def import_file(self, i, ago, new):
@@ -447,7 +501,7 @@ def test_rules_hold_after_any_sequence_of_staff_actions(db):
         ProgramRules,
         settings=settings(
             max_examples=int(os.environ.get("SIAGA_STATEM_EXAMPLES", 25)),
-            stateful_step_count=25,
+            stateful_step_count=30,
             deadline=None,
             derandomize=True,
             database=None,
