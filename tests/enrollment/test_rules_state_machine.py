@@ -500,10 +500,12 @@ def test_rules_hold_after_any_sequence_of_staff_actions(db):
     run_state_machine_as_test(
         ProgramRules,
         settings=settings(
-            max_examples=int(os.environ.get("SIAGA_STATEM_EXAMPLES", 25)),
+            max_examples=int(os.environ.get("SIAGA_STATEM_EXAMPLES", 20)),
             stateful_step_count=30,
             deadline=None,
-            derandomize=True,
+            # CI: the same sequences every run. SIAGA_STATEM_RANDOM=1 explores new ones (with
+            # SIAGA_STATEM_EXAMPLES=200 or so) when changing the rules.
+            derandomize=not os.environ.get("SIAGA_STATEM_RANDOM"),
             database=None,
             suppress_health_check=list(HealthCheck),
         ),
