@@ -152,6 +152,8 @@ class ProgramRules(RuleBasedStateMachine):
                 coverage_start=enrollment.coverage_start,
                 user=self.user,
             )
+        statuses = sorted(Enrollment.objects.values_list("status", flat=True))
+        assert statuses == sorted([S.PROPOSED] * 3 + [S.SUBMITTED] * 3 + [S.ACTIVE] * 3)
         self.imports = 0
         self.path = os.path.join(tempfile.gettempdir(), f"siaga-rules-{os.getpid()}.csv")
 
