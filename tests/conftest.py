@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 from tests.factories import UserFactory
@@ -35,3 +38,37 @@ def reference_data(transactional_db):
     ):
         importlib.import_module(module).load(apps, None)
     sync_roles(apps)
+
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# (creating users, reading results) are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("SIAGA_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (SIAGA_REQUIRE_BROWSER=1) but was not found.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()

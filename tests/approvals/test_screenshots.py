@@ -7,7 +7,6 @@ from approvals import services
 from approvals.documents import generate
 from approvals.models import DocumentKind
 from enrollment.models import Claim, ClaimType
-from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium)
 from tests.enrollment.factories import PremiumInvoiceFactory
 from tests.factories import HeirFactory
 
@@ -16,7 +15,7 @@ from .test_documents import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 
-def test_first_page_of_every_pdf(browser, year, verified, verifikator, kabid):  # noqa: F811
+def test_first_page_of_every_pdf(browser, year, verified, verifikator, kabid):
     batch = services.batch_approve(
         batch=services.batch_prepare(program_year=year, user=verifikator), user=kabid
     )

@@ -5,48 +5,18 @@ where a missing browser is a failure.
 """
 
 import os
-import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# (creating users, reading results) are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = (
-    os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-)
+# The session's Chromium (``browser``) and CHROMIUM live in tests/conftest.py: one
+# Playwright instance for every test that drives the browser, wherever it is.
+from tests.conftest import CHROMIUM  # noqa: E402,F401
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("SIAGA_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required (SIAGA_REQUIRE_BROWSER=1) but was not found.")
-        pytest.skip("Chromium is not installed (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
