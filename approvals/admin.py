@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrollment.models import PremiumInvoice, ProgramYear
+from siaga.admin_base import SiagaAdmin
 
 from . import services
 from .bpjs import export_batch
@@ -39,7 +40,7 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SiagaAdmin):
     """Nobody adds, changes or deletes here, superusers included."""
 
     def has_add_permission(self, request):
@@ -82,7 +83,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(SubmissionBatch)
-class SubmissionBatchAdmin(admin.ModelAdmin):
+class SubmissionBatchAdmin(SiagaAdmin):
     list_display = [
         "number",
         "program_year",

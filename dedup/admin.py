@@ -17,6 +17,7 @@ from enrollment.models import ProgramYear
 from importer.admin import StagedImportMixin, UploadForm
 from participants.models import Worker
 from participants.privacy import shown_nik
+from siaga.admin_base import SiagaAdmin
 
 from .matching import DEFAULT_MIN_SCORE
 from .models import COMPARED_FIELDS, DuplicatePair, OtherCover, PairStatus, PayerKind, WorkerAlias
@@ -33,7 +34,7 @@ SHOWN_FIELDS = [
 
 
 @admin.register(DuplicatePair)
-class DuplicatePairAdmin(admin.ModelAdmin):
+class DuplicatePairAdmin(SiagaAdmin):
     list_display = ["score", "reasons_text", "status"]
     list_filter = ["status"]
     list_select_related = ["worker_a", "worker_b"]
@@ -123,6 +124,8 @@ class DuplicatePairAdmin(admin.ModelAdmin):
         can_decide = request.user.has_perm("dedup.change_duplicatepair")
         can_merge = request.user.has_perm(MERGE_PERMISSION)
         if request.method == "POST":
+            if not (can_decide or can_merge):
+                raise PermissionDenied  # who may only look posts nothing, not even an empty form
             decision = request.POST.get("decision", "")
             if (decision == "distinct" and not can_decide) or (
                 decision.startswith("keep_") and not can_merge
@@ -195,7 +198,7 @@ class DuplicatePairAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkerAlias)
-class WorkerAliasAdmin(admin.ModelAdmin):
+class WorkerAliasAdmin(SiagaAdmin):
     list_display = ["full_name", "kept_worker", "merged_at", "merged_by"]
     list_select_related = ["worker", "merged_by"]
     search_fields = ["nik"]
@@ -238,7 +241,7 @@ class OtherCoverUploadForm(UploadForm):
 
 
 @admin.register(OtherCover)
-class OtherCoverAdmin(StagedImportMixin, admin.ModelAdmin):
+class OtherCoverAdmin(StagedImportMixin, SiagaAdmin):
     """NIKs other payers already cover, and which of this year's people appear on them."""
 
     spreadsheet_importer_class = OtherCoverImporter
