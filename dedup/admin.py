@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import ProgramYear
 from importer.admin import StagedImportMixin, UploadForm
 from participants.models import Worker
-from participants.privacy import shown_nik
+from participants.privacy import can_view_full_nik, shown_nik
 from siaga.admin_base import SiagaAdmin
 
 from .matching import DEFAULT_MIN_SCORE
@@ -204,6 +204,10 @@ class WorkerAliasAdmin(SiagaAdmin):
     search_fields = ["nik"]
     show_full_result_count = False
 
+    def get_exclude(self, request, obj=None):
+        # The NIK is in the list, masked as this user may see it; the page leaves it out.
+        return [] if can_view_full_nik(request.user) else ["nik"]
+
     def has_add_permission(self, request):
         return False
 
@@ -252,6 +256,10 @@ class OtherCoverAdmin(StagedImportMixin, SiagaAdmin):
     search_fields = ["nik", "name", "payer"]
     show_full_result_count = False
     import_export_change_list_template = "admin/dedup/othercover/change_list.html"
+
+    def get_exclude(self, request, obj=None):
+        # The NIK is in the list, masked as this user may see it; the page leaves it out.
+        return [] if can_view_full_nik(request.user) else ["nik"]
 
     def has_add_permission(self, request):
         return False
