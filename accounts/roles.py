@@ -27,6 +27,11 @@ _PROGRAM_READ = [
     "enrollment.view_enrollment",
     "enrollment.view_enrollmentevent",
 ]
+_DEDUP_READ = [
+    "dedup.view_duplicatepair",
+    "dedup.view_workeralias",
+    "dedup.view_othercover",
+]
 
 ROLES: dict[str, list[str]] = {
     # Field and desk staff: keep the registry, import candidate lists, propose enrollments.
@@ -46,6 +51,8 @@ ROLES: dict[str, list[str]] = {
         "targeting.view_targetingrule",
         "targeting.view_proposalbatch",
         "dashboard.view_dashboard",
+        # Possible duplicates and other payers' cover: looked at, decided by the Verifikator.
+        *_DEDUP_READ,
     ],
     # Verification desk: verify/submit/terminate, quota override, BPJS files, DTKS checks.
     VERIFIKATOR: [
@@ -80,6 +87,12 @@ ROLES: dict[str, list[str]] = {
         "approvals.view_decision",
         "approvals.view_generateddocument",
         "approvals.generate_documents",
+        # Possible duplicates: scan, decide ("different people") and merge; other payers' lists.
+        *_DEDUP_READ,
+        "dedup.add_duplicatepair",  # run a scan
+        "dedup.change_duplicatepair",  # decide a pair
+        "dedup.merge_workers",
+        "dedup.import_other_cover",
     ],
     # Head of the office's field (issue 15): approves or returns batches, signs the documents.
     KEPALA_BIDANG: [

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from enrollment.models import PremiumInvoice, ProgramYear
+from participants.privacy import can_view_full_nik, shown_nik
+from siaga.admin_base import SiagaAdmin
 
 from . import services
 from .bpjs import export_batch
@@ -39,7 +41,7 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SiagaAdmin):
     """Nobody adds, changes or deletes here, superusers included."""
 
     def has_add_permission(self, request):
@@ -82,7 +84,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(SubmissionBatch)
-class SubmissionBatchAdmin(admin.ModelAdmin):
+class SubmissionBatchAdmin(SiagaAdmin):
     list_display = [
         "number",
         "program_year",
@@ -260,6 +262,8 @@ class SubmissionBatchAdmin(admin.ModelAdmin):
         if not (
             user.has_perm("enrollment.manage_bpjs_exchange")
             and user.has_perm("participants.export_personal_data")
+            # The file BPJS registers from carries full NIKs: only for who may see them.
+            and can_view_full_nik(user)
         ):
             raise PermissionDenied
         batch = get_object_or_404(SubmissionBatch, pk=pk)
@@ -398,6 +402,18 @@ class SnapshotRowAdmin(ReadOnlyAdmin):
     list_filter = ["batch", "worker_type", "kecamatan"]
     list_select_related = ["batch"]
     search_fields = ["full_name", "=nik"]
+
+    def get_list_display(self, request):
+        """The NIK as this user may see it (the column closes over the request)."""
+
+        def nik(row):
+            return shown_nik(row.nik, request.user)
+
+        nik.short_description = SnapshotRow._meta.get_field("nik").verbose_name
+        return [nik if name == "nik" else name for name in self.list_display]
+
+    def get_exclude(self, request, obj=None):
+        return [] if can_view_full_nik(request.user) else ["nik"]
 
 
 @admin.register(Decision)

@@ -26,7 +26,7 @@ class DecideForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
         help_text=_(
             "Returning only: one row per line, the enrollment ID or NIK, a semicolon, and the "
-            "reason. Example: 3577010101900001; KTP tidak terbaca"
+            "reason. Example: 1042; KTP tidak terbaca"
         ),
     )
 

@@ -57,7 +57,10 @@ class FilterForm(forms.Form):
             # static/dashboard/dashboard.js submits the form when one of these changes.
             self.fields[name].widget.attrs["data-autosubmit"] = ""
         kecamatan = self.data.get("kecamatan") if self.is_bound else None
-        if kecamatan and str(kecamatan).isdigit():
+        # Narrow only for a kecamatan that exists (a few rows): a number too large for the
+        # database must not reach a query (SQLite: OverflowError, a 500).
+        known = {str(pk) for pk in self.fields["kecamatan"].queryset.values_list("pk", flat=True)}
+        if kecamatan and str(kecamatan) in known:
             # Only the list shown narrows; validation keeps every kelurahan, so that one
             # outside the kecamatan gets clean()'s message rather than "invalid choice".
             field = self.fields["kelurahan"]

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from enrollment.models import ProgramYear
 from importer.admin import StagedImportMixin, UploadForm
 from participants.models import Worker
-from participants.privacy import shown_nik
+from participants.privacy import can_view_full_nik, shown_nik
+from siaga.admin_base import SiagaAdmin
 
 from .matching import DEFAULT_MIN_SCORE
 from .models import COMPARED_FIELDS, DuplicatePair, OtherCover, PairStatus, PayerKind, WorkerAlias
@@ -33,7 +34,7 @@ SHOWN_FIELDS = [
 
 
 @admin.register(DuplicatePair)
-class DuplicatePairAdmin(admin.ModelAdmin):
+class DuplicatePairAdmin(SiagaAdmin):
     list_display = ["score", "reasons_text", "status"]
     list_filter = ["status"]
     list_select_related = ["worker_a", "worker_b"]
@@ -123,6 +124,8 @@ class DuplicatePairAdmin(admin.ModelAdmin):
         can_decide = request.user.has_perm("dedup.change_duplicatepair")
         can_merge = request.user.has_perm(MERGE_PERMISSION)
         if request.method == "POST":
+            if not (can_decide or can_merge):
+                raise PermissionDenied  # who may only look posts nothing, not even an empty form
             decision = request.POST.get("decision", "")
             if (decision == "distinct" and not can_decide) or (
                 decision.startswith("keep_") and not can_merge
@@ -195,11 +198,15 @@ class DuplicatePairAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkerAlias)
-class WorkerAliasAdmin(admin.ModelAdmin):
+class WorkerAliasAdmin(SiagaAdmin):
     list_display = ["full_name", "kept_worker", "merged_at", "merged_by"]
     list_select_related = ["worker", "merged_by"]
     search_fields = ["nik"]
     show_full_result_count = False
+
+    def get_exclude(self, request, obj=None):
+        # The NIK is in the list, masked as this user may see it; the page leaves it out.
+        return [] if can_view_full_nik(request.user) else ["nik"]
 
     def has_add_permission(self, request):
         return False
@@ -238,7 +245,7 @@ class OtherCoverUploadForm(UploadForm):
 
 
 @admin.register(OtherCover)
-class OtherCoverAdmin(StagedImportMixin, admin.ModelAdmin):
+class OtherCoverAdmin(StagedImportMixin, SiagaAdmin):
     """NIKs other payers already cover, and which of this year's people appear on them."""
 
     spreadsheet_importer_class = OtherCoverImporter
@@ -249,6 +256,10 @@ class OtherCoverAdmin(StagedImportMixin, admin.ModelAdmin):
     search_fields = ["nik", "name", "payer"]
     show_full_result_count = False
     import_export_change_list_template = "admin/dedup/othercover/change_list.html"
+
+    def get_exclude(self, request, obj=None):
+        # The NIK is in the list, masked as this user may see it; the page leaves it out.
+        return [] if can_view_full_nik(request.user) else ["nik"]
 
     def has_add_permission(self, request):
         return False

@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from participants.privacy import mask_identity_number
+
 # The worker fields the rule compares: a decided pair comes back only when one of them changes.
 COMPARED_FIELDS = (
     "nik",
@@ -85,7 +87,9 @@ class DuplicatePair(models.Model):
         indexes = [models.Index(fields=["status", "-score"], name="dedup_pair_queue")]
 
     def __str__(self) -> str:
-        return f"{self.nik_a} ~ {self.nik_b} ({self.score})"
+        # Masked: the history page and messages show this to staff without full NIKs.
+        a, b = mask_identity_number(self.nik_a), mask_identity_number(self.nik_b)
+        return f"{a} ~ {b} ({self.score})"
 
 
 class WorkerAlias(models.Model):
@@ -114,7 +118,7 @@ class WorkerAlias(models.Model):
         verbose_name_plural = _("merged NIKs")
 
     def __str__(self) -> str:
-        return f"{self.nik} → {self.worker_id}"
+        return f"{mask_identity_number(self.nik)} → {self.worker_id}"
 
 
 class WorkerKey(models.Model):
@@ -178,4 +182,4 @@ class OtherCover(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.payer}: {self.nik}"
+        return f"{self.payer}: {mask_identity_number(self.nik)}"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import WorkerType
 from participants.privacy import shown_nik
-from siaga.admin_base import SiagaHistoryAdmin
+from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin
 from siaga.formatting import number, rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
@@ -333,7 +333,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
 
 
 @admin.register(BpjsExport)
-class BpjsExportAdmin(admin.ModelAdmin):
+class BpjsExportAdmin(SiagaAdmin):
     """The record of each registration file sent to BPJS: looked at, never changed."""
 
     list_display = [

@@ -19,7 +19,7 @@ from approvals.bpjs import export_batch
 from approvals.documents import generate
 from approvals.layout import tanggal
 from approvals.models import DocumentKind, GeneratedDocument, SnapshotRow, SubmissionBatch
-from enrollment.models import Claim, ClaimType, InvoiceLine
+from enrollment.models import MICRO, Claim, ClaimType, InvoiceLine
 from participants.models import Kelurahan
 from tests.enrollment.factories import PremiumInvoiceFactory
 from tests.factories import HeirFactory
@@ -99,7 +99,8 @@ def test_registry_edit_after_approval_changes_no_document_nor_the_bpjs_file(
     worker.full_name = "Nama Sesudah Disetujui"
     worker.kelurahan = Kelurahan.objects.exclude(pk=worker.kelurahan_id).first()
     worker.save()
-    verified[1].set_price(monthly_micro=99_999 * 1_000_000, cost_micro=verified[1].committed_micro)
+    verified[1].monthly_premium = 99_999
+    verified[1].monthly_premium_micro = 99_999 * MICRO  # the exact premium rounds to it
     verified[1].save()
     after = {
         fmt: generate(DocumentKind.LAMPIRAN_SK, program_year=year, file_format=fmt).content

@@ -46,6 +46,12 @@ DASHBOARD = row("quota dashboard and reports", OP, V, P, A)
 SET_PROGRAM = row("set budgets, rates, quotas, segments, regions, priority weights", A)
 ACCOUNTS = row("user accounts and roles, login records, background tasks", A)
 PURGE = row("delete (purge) records — kept in the audit trail", A)
+RETRY_IMPORT = row("retry or cancel one's own interrupted imports", OP, V, A)
+SEE_DUPLICATES = row("see possible duplicates, merged NIKs, other payers' cover lists", OP, V, A)
+DECIDE_DUPLICATES = row("scan for, decide and merge duplicate workers", V, A)
+IMPORT_OTHER_COVER = row("import other payers' cover lists", V, A)
+BATCHES = row("prepare submission batches, official documents (SK, lists)", V, A)
+APPROVE = row("approve or return submission batches (also the Kepala Bidang role)", A)
 
 README_TABLE = [
     SEE_REGISTRY,
@@ -63,6 +69,12 @@ README_TABLE = [
     SET_PROGRAM,
     ACCOUNTS,
     PURGE,
+    RETRY_IMPORT,
+    SEE_DUPLICATES,
+    DECIDE_DUPLICATES,
+    IMPORT_OTHER_COVER,
+    BATCHES,
+    APPROVE,
 ]
 
 # Not in the README: what nobody may do from the web (history is kept, records of processing
@@ -160,6 +172,22 @@ MODELS: dict[str, ModelRules] = {
     "axes.AccessLog": ModelRules(ACCOUNTS, NOBODY, ACCOUNTS, ACCOUNTS, change_ok=302),
     "axes.AccessFailureLog": ModelRules(ACCOUNTS, NOBODY, ACCOUNTS, ACCOUNTS, change_ok=302),
     "django_tasks_database.DBTaskResult": ModelRules(ACCOUNTS, NOBODY, NOBODY, NOBODY),
+    # The record of each registration file sent: looked at, never changed.
+    "enrollment.BpjsExport": ModelRules(BPJS, NOBODY, NOBODY, NOBODY),
+    # The change page of a pair is the side-by-side comparison; its POST is a decision
+    # (an empty one: back to the page with "Choose a decision", 302).
+    "dedup.DuplicatePair": ModelRules(
+        SEE_DUPLICATES, NOBODY, DECIDE_DUPLICATES, NOBODY, change_ok=302
+    ),
+    "dedup.WorkerAlias": ModelRules(SEE_DUPLICATES, NOBODY, NOBODY, NOBODY),
+    "dedup.OtherCover": ModelRules(SEE_DUPLICATES, NOBODY, NOBODY, NOBODY),
+    # Batches are made by the prepare page and decided on the decide page; the log, the
+    # frozen rows and the documents are never edited.
+    "approvals.SubmissionBatch": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
+    "approvals.BatchItem": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
+    "approvals.SnapshotRow": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
+    "approvals.Decision": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
+    "approvals.GeneratedDocument": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
 }
 
 
@@ -178,6 +206,9 @@ def _import_pages(row: Row) -> dict[str, Page]:
         "import_status": page(row, 200),
         "import_invalid_rows": page(row, 302),
         "import_cancel": page(row, 302),
+        # GET: to the progress page; POST retries a job the server interrupted (this one is
+        # finished: back to the upload form with a message).
+        "import_retry": page(row, 302),
     }
 
 
@@ -201,6 +232,21 @@ CUSTOM_MODEL_PAGES: dict[str, dict[str, Page]] = {
     # form, empty, with its errors).
     "targeting.TargetingRule": {"priority": page(SEE_PROGRAM, 200, PROPOSE, 200)},
     "auth.User": {"password_change": page(ACCOUNTS, 200)},
+    # A scan is a POST only (GET: 403 for everyone); then back to the list.
+    "dedup.DuplicatePair": {"scan": page(NOBODY, 403, DECIDE_DUPLICATES, 302)},
+    "dedup.OtherCover": {
+        **_import_pages(IMPORT_OTHER_COVER),
+        "double": page(SEE_DUPLICATES, 200),
+    },
+    "approvals.SubmissionBatch": {
+        "prepare": page(BATCHES, 200),
+        "decide": page(APPROVE, 200),
+        "bpjs": page(BPJS, 200),
+        # Named without the model's prefix: the documents of a year, one document's download.
+        "admin:approvals_documents": page(BATCHES, 200),
+        # Without a document chosen: back to the documents page with a message.
+        "admin:approvals_document": page(BATCHES, 302),
+    },
 }
 
 # Every other URL of the project, by name (or route when it has none).
@@ -246,6 +292,8 @@ OPEN_PAGES: dict[str, dict[str, tuple[int, int]]] = {
         "anonymous": (200, 200),
     },
     "dashboard:logout": {s: (405, 302) for s in (OP, V, P, A, "anonymous")},
+    # The language switch in every header is a POST (GET: 405); it goes back to the page.
+    "set_language": {s: (405, 302) for s in (OP, V, P, A, "anonymous")},
 }
 
 # The dashboard: roles with the row get the page, anonymous visitors the dashboard login.
@@ -273,6 +321,7 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "participants.Worker": {
         "delete_selected": ActionRule(PURGE, 200),
         "download_dtks_request_list": ActionRule(EXPORT, 200),
+        "propose_for_program_year": ActionRule(PROPOSE, 200),
     },
     "participants.Heir": {"delete_selected": ActionRule(PURGE, 200)},
     "participants.Segment": {"delete_selected": ActionRule(PURGE, 200)},
@@ -294,7 +343,12 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "enrollment.PremiumInvoice": {"delete_selected": ActionRule(PURGE, 200)},
     "enrollment.InvoiceLine": {"delete_selected": ActionRule(PURGE, 200)},
     "enrollment.Claim": {"delete_selected": ActionRule(NOBODY, 200)},
-    "importer.ImportJob": {"delete_selected": ActionRule(NOBODY, 200)},
+    # The test's job is finished: nothing to retry or cancel, a message and back to the list.
+    "importer.ImportJob": {
+        "delete_selected": ActionRule(NOBODY, 200),
+        "retry_jobs": ActionRule(RETRY_IMPORT, 302),
+        "cancel_jobs": ActionRule(RETRY_IMPORT, 302),
+    },
     "targeting.ExportLog": {"delete_selected": ActionRule(NOBODY, 200)},
     "targeting.DtksCheck": {
         "delete_selected": ActionRule(NOBODY, 200),
@@ -312,4 +366,16 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "axes.AccessLog": {"delete_selected": ActionRule(ACCOUNTS, 200)},
     "axes.AccessFailureLog": {"delete_selected": ActionRule(ACCOUNTS, 200)},
     "django_tasks_database.DBTaskResult": {"delete_selected": ActionRule(NOBODY, 200)},
+    "enrollment.BpjsExport": {"delete_selected": ActionRule(NOBODY, 200)},
+    "dedup.DuplicatePair": {"delete_selected": ActionRule(NOBODY, 200)},
+    "dedup.WorkerAlias": {"delete_selected": ActionRule(NOBODY, 200)},
+    "dedup.OtherCover": {"delete_selected": ActionRule(NOBODY, 200)},
+    "approvals.SubmissionBatch": {
+        "delete_selected": ActionRule(NOBODY, 200),
+        "approve_selected": ActionRule(APPROVE, 302),
+    },
+    "approvals.BatchItem": {"delete_selected": ActionRule(NOBODY, 200)},
+    "approvals.SnapshotRow": {"delete_selected": ActionRule(NOBODY, 200)},
+    "approvals.Decision": {"delete_selected": ActionRule(NOBODY, 200)},
+    "approvals.GeneratedDocument": {"delete_selected": ActionRule(NOBODY, 200)},
 }

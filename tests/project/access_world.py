@@ -131,6 +131,7 @@ IMPORT_KINDS = {
     "enrollment.PremiumInvoice": "invoice_lines",
     "targeting.DtksCheck": "dtks_results",
     "targeting.HeirFollowUp": "heirs",
+    "dedup.OtherCover": "other_cover",
 }
 
 
@@ -156,11 +157,24 @@ def build_world() -> World:
     from django.contrib.auth import get_user_model
     from django_tasks_db.models import DBTaskResult
 
+    from approvals import services as approvals
+    from approvals.models import (
+        BatchItem,
+        Decision,
+        DocumentFormat,
+        DocumentKind,
+        GeneratedDocument,
+        SnapshotRow,
+        SubmissionBatch,
+    )
+    from dedup.models import DuplicatePair, OtherCover, PayerKind, WorkerAlias
     from enrollment import claims, services
     from enrollment.models import (
+        BpjsExport,
         Claim,
         ClaimType,
         Enrollment,
+        EnrollmentStatus,
         InvoiceLine,
         PremiumInvoice,
         ProgramYear,
@@ -209,6 +223,55 @@ def build_world() -> World:
         user=clerk,
     )
     services.enrollment_propose(worker=lonely, program_year=year, user=clerk)
+    # A batch of one verified enrollment, prepared by the Verifikator and approved by the
+    # Administrator: its rows, its frozen snapshot (full NIKs) and its decision log.
+    verified = WorkerFactory()
+    advance(
+        services.enrollment_propose(worker=verified, program_year=year, user=clerk),
+        EnrollmentStatus.VERIFIED,
+    )
+    submission = approvals.batch_prepare(program_year=year, user=world.users[VERIFIKATOR])
+    submission = approvals.batch_approve(batch=submission, user=world.users[ADMINISTRATOR])
+    document = GeneratedDocument.objects.create(
+        kind=DocumentKind.choices[0][0],
+        file_format=DocumentFormat.PDF,
+        number="001/SK/2024",
+        program_year=year,
+        batch=submission,
+        sha256="ef" * 32,
+        size=1,
+        generated_by=world.users[ADMINISTRATOR],
+    )
+    bpjs_export = BpjsExport.objects.create(
+        program_year=year,
+        created_by=world.users[VERIFIKATOR],
+        file_name="bpjs.xlsx",
+        file_sha256="ab" * 32,
+        row_count=1,
+        submitted_count=1,
+    )
+    # Possible duplicates, a merged NIK that still finds its worker, another payer's list.
+    first, second = sorted([worker, lonely], key=lambda w: w.nik)
+    pair = DuplicatePair.objects.create(
+        worker_a=first,
+        worker_b=second,
+        nik_a=first.nik,
+        nik_b=second.nik,
+        score=80,
+        reasons=["name"],
+        fingerprint="0" * 64,
+    )
+    alias = WorkerAlias.objects.create(
+        nik="3577016001800004", worker=worker, full_name=worker.full_name, merged_by=clerk
+    )
+    other_cover = OtherCover.objects.create(
+        program_year=year,
+        payer="APBD Provinsi",
+        payer_kind=PayerKind.choices[0][0],
+        nik="3577016001800005",
+        name="Listed elsewhere",
+        imported_by=clerk,
+    )
     invoice = PremiumInvoice.objects.create(
         program_year=year, month=2, participants_billed=1, amount=16_800
     )
@@ -279,6 +342,15 @@ def build_world() -> World:
         HeirFollowUp: HeirFollowUp.objects.get(pk=lonely.pk),
         TargetingRule: rule,
         ProposalBatch: batch,
+        BpjsExport: bpjs_export,
+        DuplicatePair: pair,
+        WorkerAlias: alias,
+        OtherCover: other_cover,
+        SubmissionBatch: submission,
+        BatchItem: BatchItem.objects.get(batch=submission),
+        SnapshotRow: SnapshotRow.objects.get(batch=submission),
+        Decision: Decision.objects.filter(batch=submission).latest("pk"),
+        GeneratedDocument: document,
     }
     for model, obj in world.objects.items():
         history = getattr(model, "history", None)
@@ -292,9 +364,12 @@ def build_world() -> World:
             *Worker.objects.values_list("kk_number", flat=True),
             *Heir.objects.exclude(nik="").values_list("nik", flat=True),
             *InvoiceLine.objects.values_list("nik", flat=True),
+            *WorkerAlias.objects.values_list("nik", flat=True),
+            *OtherCover.objects.values_list("nik", flat=True),
+            *SnapshotRow.objects.values_list("nik", flat=True),
             old_kk,
         }
     )
-    assert Enrollment.objects.count() == 3 and Claim.objects.count() == 1
+    assert Enrollment.objects.count() == 4 and Claim.objects.count() == 1
     assert ProgramYear.objects.filter(year=2025).exists()
     return world
