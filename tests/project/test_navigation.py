@@ -135,7 +135,14 @@ def test_the_home_is_organised_by_the_offices_work_for_an_administrator(client, 
 def test_operators_see_no_library_sections(client):
     client.force_login(user_in(OPERATOR))
     html = client.get("/admin/").content.decode()
-    assert sections(html) == ["Registri", "Tahun program dan kuota", "Tepat sasaran", "Pengaturan"]
+    # BPJS: other payers' cover lists, which operators may look at (no library sections).
+    assert sections(html) == [
+        "Registri",
+        "Tahun program dan kuota",
+        "BPJS",
+        "Tepat sasaran",
+        "Pengaturan",
+    ]
     assert "/admin/axes/" not in html and "django_tasks" not in html
 
 

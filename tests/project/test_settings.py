@@ -65,10 +65,10 @@ def test_ensure_local_admin_creates_one_administrator_once():
 
     out = StringIO()
     call_command("ensure_local_admin", stdout=out)
-    assert "password:" in out.getvalue()
+    assert "kata sandi:" in out.getvalue()  # the command speaks Indonesian
     out = StringIO()
     call_command("ensure_local_admin", stdout=out)
-    assert "nothing to do" in out.getvalue()
+    assert "Superuser sudah ada; tidak ada yang dikerjakan." in out.getvalue()
     assert get_user_model().objects.filter(is_superuser=True).count() == 1
 
 
