@@ -37,6 +37,7 @@ from enrollment.models import (
 )
 from enrollment.selectors import YearFigures, year_figures
 from participants.models import DtksStatus, Kecamatan, Kelurahan, Segment, WorkerType
+from siaga.db_routing import reporting_connection
 
 from .facts import ACTIVE_GROUP, REFERENCE_MONTH_DAY, T_CUBE, cells_sql, fact_select_sql
 from .summary import has_summary_tables, refresh_stale
@@ -294,7 +295,7 @@ def _source(year_ids: list[int]) -> tuple[str, str, list]:
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with reporting_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from enrollment.models import EnrollmentStatus, ProgramYear
 from participants.models import DtksStatus
+from siaga.db_routing import reporting_reads
 from siaga.navigation import can_open_admin_list
 
 from . import charts
@@ -53,8 +54,10 @@ class LoginView(auth_views.LoginView):
 
 def _figures(request: HttpRequest, program_year: ProgramYear, filters: Filters) -> Dashboard:
     """The figures as this user may see them: exact for staff with personal-data access,
-    small counts suppressed for everyone else (dashboard.privacy)."""
-    d = _dashboard_figures(program_year, filters)
+    small counts suppressed for everyone else (dashboard.privacy). Read from the reporting
+    replica when one is configured (siaga.db_routing)."""
+    with reporting_reads():
+        d = _dashboard_figures(program_year, filters)
     if sees_exact_figures(request.user):
         return d
     return suppress_small_cells(d)
