@@ -315,3 +315,33 @@ def test_document_date_is_the_approval_day_in_madiun(year, verified, verifikator
         batch = services.batch_approve(batch=batch, user=kabid)
     text = pdf_text(generate(DocumentKind.LAMPIRAN_SK, program_year=year).content)
     assert "Madiun, 7 Mei 2024" in text
+
+
+def test_generated_documents_are_listed_on_their_batch_year_and_invoice_pages(
+    client, year, approved, kabid, operator
+):
+    invoice = PremiumInvoiceFactory(program_year=year, month=3, participants_billed=5, amount=1)
+    sk = generate(DocumentKind.LAMPIRAN_SK, program_year=year, batch=approved, user=kabid)
+    minutes = generate(DocumentKind.BA_VERIFIKASI, program_year=year, batch=approved, user=kabid)
+    reconciliation = generate(
+        DocumentKind.BA_REKONSILIASI, program_year=year, invoice=invoice, user=kabid
+    )
+    client.force_login(kabid)
+    pages = {
+        "batch": reverse("admin:approvals_submissionbatch_change", args=[approved.pk]),
+        "year": reverse("admin:enrollment_programyear_change", args=[year.pk]),
+        "invoice": reverse("admin:enrollment_premiuminvoice_change", args=[invoice.pk]),
+        "documents": reverse("admin:approvals_documents") + "?year=2024",
+    }
+    listed = {name: client.get(url).content.decode() for name, url in pages.items()}
+    for made in (sk, minutes):
+        assert made.record.sha256[:12] in listed["batch"]
+    for made in (sk, minutes, reconciliation):
+        assert made.record.sha256[:12] in listed["year"]
+        assert made.record.sha256[:12] in listed["documents"]
+    assert reconciliation.record.sha256[:12] in listed["invoice"]
+    assert sk.record.sha256[:12] not in listed["invoice"]
+    # Who may not generate documents does not see the list.
+    client.force_login(operator)
+    page = client.get(pages["year"])
+    assert 'id="generated-documents"' not in page.content.decode()
