@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import io
 import os
+from collections.abc import Callable
 
 from django.template.loader import render_to_string
 
@@ -26,6 +27,31 @@ MARGIN = 40
 ROW_H = 10.5
 FONT = "Helvetica"
 BOLD = "Helvetica-Bold"
+
+
+# Called as progress(rows done, rows in all) while the rows are written (background jobs).
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1000
+
+
+class _Counter:
+    """Counts written rows and reports every ``PROGRESS_EVERY`` of them."""
+
+    def __init__(self, document: Document, progress: Progress | None):
+        self.total = sum(len(t.rows) for t in document.tables)
+        self.done = 0
+        self.report = progress
+        if progress is None:
+            self.tick = _nothing
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.done % PROGRESS_EVERY == 0:
+            self.report(self.done, self.total)
+
+
+def _nothing() -> None:
+    pass
 
 
 # ---------------------------------------------------------------- PDF
@@ -43,7 +69,7 @@ def _pdf_string(raw: bytes) -> str:
 
 
 class _Pdf:
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, progress: Progress | None = None):
         from reportlab.pdfbase.pdfmetrics import stringWidth
         from reportlab.pdfgen import canvas
 
@@ -60,6 +86,7 @@ class _Pdf:
         self.page = 1
         self.y = PAGE_H - MARGIN
         self._width_tables: dict[str, list[float]] = {}
+        self.progress = _Counter(document, progress)
 
     # -- page handling
     def footer(self):
@@ -192,9 +219,11 @@ class _Pdf:
             self.c.drawString(MARGIN, self.y - 9, table.heading)
             self.y -= 13
         header()
+        tick = self.progress.tick
         for values in table.rows:
             self.need(ROW_H, header)
             self.row(values, columns)
+            tick()
         if table.total is not None:
             self.need(ROW_H, header)
             self.rule(0.6)
@@ -246,14 +275,14 @@ class _Pdf:
         return self.buffer.getvalue()
 
 
-def to_pdf(document: Document) -> bytes:
-    return _Pdf(document).render()
+def to_pdf(document: Document, progress: Progress | None = None) -> bytes:
+    return _Pdf(document, progress).render()
 
 
 # ---------------------------------------------------------------- xlsx
 
 
-def to_xlsx(document: Document) -> bytes:
+def to_xlsx(document: Document, progress: Progress | None = None) -> bytes:
     """The document as one worksheet: letterhead, title, tables with totals, signatures.
 
     XlsxWriter in constant-memory mode writes ~16,000 rows in about a second (openpyxl takes
@@ -288,6 +317,7 @@ def to_xlsx(document: Document) -> bytes:
     if widest:
         for index, column in enumerate(widest.columns):
             sheet.set_column(index, index, max(6, column.width / 5.2))
+    counter = _Counter(document, progress)
     row = 0
 
     def line(value, fmt=None, col=0):
@@ -322,7 +352,9 @@ def to_xlsx(document: Document) -> bytes:
         bodies = [(values, False) for values in table.rows]
         if table.total is not None:
             bodies.append((table.total, True))
+        tick = counter.tick
         for values, is_total in bodies:
+            tick()
             for col, value in enumerate(values):
                 if value is None or value == "":
                     continue
