@@ -320,6 +320,17 @@ def to_xlsx(document: Document, progress: Progress | None = None) -> bytes:
     counter = _Counter(document, progress)
     row = 0
 
+    def write_any(row, col, value, is_total):
+        if isinstance(value, int) and not isinstance(value, bool):
+            sheet.write_number(row, col, value, money_bold if is_total else money)
+        elif isinstance(value, datetime.date):
+            moment = datetime.datetime.combine(value, datetime.time())
+            sheet.write_datetime(row, col, moment, date_format)
+        elif is_total:
+            sheet.write_string(row, col, safe_cell(str(value)), bold)
+        else:
+            sheet.write_string(row, col, safe_cell(str(value)))
+
     def line(value, fmt=None, col=0):
         nonlocal row
         if fmt is None:
@@ -349,24 +360,26 @@ def to_xlsx(document: Document, progress: Progress | None = None) -> bytes:
         for col, label in enumerate(table.labels):
             sheet.write_string(row, col, label, header)
         row += 1
-        bodies = [(values, False) for values in table.rows]
-        if table.total is not None:
-            bodies.append((table.total, True))
+        # Body rows by exact type (bound methods, no format lookup per cell): ~16,000 rows
+        # of ~10 cells each; the total row and any other type take the general path.
+        write_number, write_string = sheet.write_number, sheet.write_string
         tick = counter.tick
-        for values, is_total in bodies:
+        for values in table.rows:
             tick()
             for col, value in enumerate(values):
-                if value is None or value == "":
-                    continue
-                if isinstance(value, int) and not isinstance(value, bool):
-                    sheet.write_number(row, col, value, money_bold if is_total else money)
-                elif isinstance(value, datetime.date):
-                    moment = datetime.datetime.combine(value, datetime.time())
-                    sheet.write_datetime(row, col, moment, date_format)
-                elif is_total:
-                    sheet.write_string(row, col, safe_cell(str(value)), bold)
-                else:
-                    sheet.write_string(row, col, safe_cell(str(value)))
+                kind = type(value)
+                if kind is str:
+                    if value:
+                        write_string(row, col, safe_cell(value))
+                elif kind is int:
+                    write_number(row, col, value, money)
+                elif value is not None:
+                    write_any(row, col, value, False)
+            row += 1
+        if table.total is not None:
+            for col, value in enumerate(table.total):
+                if value is not None and value != "":
+                    write_any(row, col, value, True)
             row += 1
     row += 1
     for text in document.after:

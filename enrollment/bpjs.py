@@ -104,14 +104,13 @@ def _pu_wage(program_year: ProgramYear, enrollment: Enrollment) -> Decimal | int
 
 def export_submitted(program_year: ProgramYear, stream) -> int:
     """Write the year's submitted (didaftarkan) enrollments as xlsx to ``stream`` (a file
-    sent again: they were submitted by an earlier export). Returns the number written."""
-    return write_workbook(
-        program_year,
-        _ordered(
-            Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
-        ),
-        stream,
+    sent again: they were submitted by an earlier export). Returns the number written.
+    Refused, naming them, if any is in no approved submission batch."""
+    submitted = _ordered(
+        Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
     )
+    require_approved_for_bpjs(submitted, action=gettext("The BPJS registration file"))
+    return write_workbook(program_year, submitted, stream)
 
 
 def write_workbook(program_year: ProgramYear, enrollments: Iterable[Enrollment], stream) -> int:

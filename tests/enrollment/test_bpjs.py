@@ -652,3 +652,15 @@ def test_a_batch_is_checked_against_the_budget_as_a_whole(staff):
         services.enrollments_activate(program_year=year, activations=activations, user=staff)
     assert (exc_info.value.enrollment_id, exc_info.value.code) == (second.pk, "budget_exceeded")
     assert not Enrollment.objects.filter(status=S.ACTIVE).exists()
+
+
+def test_the_file_of_submitted_enrollments_refuses_unapproved_ones(year):
+    """Rows submitted before approvals existed (written around the services): refused."""
+    approved = advance(EnrollmentFactory(program_year=year), S.SUBMITTED)
+    legacy = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    Enrollment.objects.filter(pk=legacy.pk).update(status=S.SUBMITTED)
+    with pytest.raises(ValidationError, match=f"kepesertaan {legacy.pk}"):
+        bpjs.export_submitted(year, io.BytesIO())
+    Enrollment.objects.filter(pk=legacy.pk).update(status=S.VERIFIED)
+    assert bpjs.export_submitted(year, io.BytesIO()) == 1  # the approved one
+    assert approved.status == S.SUBMITTED
