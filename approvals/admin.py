@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +21,7 @@ from enrollment.models import PremiumInvoice, ProgramYear
 from participants.privacy import can_view_full_nik, shown_nik
 from siaga.admin_base import SiagaAdmin
 
-from . import services
+from . import jobs, services
 from .bpjs import export_batch
 from .documents import CONTENT_TYPES, generate
 from .forms import DecideForm, DocumentForm, PrepareBatchForm
@@ -29,6 +29,8 @@ from .models import (
     BatchItem,
     BatchStatus,
     Decision,
+    DocumentJob,
+    DocumentJobStatus,
     DocumentKind,
     GeneratedDocument,
     SnapshotRow,
@@ -155,6 +157,21 @@ class SubmissionBatchAdmin(SiagaAdmin):
             path("<int:pk>/bpjs/", wrap(self.bpjs_view), name="approvals_submissionbatch_bpjs"),
             path("documents/", wrap(self.documents_view), name="approvals_documents"),
             path("document/", wrap(self.document_view), name="approvals_document"),
+            path(
+                "document-job/<int:document_job_id>/",
+                wrap(self.document_job_view),
+                name="approvals_document_job",
+            ),
+            path(
+                "document-job/<int:document_job_id>/status/",
+                wrap(self.document_job_status_view),
+                name="approvals_document_job_status",
+            ),
+            path(
+                "document-job/<int:document_job_id>/download/",
+                wrap(self.document_job_download_view),
+                name="approvals_document_job_download",
+            ),
             *super().get_urls(),
         ]
 
@@ -339,6 +356,17 @@ class SubmissionBatchAdmin(SiagaAdmin):
                     user=request.user,
                 )
                 return HttpResponse(to_html(document, request))
+            scope = {"program_year": year, "batch": batch, "invoice": invoice}
+            if jobs.runs_in_background(data["kind"], **scope):
+                job = jobs.document_job_start(
+                    kind=data["kind"],
+                    file_format=fmt,
+                    start=data["start"],
+                    end=data["end"],
+                    user=request.user,
+                    **scope,
+                )
+                return HttpResponseRedirect(reverse("admin:approvals_document_job", args=[job.pk]))
             made = generate(
                 data["kind"],
                 program_year=year,
@@ -356,6 +384,59 @@ class SubmissionBatchAdmin(SiagaAdmin):
         response = HttpResponse(made.content, content_type=made.content_type)
         response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
         response["X-Content-SHA256"] = made.record.sha256
+        return response
+
+    # -- long documents: generated in the background, followed by a progress bar -----------
+
+    def _document_job(self, request, job_id: int) -> DocumentJob:
+        """Who may generate documents may follow and download any generated in the
+        background (the same documents they could make themselves)."""
+        if not request.user.has_perm("approvals.generate_documents"):
+            raise PermissionDenied
+        job = get_object_or_404(DocumentJob.objects.select_related("program_year"), pk=job_id)
+        return jobs.document_job_check_alive(job)
+
+    def _job_state(self, job: DocumentJob) -> dict:
+        done = job.status == DocumentJobStatus.DONE and job.content is not None
+        return {
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "progress": job.progress,
+            "message": job.message,
+            "worker_missing": jobs.worker_missing(job),
+            "download_url": reverse("admin:approvals_document_job_download", args=[job.pk])
+            if done
+            else "",
+        }
+
+    def document_job_view(self, request, document_job_id):
+        job = self._document_job(request, document_job_id)
+        return self._page(
+            request,
+            "admin/approvals/document_job.html",
+            _("%(document)s (%(format)s), %(year)s")
+            % {
+                "document": job.get_kind_display(),
+                "format": job.file_format,
+                "year": job.program_year.year,
+            },
+            job=job,
+            state=self._job_state(job),
+            status_url=reverse("admin:approvals_document_job_status", args=[job.pk]),
+            documents_url=reverse("admin:approvals_documents") + f"?year={job.program_year.year}",
+        )
+
+    def document_job_status_view(self, request, document_job_id):
+        return JsonResponse(self._job_state(self._document_job(request, document_job_id)))
+
+    def document_job_download_view(self, request, document_job_id):
+        job = self._document_job(request, document_job_id)
+        if job.status != DocumentJobStatus.DONE or job.content is None:
+            return HttpResponseRedirect(reverse("admin:approvals_document_job", args=[job.pk]))
+        response = HttpResponse(bytes(job.content), content_type=CONTENT_TYPES[job.file_format])
+        response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+        if job.document_id:
+            response["X-Content-SHA256"] = job.document.sha256
         return response
 
     # -- actions ----------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def _approve_sent_on(program_year, enrollments, preparer, approvers):
     from django.utils import timezone
 
     from .models import BatchItem, Decision, DecisionAction, SubmissionBatch
-    from .snapshot import snapshot_rows, snapshot_sha256
+    from .snapshot import SNAPSHOT_RELATED, snapshot_rows, snapshot_sha256
 
     batch = SubmissionBatch.objects.create(
         program_year=program_year,
@@ -126,7 +126,7 @@ def _approve_sent_on(program_year, enrollments, preparer, approvers):
     BatchItem.objects.bulk_create([BatchItem(batch=batch, enrollment=e) for e in enrollments])
     Decision.objects.create(batch=batch, action=DecisionAction.SUBMIT, by=preparer, note="Demo")
     enrollments = Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).select_related(
-        "worker__kelurahan__kecamatan", "worker__segment"
+        *SNAPSHOT_RELATED
     )
     rows = snapshot_rows(enrollments)
     SnapshotRow.objects.bulk_create(

@@ -677,8 +677,11 @@ def generate(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     user=None,
+    progress=None,
 ) -> Generated:
-    """Render one document and record who made it, when, with which parameters and its hash."""
+    """Render one document and record who made it, when, with which parameters and its hash.
+
+    ``progress(done, total)`` is called while the rows are written (background jobs)."""
     if file_format not in DocumentFormat.values:
         raise ValidationError(_("Choose pdf or xlsx."))
     document = build(
@@ -691,7 +694,8 @@ def generate(
         user=user,
     )
     with translation.override("id"):
-        content = to_pdf(document) if file_format == DocumentFormat.PDF else to_xlsx(document)
+        render = to_pdf if file_format == DocumentFormat.PDF else to_xlsx
+        content = render(document, progress)
     parameters = {"kind": kind, "year": program_year.year, "format": file_format}
     if batch is not None:
         parameters["batch"] = batch.pk

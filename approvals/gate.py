@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
 
@@ -17,6 +19,8 @@ from .models import BatchStatus, SnapshotRow
 
 # Statuses on the way to BPJS: they must have been approved.
 GATED_STATUSES = (EnrollmentStatus.VERIFIED, EnrollmentStatus.SUBMITTED)
+# Rows named one by one in a refusal; the rest are counted.
+MAX_NAMED = 50
 
 
 def approved_enrollment_ids(program_year: ProgramYear) -> set[int]:
@@ -33,8 +37,18 @@ def unapproved_enrollment_ids(program_year: ProgramYear) -> set[int]:
     return set(gated.values_list("pk", flat=True)) - approved_enrollment_ids(program_year)
 
 
-def require_approved(enrollments: Iterable[Enrollment]) -> None:
-    """Refuse (with every unapproved row named) unless all enrollments are approved."""
+def batches_page() -> str:
+    """Where staff put enrollments into a batch and see its approval: the batch list."""
+    return reverse("admin:approvals_submissionbatch_changelist")
+
+
+def require_approved(enrollments: Iterable[Enrollment], *, action: str = "") -> None:
+    """Refuse (with the count, every unapproved row named, and where to fix it) unless all
+    enrollments are in the frozen snapshot of an approved batch.
+
+    ``action`` says what was refused (e.g. "The BPJS registration file"); the message then
+    starts with it.
+    """
     enrollments = list(enrollments)
     approved: dict[int, set[int]] = {}
     missing = []
@@ -44,17 +58,28 @@ def require_approved(enrollments: Iterable[Enrollment]) -> None:
             approved[year_id] = approved_enrollment_ids(enrollment.program_year)
         if enrollment.pk not in approved[year_id]:
             missing.append(enrollment)
-    if missing:
-        raise ValidationError(
-            [
-                _("%(name)s (enrollment %(id)s) is in no approved submission batch.")
-                % {"name": e.worker.full_name, "id": e.pk}
-                for e in missing[:50]
-            ]
-            + (
-                [_("… and %(count)s more.") % {"count": len(missing) - 50}]
-                if len(missing) > 50
-                else []
-            ),
-            code="not_approved",
+    if not missing:
+        return
+    head = ngettext(
+        "%(count)d enrollment is in no approved submission batch: put it in a batch and have "
+        "it approved by the Kepala Bidang first (Submission batches: %(url)s).",
+        "%(count)d enrollments are in no approved submission batch: put them in a batch and "
+        "have it approved by the Kepala Bidang first (Submission batches: %(url)s).",
+        len(missing),
+    ) % {"count": len(missing), "url": batches_page()}
+    if action:
+        head = _("%(action)s is refused. %(reason)s") % {"action": action, "reason": head}
+    lines = (
+        [head]
+        + [
+            _("%(name)s (enrollment %(id)s) is in no approved submission batch.")
+            % {"name": e.worker.full_name, "id": e.pk}
+            for e in missing[:MAX_NAMED]
+        ]
+        + (
+            [_("… and %(count)s more.") % {"count": len(missing) - MAX_NAMED}]
+            if len(missing) > MAX_NAMED
+            else []
         )
+    )
+    raise ValidationError([ValidationError(line, code="not_approved") for line in lines])

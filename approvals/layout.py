@@ -2,7 +2,10 @@
 
 A document is data (``Document``: letterhead, title, number, date, paragraphs, tables,
 signature blocks); ``render.py`` turns the same data into PDF, xlsx and the HTML print view,
-so the three never disagree.
+so the three never disagree. Everything the three print as text comes from here: column
+titles and table headings (``Column.label``, ``Table.heading``), every cell and total as
+text (``cell_text``, ``Table.text_rows``, ``Table.total_texts``), and the fixed words of the
+form (``number_line``, ``place_date``, ``Signer.name_line``/``nip_line``, ``page_line``).
 """
 
 from __future__ import annotations
@@ -40,12 +43,34 @@ def rupiah(amount: int) -> str:
     return f"{int(amount):,}".replace(",", ".")
 
 
+# The fixed words of the form, printed alike by the PDF, the xlsx and the print view.
+NUMBER_LABEL = "Nomor: {number}"
+NIP_LABEL = "NIP. {nip}"
+NO_NAME = "(...............................)"
+PAGE_LABEL = "Halaman {page}"
+
+
+def page_line(page: int) -> str:
+    return PAGE_LABEL.format(page=page)
+
+
 @dataclass
 class Column:
     label: str
     width: float  # points on an A4 page (515 usable)
     align: str = "left"  # left | right | center
     kind: str = "text"  # text | int | rupiah | date
+
+
+def cell_text(value, column: Column) -> str:
+    """A cell as every format shows it in text: thousands dots, dd-mm-yyyy dates."""
+    if value is None or value == "":
+        return ""
+    if column.kind in ("rupiah", "int") and isinstance(value, int):
+        return rupiah(value)  # thousands dots, for amounts and counts alike
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    return str(value)
 
 
 @dataclass
@@ -55,6 +80,20 @@ class Table:
     heading: str = ""
     total: list | None = None
 
+    @property
+    def labels(self) -> list[str]:
+        return [column.label for column in self.columns]
+
+    def text_rows(self):
+        columns = self.columns
+        for row in self.rows:
+            yield [cell_text(v, c) for v, c in zip(row, columns, strict=False)]
+
+    def total_texts(self) -> list[str] | None:
+        if self.total is None:
+            return None
+        return [cell_text(v, c) for v, c in zip(self.total, self.columns, strict=False)]
+
 
 @dataclass
 class Signer:
@@ -62,6 +101,18 @@ class Signer:
     name: str = ""
     rank: str = ""
     nip: str = ""
+
+    @property
+    def name_line(self) -> str:
+        return self.name or NO_NAME
+
+    @property
+    def nip_line(self) -> str:
+        return NIP_LABEL.format(nip=self.nip or "-")
+
+    @property
+    def role_lines(self) -> list[str]:
+        return self.role.split("\n")
 
 
 @dataclass
@@ -81,6 +132,19 @@ class Document:
     @property
     def letterhead(self) -> dict:
         return letterhead()
+
+    @property
+    def title_lines(self) -> list[str]:
+        return [line.upper() for line in self.title.split("\n")]
+
+    @property
+    def number_line(self) -> str:
+        return NUMBER_LABEL.format(number=self.number)
+
+    @property
+    def place_date(self) -> str:
+        """The line above the last signature: ``Madiun, 6 Mei 2024``."""
+        return f"{letterhead()['place']}, {tanggal(self.date)}"
 
 
 def letterhead() -> dict:

@@ -25,7 +25,7 @@ from .models import (
     SnapshotRow,
     SubmissionBatch,
 )
-from .snapshot import snapshot_rows, snapshot_sha256
+from .snapshot import SNAPSHOT_RELATED, snapshot_rows, snapshot_sha256
 
 # Enrollments that may be put into a batch: verified, not yet sent to BPJS.
 BATCHABLE_STATUSES = (EnrollmentStatus.VERIFIED,)
@@ -169,7 +169,7 @@ def batch_approve(*, batch: SubmissionBatch, user, note: str = "") -> Submission
         )
     items = list(
         batch.items.filter(rejected=False).select_related(
-            "enrollment__worker__kelurahan__kecamatan", "enrollment__worker__segment"
+            *(f"enrollment__{name}" for name in SNAPSHOT_RELATED)
         )
     )
     moved = [i.enrollment for i in items if i.enrollment.status not in BATCHABLE_STATUSES]

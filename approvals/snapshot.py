@@ -1,9 +1,9 @@
 """What an approved batch freezes about each participant: built in ONE place.
 
 ``snapshot_rows`` reads enrollments through their public fields (worker, status, worker_type,
-risk_class, monthly_premium, committed_amount, coverage dates) and the worker's registry data.
-When enrollments record the segment/kecamatan they were verified under, switch the two
-``worker.segment``/``worker.kelurahan`` reads below to those fields; nothing else changes.
+risk_class, monthly_premium, committed_amount, coverage dates), the segment and kelurahan the
+enrollment was verified under (``Enrollment.segment``/``Enrollment.kelurahan``, kept when the
+worker's record later changes) and the worker's identity data.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ SNAPSHOT_FIELDS = (
 )
 
 
+# What ``snapshot_rows`` reads, for ``select_related``.
+SNAPSHOT_RELATED = ("worker", "kelurahan__kecamatan", "segment")
+
+
 def snapshot_rows(enrollments: Iterable) -> list[dict]:
     """The frozen rows, in the order documents list them: kecamatan, kelurahan, name, ID."""
     rows = []
@@ -48,9 +52,10 @@ def snapshot_rows(enrollments: Iterable) -> list[dict]:
                 "nik": worker.nik,
                 "full_name": worker.full_name,
                 "birth_date": worker.birth_date,
-                "kecamatan": worker.kelurahan.kecamatan.name,
-                "kelurahan": worker.kelurahan.name,
-                "segment": worker.segment.name,
+                # As verified, not the worker's current place (docs/approvals.md).
+                "kecamatan": enrollment.kelurahan.kecamatan.name,
+                "kelurahan": enrollment.kelurahan.name,
+                "segment": enrollment.segment.name,
                 "worker_type": enrollment.worker_type,
                 "risk_class": enrollment.risk_class,
                 "birth_place": worker.birth_place,

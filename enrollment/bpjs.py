@@ -38,6 +38,7 @@ from .models import (
 from .services import (
     _record_moves_bulk,
     ensure_year_open,
+    require_approved_for_bpjs,
     user_or_none,
     worker_presence_error,
 )
@@ -103,14 +104,13 @@ def _pu_wage(program_year: ProgramYear, enrollment: Enrollment) -> Decimal | int
 
 def export_submitted(program_year: ProgramYear, stream) -> int:
     """Write the year's submitted (didaftarkan) enrollments as xlsx to ``stream`` (a file
-    sent again: they were submitted by an earlier export). Returns the number written."""
-    return write_workbook(
-        program_year,
-        _ordered(
-            Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
-        ),
-        stream,
+    sent again: they were submitted by an earlier export). Returns the number written.
+    Refused, naming them, if any is in no approved submission batch."""
+    submitted = _ordered(
+        Enrollment.objects.filter(program_year=program_year, status=EnrollmentStatus.SUBMITTED)
     )
+    require_approved_for_bpjs(submitted, action=gettext("The BPJS registration file"))
+    return write_workbook(program_year, submitted, stream)
 
 
 def write_workbook(program_year: ProgramYear, enrollments: Iterable[Enrollment], stream) -> int:
@@ -236,6 +236,16 @@ class ExportPlan:
             )
         return " ".join(parts)
 
+    def approval_refusal(self) -> list[str]:
+        """Why the file may not be made yet because something it carries is unapproved
+        (count, rows named, where to approve them); [] when all is approved. Nothing
+        reaches BPJS that no approved submission batch holds (docs/approvals.md)."""
+        try:
+            require_approved_for_bpjs(self.to_send, action=gettext("The BPJS registration file"))
+        except ValidationError as exc:
+            return exc.messages
+        return []
+
 
 def export_plan(
     program_year: ProgramYear, *, resend: bool = False, lock: bool = False
@@ -276,6 +286,9 @@ def bpjs_export_create(
 ) -> BpjsExport:
     """Write the registration file for BPJS and submit what it carries, in one transaction.
 
+    Refused, naming them, while any enrollment it would carry is in no approved submission
+    batch (``approvals.gate``): nothing reaches BPJS unapproved.
+
     Sending the file is what submits the verified enrollments (diverifikasi → didaftarkan),
     so the file is made from them, not from enrollments already marked submitted. With
     ``resend`` the submitted ones still waiting for BPJS's answer go in again. Workers who
@@ -289,6 +302,7 @@ def bpjs_export_create(
     refusal = plan.nothing_to_send()
     if refusal:
         raise ValidationError(refusal, code="nothing_to_send")
+    require_approved_for_bpjs(plan.to_send, action=gettext("The BPJS registration file"))
     file_name = export_file_name(program_year)
     now = timezone.now()
     by = user_or_none(user)

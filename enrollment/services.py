@@ -15,6 +15,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -553,15 +554,28 @@ def _save_verified(
     )  # fmt: skip
 
 
+def require_approved_for_bpjs(enrollments, *, action: str) -> None:
+    """The approvals gate before anything goes to BPJS: refused, naming the rows, unless
+    every enrollment is in an approved submission batch (``approvals.gate``; without the
+    approvals app installed there is no gate)."""
+    if not apps.is_installed("approvals"):
+        return
+    from approvals.gate import require_approved
+
+    require_approved(enrollments, action=action)
+
+
 @transaction.atomic
 def enrollment_submit(
     *, enrollment: Enrollment, user: AbstractBaseUser | None, reason: str = ""
 ) -> Enrollment:
-    """Mark a verified enrollment as sent to BPJS Ketenagakerjaan for registration."""
+    """Mark a verified enrollment as sent to BPJS Ketenagakerjaan for registration (only
+    once an approved submission batch holds it)."""
     locked = _lock(enrollment)
     _check_move(locked, S.SUBMITTED)
     if (absent := worker_presence_error(locked.worker)) is not None:
         raise absent
+    require_approved_for_bpjs([locked], action=gettext("Marking as submitted to BPJS"))
     _move(locked, S.SUBMITTED, user=user, reason=reason)
     return _sync(enrollment, locked)
 

@@ -257,6 +257,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
             "plan": plan,
             "resend": resend,
             "refusal": plan.nothing_to_send(),
+            "unapproved": plan.approval_refusal(),
             "left_out": [
                 (shown_nik(e.worker.nik, request.user), e.worker.full_name, why)
                 for e, why in plan.left_out[:MAX_FAILURES_LISTED]

@@ -315,3 +315,75 @@ def test_document_date_is_the_approval_day_in_madiun(year, verified, verifikator
         batch = services.batch_approve(batch=batch, user=kabid)
     text = pdf_text(generate(DocumentKind.LAMPIRAN_SK, program_year=year).content)
     assert "Madiun, 7 Mei 2024" in text
+
+
+def test_generated_documents_are_listed_on_their_batch_year_and_invoice_pages(
+    client, year, approved, kabid, operator
+):
+    invoice = PremiumInvoiceFactory(program_year=year, month=3, participants_billed=5, amount=1)
+    sk = generate(DocumentKind.LAMPIRAN_SK, program_year=year, batch=approved, user=kabid)
+    minutes = generate(DocumentKind.BA_VERIFIKASI, program_year=year, batch=approved, user=kabid)
+    reconciliation = generate(
+        DocumentKind.BA_REKONSILIASI, program_year=year, invoice=invoice, user=kabid
+    )
+    client.force_login(kabid)
+    pages = {
+        "batch": reverse("admin:approvals_submissionbatch_change", args=[approved.pk]),
+        "year": reverse("admin:enrollment_programyear_change", args=[year.pk]),
+        "invoice": reverse("admin:enrollment_premiuminvoice_change", args=[invoice.pk]),
+        "documents": reverse("admin:approvals_documents") + "?year=2024",
+    }
+    listed = {name: client.get(url).content.decode() for name, url in pages.items()}
+    for made in (sk, minutes):
+        assert made.record.sha256[:12] in listed["batch"]
+    for made in (sk, minutes, reconciliation):
+        assert made.record.sha256[:12] in listed["year"]
+        assert made.record.sha256[:12] in listed["documents"]
+    assert reconciliation.record.sha256[:12] in listed["invoice"]
+    assert sk.record.sha256[:12] not in listed["invoice"]
+    # Who may not generate documents does not see the list.
+    client.force_login(operator)
+    page = client.get(pages["year"])
+    assert 'id="generated-documents"' not in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "kind", [DocumentKind.LAMPIRAN_SK, DocumentKind.REKAP, DocumentKind.BA_VERIFIKASI]
+)
+def test_print_view_and_pdf_show_the_same_headings_and_totals(client, year, approved, kabid, kind):
+    """Both render one ``Document`` through the texts of ``approvals.layout``: the print view's
+    headings, column titles, totals, number and signature lines are all in the PDF."""
+    from html import unescape
+
+    from approvals.documents import build
+
+    client.force_login(kabid)
+    query = {"kind": kind, "year": 2024, "batch": approved.pk}
+    html = client.get(reverse("admin:approvals_document"), {**query, "format": "html"})
+    pdf = client.get(reverse("admin:approvals_document"), {**query, "format": "pdf"})
+    assert html.status_code == pdf.status_code == 200
+    page = html.content.decode()
+    text = pdf_text(pdf.content)
+
+    def cells(pattern, source=page):
+        return [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(pattern, source)]
+
+    headings = cells(r"<h3>(.*?)</h3>")
+    labels = cells(r"<th>(.*?)</th>")
+    totals = [
+        cell
+        for row in re.findall(r'<tr class="total">(.*?)</tr>', page, re.S)
+        for cell in cells(r"<td>(.*?)</td>", row)
+        if cell
+    ]
+    document = build(kind, program_year=year, batch=approved)
+    assert headings == [t.heading for t in document.tables if t.heading]
+    assert labels == [label for t in document.tables for label in t.labels]
+    assert totals == [v for t in document.tables for v in (t.total_texts() or []) if v]
+    assert totals or kind == DocumentKind.BA_VERIFIKASI  # the SK and the summary have totals
+    flat = re.sub(r"\s+", " ", text)
+    for piece in [*headings, *labels, *totals, document.number_line, document.place_date]:
+        assert piece in flat, piece
+    for signer in document.signers:
+        assert signer.name_line in page and signer.name_line in flat
+        assert signer.nip_line in page and signer.nip_line in flat

@@ -8,9 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from approvals import gate, services
 from approvals.models import BatchItem, BatchStatus, Decision, DecisionAction, SnapshotRow
 from approvals.snapshot import snapshot_sha256
-from enrollment.models import EnrollmentStatus
+from enrollment import services as enrollment_services
 from tests.enrollment.factories import EnrollmentFactory
-from tests.enrollment.helpers import advance
 
 
 def test_verifikator_prepares_and_another_kabid_approves_freezing_the_snapshot(
@@ -133,13 +132,47 @@ def test_gate_names_what_is_not_approved(year, verified, verifikator, kabid):
     gate.require_approved(verified[:3])
     with pytest.raises(ValidationError) as refused:
         gate.require_approved(verified)
-    assert len(refused.value.messages) == 2
+    head, *rows = refused.value.messages
+    assert head.startswith("2 kepesertaan belum ada dalam batch usulan yang disetujui")
+    assert "/admin/approvals/submissionbatch/" in head
+    assert len(rows) == 2
 
 
 def test_approval_refuses_rows_that_moved_on(year, verified, verifikator, kabid):
     batch = services.batch_prepare(program_year=year, user=verifikator)
-    advance(verified[0], EnrollmentStatus.SUBMITTED)
+    enrollment_services.enrollment_reject(enrollment=verified[0], user=None, reason="Ganda")
     with pytest.raises(ValidationError, match="kembalikan batch ini"):
         services.batch_approve(batch=batch, user=kabid)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.SUBMITTED
+
+
+def test_snapshot_keeps_the_place_the_enrollment_was_verified_under(
+    year, verified, verifikator, kabid
+):
+    """Kelurahan and segment come from the enrollment (taken at verification), so a worker
+    who moves before or after approval changes neither the snapshot nor its hash."""
+    from participants.models import Kelurahan, Segment
+
+    mover = verified[0]
+    verified_kelurahan, verified_segment = mover.kelurahan, mover.segment
+    elsewhere = Kelurahan.objects.exclude(pk=verified_kelurahan.pk).first()
+    other_segment = Segment.objects.exclude(pk=verified_segment.pk).first()
+    worker = mover.worker
+    worker.kelurahan, worker.segment = elsewhere, other_segment
+    worker.save()  # moved after verification, before approval
+
+    batch = services.batch_prepare(program_year=year, user=verifikator)
+    batch = services.batch_approve(batch=batch, user=kabid)
+    row = SnapshotRow.objects.get(batch=batch, enrollment_id_frozen=mover.pk)
+    assert (row.kelurahan, row.kecamatan, row.segment) == (
+        verified_kelurahan.name,
+        verified_kelurahan.kecamatan.name,
+        verified_segment.name,
+    )
+
+    worker.kelurahan = Kelurahan.objects.exclude(pk__in=[elsewhere.pk]).last()
+    worker.save()  # and again after approval
+    rows = list(SnapshotRow.objects.filter(batch=batch))
+    assert SnapshotRow.objects.get(pk=row.pk).kelurahan == verified_kelurahan.name
+    assert snapshot_sha256(rows) == batch.snapshot_sha256

@@ -2,7 +2,9 @@
 
 An operator logs in, imports the candidate list, finds a worker by phone, proposes one from
 the worker page and the rest from the worker list; a verifikator sees the proposals waiting on
-the admin home, verifies them, marks them submitted and downloads the BPJS file; both reach
+the admin home, verifies them, is told the BPJS file waits for approval, prepares a
+submission batch, a Kepala Bidang approves it, and the verifikator downloads the BPJS file
+(which submits them); all reach
 the dashboard from the header. Every step is screenshotted into test-artifacts/new-user-*.png
 and checked against the database and the exact messages staff read.
 """
@@ -14,10 +16,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.roles import OPERATOR, VERIFIKATOR
+from accounts.roles import KEPALA_BIDANG, OPERATOR, VERIFIKATOR
+from approvals.models import BatchStatus, SubmissionBatch
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
 from enrollment.services import program_year_copy_rates
 from importer.models import ImportJob, ImportStatus
@@ -28,6 +32,7 @@ from .layout import OFFICE_SCREEN, overflowing_tables, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
+User = get_user_model()
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "spreadsheets"
 IMPORTED_NIKS = {"3577011204850001", "3577025203900002", "3577030405750003", "3577016708000004"}
 
@@ -161,10 +166,33 @@ def test_a_new_office_from_login_to_the_dashboard(page, login, next_year):
     assert Enrollment.objects.filter(status=EnrollmentStatus.VERIFIED).count() == 4
     step(page, "07-verified")
 
-    # Making the BPJS registration file is the step that submits the verified enrollments.
+    # Nothing goes to BPJS unapproved: the file's page says so and points to the batches.
     page.click("nav.siaga-nav a[data-nav=admin]")
     page.locator("#todo a", has_text="untuk didaftarkan ke BPJS").click()
     page.wait_for_url("**status__exact=diverifikasi")
+    page.goto(f"/admin/enrollment/programyear/{next_year.pk}/change/")
+    page.click("text=Berkas pendaftaran BPJS (xlsx)")
+    refusal = page.inner_text("#unapproved")
+    assert "4 kepesertaan belum ada dalam batch usulan yang disetujui" in refusal
+    page.click("text=Buka batch usulan")
+    page.goto("/admin/approvals/submissionbatch/prepare/")
+    page.select_option("#id_program_year", str(next_year.pk))
+    page.click("input[type=submit].default")
+    assert messages(page) == [f"Batch 001/SIAGA-USUL/{year} berisi 4 baris menunggu persetujuan."]
+    batch = SubmissionBatch.objects.get()
+    log_out(page)
+
+    # --- Kepala Bidang approves the batch: its snapshot is frozen --------------------------
+    login(staff(KEPALA_BIDANG, "kabid"))
+    page.goto(f"/admin/approvals/submissionbatch/{batch.pk}/decide/")
+    page.click("input[name=_approve]")
+    assert messages(page)[0].startswith(f"Persetujuan Anda atas batch {batch.number} dicatat")
+    batch.refresh_from_db()
+    assert (batch.status, batch.snapshot_count) == (BatchStatus.APPROVED, 4)
+    log_out(page)
+
+    # Making the BPJS registration file is the step that submits the verified enrollments.
+    login(User.objects.get(username="verifikator"))
     page.goto(f"/admin/enrollment/programyear/{next_year.pk}/change/")
     page.click("text=Berkas pendaftaran BPJS (xlsx)")
     with page.expect_download() as download:

@@ -28,7 +28,7 @@ from tests.enrollment.factories import (
     ProgramYearFactory,
     QuotaTargetFactory,
 )
-from tests.enrollment.helpers import next_kpj
+from tests.enrollment.helpers import approve, next_kpj
 from tests.factories import HeirFactory, UserFactory, WorkerFactory
 
 S = EnrollmentStatus
@@ -135,6 +135,7 @@ def build_program(count: int = 36, seed: int = 7) -> dict:
                 if step == S.VERIFIED:
                     services.enrollment_verify(enrollment=enrollment, user=staff)
                 elif step == S.SUBMITTED:
+                    approve([enrollment])
                     services.enrollment_submit(enrollment=enrollment, user=staff)
                 else:
                     services.enrollment_activate(
@@ -178,6 +179,7 @@ def build_program(count: int = 36, seed: int = 7) -> dict:
             user=staff,
         )
     with at(datetime.date(2024, 12, 28)):
+        approve([e2024[workers[27].pk]])
         services.enrollment_submit(enrollment=e2024[workers[27].pk], user=staff)
     with at(datetime.date(2025, 1, 2)):
         services.enrollments_end_expired(program_year=y2024, user=staff)

@@ -27,7 +27,7 @@ from enrollment.models import (
 from importer.models import ImportJob, ImportStatus
 from participants.models import Worker
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory
-from tests.enrollment.helpers import advance
+from tests.enrollment.helpers import advance, approve
 from tests.factories import UserFactory, WorkerFactory, cli_user_args
 from tests.participants.test_import_background import run_worker
 
@@ -108,6 +108,7 @@ def test_export_defuses_formula_looking_text(tmp_path, year):
 def test_the_export_submits_the_verified_enrollments_and_records_the_file(year, staff):
     verified = [advance(EnrollmentFactory(program_year=year), S.VERIFIED) for _ in range(2)]
     proposed = EnrollmentFactory(program_year=year)
+    approve(verified)
     handle = io.BytesIO()
 
     export = bpjs.bpjs_export_create(program_year=year, user=staff, stream=handle)
@@ -135,6 +136,7 @@ def test_the_export_leaves_out_dead_and_deactivated_workers_and_says_so(year, st
     # Written around the services (an old record): the export is the last guard.
     Worker.objects.filter(pk=dead.worker_id).update(death_date=datetime.date(2024, 1, 2))
     Worker.objects.filter(pk=gone.worker_id).update(is_active=False, deactivation_reason="Ganda")
+    approve([kept])
 
     plan = bpjs.export_plan(year)
     assert plan.verified == [kept]
@@ -166,6 +168,7 @@ def test_an_export_with_nothing_to_send_says_why_and_writes_no_file(client, year
 
 def test_sending_again_includes_the_submitted_without_changing_them(year, staff):
     first = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    approve([first])
     bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
     with pytest.raises(ValidationError) as exc:
         bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
@@ -175,6 +178,74 @@ def test_sending_again_includes_the_submitted_without_changing_them(year, staff)
     assert (again.row_count, again.submitted_count) == (1, 0)
     assert list(again.enrollments.all()) == [first]
     assert first.events.filter(to_status=S.SUBMITTED).count() == 1
+
+
+# --- the approvals gate: nothing reaches BPJS unapproved (issue 15) ---------------------------
+
+
+def test_the_export_refuses_unapproved_enrollments_naming_them(year, staff):
+    approved = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    waiting = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    approve([approved])
+    with pytest.raises(ValidationError) as exc:
+        bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
+    assert {e.code for e in exc.value.error_list} == {"not_approved"}
+    head, *rows = exc.value.messages
+    assert head.startswith("Berkas pendaftaran BPJS ditolak. 1 kepesertaan belum ada")
+    assert reverse("admin:approvals_submissionbatch_changelist") in head
+    assert rows == [
+        f"{waiting.worker.full_name} (kepesertaan {waiting.pk}) tidak ada dalam batch usulan "
+        "yang disetujui."
+    ]
+    # Nothing half-written: no record, nobody submitted.
+    assert not BpjsExport.objects.exists()
+    assert Enrollment.objects.get(pk=approved.pk).status == S.VERIFIED
+    approve([waiting])
+    export = bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO())
+    assert export.row_count == 2
+
+
+def test_sending_again_refuses_submitted_rows_no_approved_batch_holds(year, staff):
+    """Resend carries the submitted ones too: they must have been approved as well."""
+    first = advance(EnrollmentFactory(program_year=year), S.SUBMITTED)  # approved on the way
+    bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO(), resend=True)
+    second = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    with pytest.raises(ValidationError, match=f"kepesertaan {second.pk}"):
+        bpjs.bpjs_export_create(program_year=year, user=staff, stream=io.BytesIO(), resend=True)
+    assert first.bpjs_exports.count() == 1
+
+
+def test_the_export_page_refuses_unapproved_and_points_to_the_batches(client, year):
+    waiting = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    client.force_login(verifier())
+    url = reverse("admin:enrollment_programyear_bpjs_export", args=[year.pk])
+    page = client.get(url).content.decode()
+    assert 'id="unapproved"' in page
+    assert "1 kepesertaan belum ada dalam batch usulan yang disetujui" in page
+    assert f"(kepesertaan {waiting.pk})" in page
+    assert reverse("admin:approvals_submissionbatch_changelist") in page
+    response = client.post(url, follow=True)
+    assert "Content-Disposition" not in response
+    assert "Berkas pendaftaran BPJS ditolak" in response.content.decode()
+    assert not BpjsExport.objects.exists()
+    assert Enrollment.objects.get(pk=waiting.pk).status == S.VERIFIED
+
+
+def test_marking_as_submitted_refuses_unapproved_in_service_and_admin_action(client, year, staff):
+    waiting = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    with pytest.raises(ValidationError, match="Penandaan sebagai didaftarkan ke BPJS ditolak"):
+        services.enrollment_submit(enrollment=waiting, user=staff)
+    client.force_login(verifier())
+    response = client.post(
+        reverse("admin:enrollment_enrollment_changelist"),
+        {"action": "submit_selected", "_selected_action": [waiting.pk]},
+        follow=True,
+    )
+    assert "tidak ada dalam batch usulan yang disetujui" in response.content.decode()
+    assert Enrollment.objects.get(pk=waiting.pk).status == S.VERIFIED
+    approve([waiting])
+    services.enrollment_submit(enrollment=waiting, user=staff)
+    assert Enrollment.objects.get(pk=waiting.pk).status == S.SUBMITTED
 
 
 # --- activation in the admin: upload, preview, confirm -----------------------------------------
@@ -348,7 +419,7 @@ def test_the_program_year_page_links_to_the_upload_for_its_year(client, year):
     assert "Aktifkan dari berkas BPJS" in form
     export_url = reverse("admin:enrollment_programyear_bpjs_export", args=[year.pk])
     assert export_url in page.content.decode()
-    advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    approve([advance(EnrollmentFactory(program_year=year), S.VERIFIED)])
     assert "1 kepesertaan terverifikasi" in client.get(export_url).content.decode()
     export = client.post(export_url)
     assert export["Content-Disposition"].startswith("attachment")
@@ -581,3 +652,15 @@ def test_a_batch_is_checked_against_the_budget_as_a_whole(staff):
         services.enrollments_activate(program_year=year, activations=activations, user=staff)
     assert (exc_info.value.enrollment_id, exc_info.value.code) == (second.pk, "budget_exceeded")
     assert not Enrollment.objects.filter(status=S.ACTIVE).exists()
+
+
+def test_the_file_of_submitted_enrollments_refuses_unapproved_ones(year):
+    """Rows submitted before approvals existed (written around the services): refused."""
+    approved = advance(EnrollmentFactory(program_year=year), S.SUBMITTED)
+    legacy = advance(EnrollmentFactory(program_year=year), S.VERIFIED)
+    Enrollment.objects.filter(pk=legacy.pk).update(status=S.SUBMITTED)
+    with pytest.raises(ValidationError, match=f"kepesertaan {legacy.pk}"):
+        bpjs.export_submitted(year, io.BytesIO())
+    Enrollment.objects.filter(pk=legacy.pk).update(status=S.VERIFIED)
+    assert bpjs.export_submitted(year, io.BytesIO()) == 1  # the approved one
+    assert approved.status == S.SUBMITTED

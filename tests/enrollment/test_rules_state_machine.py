@@ -58,7 +58,7 @@ from participants.models import Kelurahan, Segment, WorkerType
 from participants.services import worker_update
 from targeting.services import proposals_from_priority
 from tests.enrollment.factories import ProgramYearFactory, QuotaTargetFactory
-from tests.enrollment.helpers import next_kpj
+from tests.enrollment.helpers import approve, next_kpj
 from tests.factories import UserFactory, WorkerFactory, make_nik
 
 S = EnrollmentStatus
@@ -240,6 +240,13 @@ class ProgramRules(RuleBasedStateMachine):
                 coverage_start=enrollment.coverage_start + datetime.timedelta(days=offset),
                 user=self.user,
             )
+
+    @rule(i=worker_index)
+    def approve_in_a_batch(self, i):
+        """Nothing reaches BPJS unapproved: a Kepala Bidang approves a one-row batch."""
+        enrollment = self._enrollment(i, [S.VERIFIED])
+        if enrollment is not None:
+            _attempt(approve, [enrollment])
 
     @rule(i=worker_index)
     def submit(self, i):

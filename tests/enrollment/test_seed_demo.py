@@ -108,3 +108,14 @@ def test_every_seeded_row_has_a_baseline_history():
     )
     assert baseline.history_date == worker.created_at
     assert "history" in output
+
+
+def test_seeded_years_end_in_approved_batches():
+    """Nothing is left for the approvals gate: the demo data can go to BPJS and into the
+    SK attachment at once (issue 15)."""
+    from approvals.gate import unapproved_enrollment_ids
+
+    output = seed(200)
+    assert "participants approved" in output
+    for number in (2023, 2024):
+        assert unapproved_enrollment_ids(ProgramYear.objects.get(year=number)) == set()

@@ -15,7 +15,7 @@ from enrollment.models import (
 from participants.models import DtksStatus, Kelurahan, Segment, WorkerType
 from participants.services import worker_update
 from tests.enrollment.factories import EnrollmentFactory, ProgramYearFactory, QuotaTargetFactory
-from tests.enrollment.helpers import advance
+from tests.enrollment.helpers import advance, approve
 from tests.factories import HeirFactory, WorkerFactory
 
 S = EnrollmentStatus
@@ -46,6 +46,7 @@ def test_propose_records_who_and_why(year, staff):
 def test_full_lifecycle_keeps_history(year, staff):
     enrollment = EnrollmentFactory(program_year=year)
     services.enrollment_verify(enrollment=enrollment, user=staff)
+    approve([enrollment])  # nothing goes to BPJS unapproved (issue 15)
     services.enrollment_submit(enrollment=enrollment, user=staff)
     services.enrollment_activate(
         enrollment=enrollment,

@@ -246,6 +246,10 @@ CUSTOM_MODEL_PAGES: dict[str, dict[str, Page]] = {
         "admin:approvals_documents": page(BATCHES, 200),
         # Without a document chosen: back to the documents page with a message.
         "admin:approvals_document": page(BATCHES, 302),
+        # A long document made in the background: its progress page, its state, its file.
+        "admin:approvals_document_job": page(BATCHES, 200),
+        "admin:approvals_document_job_status": page(BATCHES, 200),
+        "admin:approvals_document_job_download": page(BATCHES, 200),
     },
 }
 

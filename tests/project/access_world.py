@@ -82,6 +82,7 @@ class World:
     jobs: dict[tuple[str, str], int] = field(default_factory=dict)  # (subject, kind) -> job pk
     other_user: object = None
     rule_pk: int = 0
+    document_job: object = None
     niks: list[str] = field(default_factory=list)
 
     def url(self, route: Route, subject: str) -> str:
@@ -109,6 +110,8 @@ class World:
             return self.jobs[(subject, kind)]
         if param == "pk":
             return obj.pk
+        if param == "document_job_id":
+            return self.document_job.pk
         if param == "rule_id":
             return self.rule_pk
         if param == "id":
@@ -162,6 +165,8 @@ def build_world() -> World:
         BatchItem,
         Decision,
         DocumentFormat,
+        DocumentJob,
+        DocumentJobStatus,
         DocumentKind,
         GeneratedDocument,
         SnapshotRow,
@@ -241,6 +246,19 @@ def build_world() -> World:
         sha256="ef" * 32,
         size=1,
         generated_by=world.users[ADMINISTRATOR],
+    )
+    # A long document generated in the background, ready to download.
+    world.document_job = DocumentJob.objects.create(
+        kind=DocumentKind.LAMPIRAN_SK,
+        file_format=DocumentFormat.PDF,
+        program_year=year,
+        batch=submission,
+        requested_by=world.users[ADMINISTRATOR],
+        status=DocumentJobStatus.DONE,
+        progress=100,
+        document=document,
+        filename="lampiran-sk.pdf",
+        content=b"%PDF-1.4 test",
     )
     bpjs_export = BpjsExport.objects.create(
         program_year=year,

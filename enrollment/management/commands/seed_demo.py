@@ -26,6 +26,20 @@ def bulk_load():
     return contextlib.nullcontext()
 
 
+def approve_seeded_years(year: int) -> list:
+    """Leave both seeded years' participants in approved submission batches (demo signers),
+    so the SK attachment, minutes and BPJS file can be made on demo data at once
+    (docs/approvals.md, "Demo data"). Without the approvals app: nothing."""
+    if not apps.is_installed("approvals"):
+        return []
+    from approvals.demo import approve_demo_batches
+
+    return [
+        *approve_demo_batches(year - 1),
+        *approve_demo_batches(year),
+    ]
+
+
 class Command(BaseCommand):
     help = (
         "Create realistic, deterministic demo data: workers, heirs, two program years of "
@@ -52,6 +66,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         with bulk_load():
             report = DemoSeeder(workers=workers, year=year, seed=seed, batch_size=batch_size).run()
+        approved = approve_seeded_years(year)
         elapsed = time.monotonic() - started
         self.stdout.write(f"Seeded {report.workers:,} workers in {elapsed:.1f} s.")
         for phase, seconds in report.timings.items():
@@ -62,3 +77,5 @@ class Command(BaseCommand):
             summary = ", ".join(f"{status} {n:,}" for status, n in sorted(counts.items()))
             budget = report.budgets.get(program_year, 0)
             self.stdout.write(f"  {program_year}: {summary}; budget Rp {budget:,}")
+        for batch in approved:
+            self.stdout.write(f"  {batch.number}: {batch.snapshot_count:,} participants approved")
