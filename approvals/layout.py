@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from participants import regions
+
 MONTHS_ID = (
     "Januari",
     "Februari",
@@ -85,11 +87,11 @@ class Document:
 
 def letterhead() -> dict:
     return {
-        "government": getattr(settings, "SIAGA_LETTERHEAD_GOVERNMENT", "PEMERINTAH KOTA MADIUN"),
-        "office": getattr(settings, "SIAGA_OFFICE_NAME", "DINAS TENAGA KERJA"),
+        "government": regions.government_name(),
+        "office": regions.office_name(),
         "address": getattr(settings, "SIAGA_OFFICE_ADDRESS", ""),
         "logo": str(getattr(settings, "SIAGA_OFFICE_LOGO", "") or ""),
-        "place": getattr(settings, "SIAGA_DOCUMENT_PLACE", "Madiun"),
+        "place": regions.document_place(),
     }
 
 

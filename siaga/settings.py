@@ -143,7 +143,8 @@ LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = "Asia/Jakarta"
+# The region's time zone (WIB/WITA/WIT from its province, participants/regions.py) unless set.
+TIME_ZONE = env.str("TIME_ZONE", default="")
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -228,8 +229,15 @@ LOGGING = {
 }
 
 # --- Siaga domain settings -------------------------------------------------------------------
-# Region code (Kemendagri) of Kota Madiun: NIKs of city residents usually start with it.
-SIAGA_CITY_REGION_CODE = "3577"
+# The deployment's kabupaten/kota (Kemendagri code, README "Region"): its kecamatan and
+# desa/kelurahan are loaded from participants/data/wilayah.csv.gz by migrate and `load_region`;
+# NIK warnings, the eligibility area rule, names and letterheads follow it. Changing it on a
+# database that already has workers is refused (participants/checks.py).
+SIAGA_REGION = env.str("SIAGA_REGION", default="35.77").strip()
+if not TIME_ZONE:
+    from participants.regions import time_zone
+
+    TIME_ZONE = time_zone(SIAGA_REGION)
 # Heirs' "school age" for the JKM scholarship: PP 82/2019 art. 25 pays it from kindergarten
 # (TK) until the child turns 23. Kept as settings because the regulation can change.
 SIAGA_SCHOOL_AGE_MIN = env.int("SIAGA_SCHOOL_AGE_MIN", default=4)
@@ -273,16 +281,21 @@ SIAGA_IMPORT_BACKGROUND_BYTES = env.int("SIAGA_IMPORT_BACKGROUND_BYTES", default
 # Official documents and approvals (docs/approvals.md): how many distinct Kepala Bidang must
 # approve a submission batch, and the letterhead printed on every document.
 SIAGA_APPROVALS_REQUIRED = env.int("SIAGA_APPROVALS_REQUIRED", default=1)
-SIAGA_LETTERHEAD_GOVERNMENT = env.str(
-    "SIAGA_LETTERHEAD_GOVERNMENT", default="Pemerintah Kota Madiun"
-)
-SIAGA_OFFICE_NAME = env.str("SIAGA_OFFICE_NAME", default="Dinas Tenaga Kerja")
+# Empty = computed from the region's name (participants/regions.py): "Pemerintah Kota Madiun",
+# "Dinas Tenaga Kerja Kota Madiun", "Disnaker Kota Madiun", place "Madiun".
+SIAGA_LETTERHEAD_GOVERNMENT = env.str("SIAGA_LETTERHEAD_GOVERNMENT", default="")
+SIAGA_OFFICE_NAME = env.str("SIAGA_OFFICE_NAME", default="")
+SIAGA_OFFICE_SHORT_NAME = env.str("SIAGA_OFFICE_SHORT_NAME", default="")
+SIAGA_HEAD_TITLE = env.str("SIAGA_HEAD_TITLE", default="")  # "Wali Kota Madiun" / "Bupati …"
 SIAGA_OFFICE_ADDRESS = env.str(
-    "SIAGA_OFFICE_ADDRESS", default="Jl. Pahlawan No. 37, Kota Madiun, Jawa Timur 63121"
+    "SIAGA_OFFICE_ADDRESS",
+    default="Jl. Pahlawan No. 37, Kota Madiun, Jawa Timur 63121"
+    if SIAGA_REGION in ("35.77", "3577")
+    else "",
 )
 SIAGA_OFFICE_LOGO = env.str("SIAGA_OFFICE_LOGO", default="")  # path to a PNG/JPEG, optional
 SIAGA_OFFICE_CODE = env.str("SIAGA_OFFICE_CODE", default="DISNAKER")  # in document numbers
-SIAGA_DOCUMENT_PLACE = env.str("SIAGA_DOCUMENT_PLACE", default="Madiun")
+SIAGA_DOCUMENT_PLACE = env.str("SIAGA_DOCUMENT_PLACE", default="")
 
 # Background tasks: django-tasks with its database backend, so no extra server is needed.
 # `make run` starts `manage.py db_worker` beside the web server.
