@@ -92,8 +92,8 @@ class KecamatanAdmin(SiagaAdmin):
 
 @admin.register(Kelurahan)
 class KelurahanAdmin(SiagaAdmin):
-    list_display = ["code", "name", "kecamatan"]
-    list_filter = ["kecamatan"]
+    list_display = ["code", "name", "kind", "kecamatan"]
+    list_filter = ["kind", "kecamatan"]
     list_select_related = ["kecamatan"]
     search_fields = ["name", "code"]
 
@@ -241,6 +241,16 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SiagaHisto
             created_by=request.user,
         )
         return data
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "kelurahan" and field is not None:
+            # "Kelurahan", "Desa" or "Kelurahan/Desa" as the region has them; names repeat
+            # across kecamatan in a kabupaten, so each choice names its kecamatan.
+            field.label = regions.village_label()
+            field.queryset = field.queryset.select_related("kecamatan")
+            field.label_from_instance = lambda v: f"{v.name} (Kec. {v.kecamatan.name})"
+        return field
 
     # Chosen to fit a 1366-px screen beside the filters: the type as its code (BPU/PU).
     list_display = [

@@ -296,7 +296,7 @@ class Worker(models.Model):
         _("DTKS check source"),
         max_length=150,
         blank=True,
-        help_text=_("Who answered the check, e.g. Dinas Sosial Kota Madiun."),
+        help_text=_("Who answered the check, e.g. the Dinas Sosial of the kabupaten/kota."),
     )
 
     death_date = models.DateField(_("date of death"), null=True, blank=True)

@@ -46,5 +46,25 @@ class Migration(migrations.Migration):
             name="name",
             field=models.CharField(max_length=100, verbose_name="name"),
         ),
+        migrations.AlterField(
+            model_name="historicalworker",
+            name="dtks_source",
+            field=models.CharField(
+                blank=True,
+                help_text="Who answered the check, e.g. the Dinas Sosial of the kabupaten/kota.",
+                max_length=150,
+                verbose_name="DTKS check source",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="worker",
+            name="dtks_source",
+            field=models.CharField(
+                blank=True,
+                help_text="Who answered the check, e.g. the Dinas Sosial of the kabupaten/kota.",
+                max_length=150,
+                verbose_name="DTKS check source",
+            ),
+        ),
         migrations.RunPython(load, migrations.RunPython.noop),
     ]
