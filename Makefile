@@ -25,8 +25,11 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# migrate loads SIAGA_REGION's villages once; load_region adds them again if missing and refuses
+# a database that holds workers of another region (README "Region").
 migrate: install
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_region
 
 # The background worker (django-tasks-db) runs beside the web server and stops with it
 # (Ctrl+C reaches both; the trap only cleans up a worker that is still running).
@@ -45,6 +48,7 @@ demo: install
 		     "or run seed_demo yourself on an empty PostgreSQL database."; exit 2; fi
 	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_region
 	$(PY) manage.py ensure_local_admin --url http://$(HOST):$(PORT)/admin/
 	$(PY) manage.py seed_demo
 

@@ -31,6 +31,7 @@ from enrollment.models import (
     ProgramYear,
     RiskClass,
 )
+from participants import regions
 from participants.models import Heir
 
 from .layout import Column, Document, Signer, Table, signer_for, tanggal
@@ -158,7 +159,7 @@ def lampiran_sk(program_year: ProgramYear, batch: SubmissionBatch | None = None)
             Table(
                 columns=columns,
                 rows=body,
-                heading=f"Kecamatan {kecamatan} - Kelurahan {kelurahan}",
+                heading=f"Kecamatan {kecamatan} - {regions.village_label()} {kelurahan}",
                 total=[
                     "",
                     "",
@@ -192,7 +193,7 @@ def lampiran_sk(program_year: ProgramYear, batch: SubmissionBatch | None = None)
     scope = f"Batch usulan {batch.number}" if batch else f"Tahun program {program_year.year}"
     return Document(
         kind=DocumentKind.LAMPIRAN_SK,
-        title="Lampiran Keputusan Wali Kota Madiun\nDaftar Nominatif Peserta Siaga Kita",
+        title=f"Lampiran Keputusan {regions.head_title()}\nDaftar Nominatif Peserta Siaga Kita",
         number=_number("LAMP-SK", key, program_year.year),
         date=day,
         subtitle=[
@@ -332,11 +333,11 @@ def rekap(program_year: ProgramYear, batch: SubmissionBatch | None = None) -> Do
         columns=[
             Column("No", 24, "right", "int"),
             Column("Kecamatan", 85),
-            Column("Kelurahan", 101),
+            Column(regions.village_label(), 101),
             *figures,
         ],
         rows=[[n, kec, kel, *v] for n, ((kec, kel), v) in enumerate(sorted(per_kel.items()), 1)],
-        heading="Rekapitulasi per Kelurahan",
+        heading=f"Rekapitulasi per {regions.village_label()}",
         total=["", "JUMLAH", "", *total(per_kel.values())],
     )
     seg_table = Table(
@@ -534,7 +535,7 @@ def laporan_klaim(
             Column("Jenis", 30),
             Column("NIK", 72),
             Column("Nama", 110),
-            Column("Kelurahan", 70),
+            Column(regions.village_label(), 70),
             Column("Meninggal", 40, "center"),
             Column("Status", 57),
             Column("Manfaat (Rp)", 70, "right", "rupiah"),

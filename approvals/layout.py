@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from participants import regions
+
 MONTHS_ID = (
     "Januari",
     "Februari",
@@ -149,11 +151,11 @@ class Document:
 
 def letterhead() -> dict:
     return {
-        "government": getattr(settings, "SIAGA_LETTERHEAD_GOVERNMENT", "PEMERINTAH KOTA MADIUN"),
-        "office": getattr(settings, "SIAGA_OFFICE_NAME", "DINAS TENAGA KERJA"),
+        "government": regions.government_name(),
+        "office": regions.office_name(),
         "address": getattr(settings, "SIAGA_OFFICE_ADDRESS", ""),
         "logo": str(getattr(settings, "SIAGA_OFFICE_LOGO", "") or ""),
-        "place": getattr(settings, "SIAGA_DOCUMENT_PLACE", "Madiun"),
+        "place": regions.document_place(),
     }
 
 

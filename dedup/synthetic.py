@@ -40,7 +40,17 @@ FAMILY = (  # noqa: SIM905
 MUHAMMAD = ["Muhammad", "Mochammad", "Moch.", "Moh.", "M.", "Mohamad", "Muhamad"]
 OLD_SPELLING = [("u", "oe"), ("j", "dj"), ("c", "tj"), ("y", "j"), ("kh", "ch")]
 TITLES = ["H.", "Hj.", "Drs.", "S.Pd.", "S.E.", "Ir."]
-PREFIXES = ("3577", "3519", "3520")  # Kota Madiun, Kabupaten Madiun, Magetan
+
+
+def region_prefixes() -> tuple[str, ...]:
+    """NIK prefixes: the region's (SIAGA_REGION) and two neighbouring regencies' (Kota Madiun:
+    3577, Kabupaten Madiun 3519, Magetan 3520)."""
+    from enrollment.demo import neighbour_districts
+    from participants import regions
+
+    here = regions.current()
+    near = dict.fromkeys(d[:4] for d, _place in neighbour_districts(here))
+    return (here.nik_prefix, *near)
 
 
 @dataclass
@@ -127,6 +137,7 @@ def generate(
     twin_share: float = 0.01,
 ) -> tuple[list[Row], set[tuple[str, str]]]:
     rng = random.Random(seed)
+    prefixes = region_prefixes()
     rows: list[Row] = []
     used: set[str] = set()
     serial = 0
@@ -145,12 +156,12 @@ def generate(
         serial += 1
         row = Row(
             nik=_nik(
-                rng.choice(PREFIXES[:1] * 8 + PREFIXES[1:]), 1 + kel % 3, born, sex, serial % 10_000
+                rng.choice(prefixes[:1] * 8 + prefixes[1:]), 1 + kel % 3, born, sex, serial % 10_000
             ),
             full_name=_name(rng),
             birth_date=born,
             sex=sex,
-            kk_number=f"3577{kel % 3 + 1:02d}{i:010d}",
+            kk_number=f"{prefixes[0]}{kel % 3 + 1:02d}{i:010d}",
             phone=f"+628{rng.randrange(10**9, 10**10)}",
             kelurahan=kel,
             address=f"Jl. {rng.choice(FAMILY)} No. {rng.randrange(1, 200)}",

@@ -1,9 +1,12 @@
-"""Deterministic demo and benchmark data for Kota Madiun (used by ``manage.py seed_demo``).
+"""Deterministic demo and benchmark data for the region (SIAGA_REGION; ``manage.py seed_demo``).
 
-The default run reproduces the figures Pemkot Madiun published on 6 May 2024 (ANTARA):
-14,087 participants covered (7,750 PU + 6,337 BPU) against the raised 2024 targets of
-8,591 BPU and 7,822 PU; the year before had the old targets (6,337 BPU, 7,750 PU). Other
-sizes scale every count by ``workers / DEFAULT_WORKERS``.
+The proportions are Kota Madiun's (35.77), whose default run reproduces the figures Pemkot
+Madiun published on 6 May 2024 (ANTARA): 14,087 participants covered (7,750 PU + 6,337 BPU)
+against the raised 2024 targets of 8,591 BPU and 7,822 PU; the year before had the old
+targets (6,337 BPU, 7,750 PU). Other sizes scale every count by ``workers / DEFAULT_WORKERS``.
+Another region gets a default size scaled to its villages (``default_workers``), workers
+spread over its desa and kelurahan (kelurahan are denser), NIKs and KKs with its code, and a
+few NIKs from neighbouring regencies of the same province.
 
 Rows are written with explicit primary keys, in batches: PostgreSQL gets ``COPY … FROM
 STDIN`` (psycopg2 ``copy_expert``), other databases ``executemany``. The data is "as of"
@@ -27,6 +30,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from participants import regions
 from participants.models import Heir, Kelurahan, Segment, Worker, WorkerType
 from participants.services import history_record_from
 
@@ -92,7 +96,51 @@ LEFT_REASONS = {
     "mengundurkan_diri": 20,
     "data_ganda": 5,
 }
-SOURCE = "Dinas Sosial Kota Madiun"
+# Village weights for the default size and for spreading workers: a kelurahan (urban) holds
+# about three times the people of a desa. Kota Madiun: 27 kelurahan = 15,000 workers.
+VILLAGE_WEIGHT = {"kelurahan": 1.0, "desa": 0.35}
+MADIUN_UNITS = 27.0
+MIN_DEFAULT_WORKERS, MAX_DEFAULT_WORKERS = 1_000, 100_000
+
+
+def default_workers(region: regions.Region | None = None) -> int:
+    """The default demo size for a region: Madiun's 15,000 scaled to its weighted villages,
+    rounded to hundreds (Kabupaten Penajam Paser Utara, 24 kelurahan + 30 desa: 19,300)."""
+    region = region or regions.current()
+    units = sum(VILLAGE_WEIGHT[v.kind] for v in region.villages)
+    size = round(DEFAULT_WORKERS * units / MADIUN_UNITS, -2)
+    return int(min(MAX_DEFAULT_WORKERS, max(MIN_DEFAULT_WORKERS, size)))
+
+
+def neighbour_districts(region: regions.Region) -> list[tuple[str, str]]:
+    """NIK district prefixes (6 digits) of nearby regencies, with the birth place shown: a
+    kota's same-named kabupaten first (Kota Madiun → Kabupaten Madiun 35.19), then the regency
+    whose code is nearest to it (Magetan 35.20). Kota Madiun: 351901, 351905, 352002."""
+    others = [(c, n) for c, n in regions.regencies(region.code[:2]) if c != region.code]
+    if not others:
+        return []
+    same = [(c, n) for c, n in others if n == f"Kabupaten {region.short_name}"]
+
+    def distance(code: str, to: str) -> tuple[int, int]:
+        return abs(int(code[3:]) - int(to[3:])), -int(code[3:])
+
+    first = same[0] if same else min(others, key=lambda o: distance(o[0], region.code))
+    rest = [o for o in others if o != first]
+    second = min(rest, key=lambda o: distance(o[0], first[0])) if rest else first
+
+    def district(code: str, number: str) -> str:
+        known = {k for k, _n in regions.region(code).kecamatan}
+        chosen = f"{code}.{number}" if f"{code}.{number}" in known else min(known)
+        return chosen.replace(".", "")
+
+    def place(name: str) -> str:
+        return name.replace("Kabupaten ", "Kab. ", 1)
+
+    return [
+        (district(first[0], "01"), place(first[1])),
+        (district(first[0], "05"), place(first[1])),
+        (district(second[0], "02"), place(second[1])),
+    ]
 
 
 def scaled(count: int, factor: float) -> int:
@@ -256,6 +304,8 @@ class DemoSeeder:
         self.writer = Writer(batch_size)
         self.as_of = datetime.date(year, 5, 6)
         self.now = timezone.make_aware(datetime.datetime(year, 5, 6, 9, 0))
+        self.region = regions.current()
+        self.source = f"Dinas Sosial {self.region.name}"
         self.male = MALE.split()
         self.female = FEMALE.split()
         self.family = FAMILY.split()
@@ -405,6 +455,14 @@ class DemoSeeder:
         share_pu = (TARGET_PU - ACTIVE_PU) / (TARGET_PU - ACTIVE_PU + TARGET_BPU - ACTIVE_BPU)
         types += [WorkerType.PU if rng.random() < share_pu else WorkerType.BPU for _ in range(rest)]
         start_id = _next_id(Worker)
+        prefix = self.region.nik_prefix
+        neighbours = neighbour_districts(self.region)
+        kinds = {k.kind for k in kelurahan}
+        village_weights = (
+            list(itertools.accumulate(VILLAGE_WEIGHT[k.kind] for k in kelurahan))
+            if len(kinds) > 1
+            else None
+        )
         serials: dict = {}
         people: list[Person] = []
         reference = datetime.date(self.year, 1, 1)
@@ -415,12 +473,17 @@ class DemoSeeder:
             pk = start_id + offset
             sex = "P" if rng.random() < 0.46 else "L"
             birth = datetime.date.fromordinal(rng.randint(oldest, youngest))
-            kel = kelurahan[rng.randrange(len(kelurahan))]
-            # About 4% hold a NIK from elsewhere (Kabupaten Madiun 35.19, Magetan 35.20).
-            if rng.random() < 0.04:
-                district = rng.choice(["351901", "351905", "352002"])
+            if village_weights is None:
+                kel = kelurahan[rng.randrange(len(kelurahan))]
             else:
-                district = "3577" + kel.code[6:8]
+                kel = rng.choices(kelurahan, cum_weights=village_weights)[0]
+            # About 4% hold a NIK from a neighbouring regency (Kota Madiun: Kabupaten Madiun
+            # 35.19, Magetan 35.20).
+            place = self.region.short_name
+            if rng.random() < 0.04 and neighbours:
+                district, place = rng.choice(neighbours)
+            else:
+                district = prefix + kel.code[6:8]
             nik = self._nik(district, birth, sex, serials)
             first = rng.choice(self.female if sex == "P" else self.male)
             name = f"{first} {rng.choice(self.family)}"
@@ -454,13 +517,13 @@ class DemoSeeder:
             people.append(person)
             rows.append(
                 (
-                    pk, nik, f"3577{kel.code[6:8]}{rng.randrange(10**10):010d}", name,
-                    "Madiun" if district.startswith("3577") else "Kab. Madiun", birth, sex,
+                    pk, nik, f"{prefix}{kel.code[6:8]}{rng.randrange(10**10):010d}", name,
+                    place, birth, sex,
                     f"{rng.choice(STREETS)} No. {rng.randint(1, 180)}",
                     f"{rng.randint(1, 40):03d}", f"{rng.randint(1, 12):03d}", kel.pk,
                     f"+628{rng.randrange(10**9, 10**10)}", worker_type, segments[seg_code],
                     "", wage if is_pu else 1_000_000, rng.random() < 0.02, False,
-                    dtks[0], dtks[1], checked, SOURCE if checked else "", None, "",
+                    dtks[0], dtks[1], checked, self.source if checked else "", None, "",
                     self.now, self.now, None, None,
                 )
             )  # fmt: skip

@@ -18,7 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from participants import regions
 from participants.models import DtksStatus, Worker, WorkerType, shift_years
+from participants.regions import normalize_code
 from participants.validators import parse_nik
 from siaga.formatting import rupiah
 
@@ -61,8 +63,8 @@ class Eligibility:
 
 
 def _city_kelurahan_prefix() -> str:
-    code = settings.SIAGA_CITY_REGION_CODE
-    return f"{code[:2]}.{code[2:4]}."
+    """Village codes of the region (SIAGA_REGION ``35.77``) start with ``35.77.``."""
+    return normalize_code(settings.SIAGA_REGION) + "."
 
 
 def dtks_stale_before(today: datetime.date | None = None) -> datetime.date:
@@ -282,7 +284,11 @@ def enrollment_eligibility(
 
     if not worker.kelurahan.code.startswith(_city_kelurahan_prefix()):
         result.errors.append(
-            Finding("not_resident", gettext("The worker's kelurahan is not in Kota Madiun."))
+            Finding(
+                "not_resident",
+                gettext("The worker's kelurahan/desa is not in %(area)s.")
+                % {"area": regions.current().name},
+            )
         )
 
     if enrolled is None:

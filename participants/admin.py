@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import DateField, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, parse_query_date, wa
 from siaga.pagination import EstimatedCountPaginator
 from targeting.admin_actions import DtksCheckDueFilter, download_dtks_request_list
 
+from . import regions
 from .models import Heir, Kecamatan, Kelurahan, Segment, Worker
 from .privacy import can_view_full_nik, mask_niks_in_text, shown_nik
 from .resources import WorkerImporter, WorkerResource
@@ -90,8 +92,8 @@ class KecamatanAdmin(SiagaAdmin):
 
 @admin.register(Kelurahan)
 class KelurahanAdmin(SiagaAdmin):
-    list_display = ["code", "name", "kecamatan"]
-    list_filter = ["kecamatan"]
+    list_display = ["code", "name", "kind", "kecamatan"]
+    list_filter = ["kind", "kecamatan"]
     list_select_related = ["kecamatan"]
     search_fields = ["name", "code"]
 
@@ -239,6 +241,16 @@ class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SiagaHisto
             created_by=request.user,
         )
         return data
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "kelurahan" and field is not None:
+            # "Kelurahan", "Desa" or "Kelurahan/Desa" as the region has them; names repeat
+            # across kecamatan in a kabupaten, so each choice names its kecamatan.
+            field.label = regions.village_label()
+            field.queryset = field.queryset.select_related("kecamatan")
+            field.label_from_instance = lambda v: f"{v.name} (Kec. {v.kecamatan.name})"
+        return field
 
     # Chosen to fit a 1366-px screen beside the filters: the type as its code (BPU/PU).
     list_display = [
@@ -496,7 +508,8 @@ class HeirAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
 
 
 def _admin_titles() -> None:
-    admin.site.site_header = _("Siaga Kita — Disnaker-KUKM Kota Madiun")
+    # Follows SIAGA_REGION (and SIAGA_OFFICE_SHORT_NAME), read when a page is drawn.
+    admin.site.site_header = lazy(lambda: f"Siaga Kita — {regions.office_short_name()}", str)()
     admin.site.site_title = _("Siaga")
     admin.site.index_title = _("Registry and program administration")
 

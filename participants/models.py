@@ -1,4 +1,4 @@
-"""The registry: Kota Madiun's regions, occupation segments, workers and their heirs."""
+"""The registry: the region's kecamatan and villages, occupation segments, workers, heirs."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def shift_years(day: datetime.date, years: int) -> datetime.date:
 
 
 class Kecamatan(models.Model):
-    """A district of Kota Madiun, with its Kemendagri code (e.g. ``35.77.01``)."""
+    """A district of the region (SIAGA_REGION), with its Kemendagri code (e.g. ``35.77.01``)."""
 
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -64,30 +64,47 @@ DISTRICT_CACHE_SECONDS = 60
 
 
 def city_district_codes() -> frozenset[str]:
-    """The two-digit kecamatan codes of the city (``35.77.01`` → ``01``), from the reference data.
+    """The two-digit kecamatan codes of the region (``35.77.01`` → ``01``), from the reference data.
 
     Read at most once a minute: ``Worker.warnings`` runs once per candidate in eligibility
     checks of whole lists. An empty table (before the reference data is loaded) is not cached.
     """
     now = time.monotonic()
-    if _DISTRICT_CACHE.get("until", 0) > now:
+    prefix = region_nik_prefix()
+    if _DISTRICT_CACHE.get("until", 0) > now and _DISTRICT_CACHE.get("prefix") == prefix:
         return _DISTRICT_CACHE["codes"]
-    prefix = settings.SIAGA_CITY_REGION_CODE
     codes = frozenset(
         digits[4:6]
         for digits in (c.replace(".", "") for c in Kecamatan.objects.values_list("code", flat=True))
         if digits.startswith(prefix) and len(digits) >= 6
     )
     if codes:
-        _DISTRICT_CACHE.update(codes=codes, until=now + DISTRICT_CACHE_SECONDS)
+        _DISTRICT_CACHE.update(codes=codes, prefix=prefix, until=now + DISTRICT_CACHE_SECONDS)
     return codes
 
 
+def region_nik_prefix() -> str:
+    """The four NIK digits of the region (SIAGA_REGION ``35.77`` → ``3577``)."""
+    return settings.SIAGA_REGION.replace(".", "").strip()
+
+
+class VillageKind(models.TextChoices):
+    """Kepmendagri village codes: ``1xxx`` kelurahan, ``2xxx`` (and Papua's ``3xxx``) desa."""
+
+    KELURAHAN = "kelurahan", _("kelurahan")
+    DESA = "desa", _("desa")
+
+
 class Kelurahan(models.Model):
-    """An urban village of Kota Madiun, with its Kemendagri code (e.g. ``35.77.01.1001``)."""
+    """A village of the region — kelurahan or desa — with its Kemendagri code (e.g.
+    ``35.77.01.1001``). Names repeat within a kabupaten (and even a kecamatan): the code is
+    the key."""
 
     code = models.CharField(_("code"), max_length=13, unique=True)
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=9, choices=VillageKind.choices, default=VillageKind.KELURAHAN
+    )
     kecamatan = models.ForeignKey(
         Kecamatan,
         on_delete=models.PROTECT,
@@ -279,7 +296,7 @@ class Worker(models.Model):
         _("DTKS check source"),
         max_length=150,
         blank=True,
-        help_text=_("Who answered the check, e.g. Dinas Sosial Kota Madiun."),
+        help_text=_("Who answered the check, e.g. the Dinas Sosial of the kabupaten/kota."),
     )
 
     death_date = models.DateField(_("date of death"), null=True, blank=True)
@@ -413,13 +430,11 @@ class Worker(models.Model):
     def warnings(self) -> list[ValidationWarning]:
         """Findings staff should see but that do not block saving."""
         found = nik_warnings(self.nik, birth_date=self.birth_date, sex=self.sex)
-        region = nik_region_warning(self.nik, settings.SIAGA_CITY_REGION_CODE)
+        region = nik_region_warning(self.nik, region_nik_prefix())
         if self.nik and len(self.nik) == 16 and region:
             found.append(region)
         if self.nik and len(self.nik) == 16:
-            district = nik_district_warning(
-                self.nik, settings.SIAGA_CITY_REGION_CODE, city_district_codes()
-            )
+            district = nik_district_warning(self.nik, region_nik_prefix(), city_district_codes())
             if district:
                 found.append(district)
         return found

@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +53,7 @@ from importer.reading import sheet_from_rows
 from participants.privacy import mask_identity_number
 from siaga.formatting import rupiah
 
+from . import regions
 from .models import (
     Heir,
     Kelurahan,
@@ -63,6 +63,7 @@ from .models import (
     Worker,
     WorkerType,
     city_district_codes,
+    region_nik_prefix,
 )
 from .services import history_record_bulk, workers_departed
 from .validators import FEMALE_DAY_OFFSET, nik_district_warning, nik_warnings
@@ -196,6 +197,49 @@ def _lookup(objects: Any) -> dict[str, Any]:
     return table
 
 
+# Generic spelling variants of place names in hand-typed lists: reduplication written "2"
+# ("Oro2 Ombo"), the pre-1972 spelling (oe/dj/tj/nj/sj/ch) and doubled letters
+# ("Banjarrejo" for Banjarejo). Spaces, dashes and case are already ignored by name_key.
+_OLD_SPELLING = (("oe", "u"), ("dj", "j"), ("tj", "c"), ("nj", "ny"), ("sj", "sy"), ("ch", "kh"))
+
+
+@functools.lru_cache(maxsize=8192)
+def loose_key(text: str) -> str:
+    """A place name in a spelling-neutral form, for names that name_key does not match."""
+    text = re.sub(r"^\s*(ds\.?|desa|kel\.?|kelurahan)\s+", "", text.lower())
+    text = re.sub(r"([a-z]+)[\s\-]*2", r"\1\1", text)
+    text = name_key(text)
+    for old, new in _OLD_SPELLING:
+        text = text.replace(old, new)
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+class VillageLookup:
+    """Villages by name, code, staff-entered variant or generic variant. Names repeat within
+    a kabupaten: ``find`` returns every candidate, and the kecamatan typed picks one."""
+
+    def __init__(self, villages: Iterable[Any]):
+        self.exact: dict[str, list[Any]] = {}
+        self.loose: dict[str, list[Any]] = {}
+        for village in villages:
+            for name in [village.name, village.code, *village.aliases.splitlines()]:
+                if name.strip():
+                    self._add(self.exact, name_key(name), village)
+                    self._add(self.loose, loose_key(name), village)
+
+    @staticmethod
+    def _add(table: dict[str, list[Any]], key: str, village: Any) -> None:
+        found = table.setdefault(key, [])
+        if village not in found:
+            found.append(village)
+
+    def values(self) -> list[Any]:
+        return list({v.pk: v for found in self.exact.values() for v in found}.values())
+
+    def find(self, text: str) -> list[Any]:
+        return self.exact.get(name_key(text)) or self.loose.get(loose_key(text)) or []
+
+
 def conflict_message(row: PlannedRow) -> str:
     """Why an identity-conflict row is held back, naming the record it would replace."""
     old_name, new_name = row.changes["full_name"]
@@ -221,7 +265,7 @@ class WorkerImporter(SpreadsheetImporter):
     # --- planning: everything in memory, one query per chunk of NIKs ---------------------
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         records = list(records)
-        kelurahan = _lookup(Kelurahan.objects.select_related("kecamatan"))
+        kelurahan = VillageLookup(Kelurahan.objects.select_related("kecamatan"))
         segments = _lookup(Segment.objects.all())
         self._names = {
             "kelurahan_id": {k.pk: k.name for k in kelurahan.values()},
@@ -250,7 +294,7 @@ class WorkerImporter(SpreadsheetImporter):
 
     def _warnings(self, values: dict[str, Any]) -> list[str]:
         """What staff should check but that does not block the row: a birth date or sex the
-        NIK's digits disagree with, a Kota Madiun NIK naming a kecamatan the city lacks."""
+        NIK's digits disagree with, a NIK of the region naming a kecamatan the region lacks."""
         nik = values["nik"]
         born, sex = values.get("birth_date"), values.get("sex")
         found = []
@@ -267,7 +311,7 @@ class WorkerImporter(SpreadsheetImporter):
             )
         ):
             found = [str(w) for w in nik_warnings(nik, birth_date=born, sex=sex)]
-        city = settings.SIAGA_CITY_REGION_CODE
+        city = region_nik_prefix()
         if nik.startswith(city) and nik[4:6] not in self._districts:
             district = nik_district_warning(nik, city, self._districts)
             if district:
@@ -294,18 +338,40 @@ class WorkerImporter(SpreadsheetImporter):
     ) -> None:
         values = record.values
         if "kelurahan" in values:
-            match = kelurahan.get(name_key(values["kelurahan"]))
+            found = kelurahan.find(values["kelurahan"])
             header = layout.header_of("kelurahan")
-            if match is None:
+            typed = values.get("kecamatan")
+            if typed and len(found) > 1:
+                found = [
+                    v
+                    for v in found
+                    if name_key(typed) in (name_key(v.kecamatan.name), name_key(v.kecamatan.code))
+                ] or found
+            match = found[0] if len(found) == 1 else None
+            if not found:
                 record.add_error(
                     header,
                     "kelurahan_unknown",
-                    _("Kelurahan %(value)s is not a kelurahan of Kota Madiun.")
-                    % {"value": values["kelurahan"]},
+                    _("Kelurahan/desa %(value)s is not in %(area)s.")
+                    % {"value": values["kelurahan"], "area": regions.current().name},
+                )
+            elif match is None:
+                record.add_error(
+                    header,
+                    "kelurahan_ambiguous",
+                    _(
+                        "There are several villages named %(value)s (%(places)s); fill in the "
+                        "Kecamatan column or write the village code."
+                    )
+                    % {
+                        "value": values["kelurahan"],
+                        "places": "; ".join(
+                            f"{v.code} {v.name}, Kec. {v.kecamatan.name}" for v in found
+                        ),
+                    },
                 )
             else:
                 values["kelurahan_id"] = match.pk
-                typed = values.get("kecamatan")
                 if typed and name_key(typed) not in (
                     name_key(match.kecamatan.name),
                     name_key(match.kecamatan.code),

@@ -60,7 +60,7 @@ class NikParts:
 
     @property
     def region_code(self) -> str:
-        """Province + regency, e.g. ``3577`` for Kota Madiun."""
+        """Province + regency, e.g. ``3577`` for Kota Madiun (SIAGA_REGION 35.77)."""
         return self.province + self.regency
 
     @property
@@ -227,13 +227,25 @@ def nik_warnings(
     return warnings
 
 
+def _area_name(region_code: str) -> str:
+    """``3577`` → ``Kota Madiun`` (the shipped Kemendagri table), else the code itself."""
+    from .regions import RegionError, region
+
+    try:
+        return region(region_code).name
+    except RegionError:
+        return region_code
+
+
 def nik_region_warning(nik: str, city_region_code: str) -> ValidationWarning | None:
-    """Warn when a NIK was issued outside the city (residents may still hold one)."""
+    """Warn when a NIK was issued outside the region (residents may still hold one).
+
+    ``city_region_code``: the region's four NIK digits (SIAGA_REGION ``35.77`` → ``3577``)."""
     if nik[:4] != city_region_code:
         return ValidationWarning(
             "nik_outside_city",
-            _("The NIK was issued outside Kota Madiun (region %(region)s).")
-            % {"region": f"{nik[:2]}.{nik[2:4]}"},
+            _("The NIK was issued outside %(area)s (region %(region)s).")
+            % {"area": _area_name(city_region_code), "region": f"{nik[:2]}.{nik[2:4]}"},
         )
     return None
 
@@ -241,9 +253,9 @@ def nik_region_warning(nik: str, city_region_code: str) -> ValidationWarning | N
 def nik_district_warning(
     nik: str, city_region_code: str, district_codes: Iterable[str]
 ) -> ValidationWarning | None:
-    """Warn when a NIK of the city (e.g. ``3577…``) names a kecamatan the city does not have.
+    """Warn when a NIK of the region (e.g. ``3577…``) names a kecamatan the region lacks.
 
-    ``district_codes`` are the two-digit kecamatan codes of the city (participants'
+    ``district_codes`` are the two-digit kecamatan codes of the region (participants'
     Kecamatan reference data: 01-03 for Kota Madiun). A NIK from elsewhere gets no warning
     here (``nik_region_warning`` covers it).
     """
@@ -254,10 +266,14 @@ def nik_district_warning(
         return ValidationWarning(
             "nik_district_unknown",
             _(
-                "The NIK names kecamatan code %(code)s, which Kota Madiun does not have "
+                "The NIK names kecamatan code %(code)s, which %(area)s does not have "
                 "(%(known)s); check the NIK."
             )
-            % {"code": nik[4:6], "known": ", ".join(sorted(codes))},
+            % {
+                "code": nik[4:6],
+                "area": _area_name(city_region_code),
+                "known": ", ".join(sorted(codes)),
+            },
         )
     return None
 

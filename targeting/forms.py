@@ -21,7 +21,7 @@ class DtksUploadForm(UploadForm):
     source = forms.CharField(
         label=_("Source"),
         max_length=150,
-        help_text=_("Who answered, e.g. Dinas Sosial Kota Madiun (DTSEN)."),
+        help_text=_("Who answered, e.g. the Dinas Sosial of the kabupaten/kota (DTSEN)."),
     )
     answers = forms.ModelChoiceField(
         label=_("Check request it answers"),

@@ -39,6 +39,7 @@ from enrollment.eligibility import requirement_filter
 from enrollment.models import Enrollment, ProgramYear
 from enrollment.premiums import default_coverage_start
 from enrollment.renewal import RENEWAL_SOURCE_STATUSES
+from participants import regions
 from participants.models import (
     DtksStatus,
     Heir,
@@ -48,6 +49,7 @@ from participants.models import (
     WorkerType,
     shift_years,
 )
+from participants.regions import normalize_code
 
 from .models import TargetingRule, tie_break_salt
 
@@ -69,8 +71,8 @@ def rule_for(program_year: ProgramYear) -> TargetingRule:
 
 
 def _city_kelurahan_prefix() -> str:
-    code = settings.SIAGA_CITY_REGION_CODE
-    return f"{code[:2]}.{code[2:4]}."
+    """Village codes of the region (SIAGA_REGION ``35.77``) start with ``35.77.``."""
+    return normalize_code(settings.SIAGA_REGION) + "."
 
 
 def _city_kelurahan_ids() -> list[int]:
@@ -442,6 +444,6 @@ def targeting_figures(*, program_year: ProgramYear, by: str = "city") -> list[Ta
         raise ValueError(f"Unknown area {by!r}")
     figures = targeting_breakdown(program_year)
     if by == "city":
-        return [dataclasses.replace(figures.total, key="city", area=_("Kota Madiun"))]
+        return [dataclasses.replace(figures.total, key="city", area=regions.current().name)]
     rows = figures.kecamatan if by == "kecamatan" else figures.kelurahan
     return [row for row in rows if row.participants]

@@ -1,4 +1,4 @@
-"""Fill an empty registry with deterministic demo data for Kota Madiun (see enrollment/demo.py)."""
+"""Fill an empty registry with deterministic demo data for the region (enrollment/demo.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
-from enrollment.demo import DEFAULT_WORKERS, DemoSeeder
+from enrollment.demo import DemoSeeder, default_workers
 from enrollment.models import Enrollment
 from participants.models import Worker
 
@@ -47,12 +47,20 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="How many workers (default: 15,000 for Kota Madiun, scaled to the villages "
+            "of other regions).",
+        )
         parser.add_argument("--year", type=int, default=2024)
         parser.add_argument("--seed", type=int, default=2024, help="Random seed (default 2024).")
         parser.add_argument("--batch-size", type=int, default=50_000)
 
     def handle(self, *args, workers, year, seed, batch_size, **options):
+        if workers is None:
+            workers = default_workers()
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
         existing = Worker.objects.count()

@@ -37,7 +37,7 @@ class Command(import_workers.Command):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument(
-            "--source", required=True, help='Who answered, e.g. "Dinas Sosial Kota Madiun".'
+            "--source", required=True, help='Who answered, e.g. "Dinas Sosial Kota Blitar".'
         )
         parser.add_argument("--checked-on", required=True, help="Date of the answer, YYYY-MM-DD.")
         parser.add_argument(
