@@ -36,8 +36,12 @@ def test_first_page_of_every_pdf(browser, year, verified, verifikator, kabid):
         pdf = ARTIFACTS / f"{kind}.pdf"
         pdf.write_bytes(generate(kind, program_year=year, user=kabid, **extra).content)
         page.goto(pdf.as_uri())
-        page.wait_for_timeout(1500)  # the viewer draws the page after load
         shot = ARTIFACTS / f"{kind}.png"
-        page.screenshot(path=str(shot))
+        # The viewer draws the page after load; on a loaded machine that takes a while.
+        for _attempt in range(8):
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(shot))
+            if shot.stat().st_size > 20_000:
+                break
         assert shot.stat().st_size > 20_000, kind  # a drawn page, not a blank viewer
     page.close()

@@ -143,6 +143,8 @@ class ProgramRules(RuleBasedStateMachine):
             )
         for enrollment in Enrollment.objects.order_by("pk")[:6]:
             _attempt(services.enrollment_verify, enrollment=enrollment, user=self.user)
+        # Nothing reaches BPJS unapproved: a Kepala Bidang approves them in a batch first.
+        approve(list(Enrollment.objects.filter(status=S.VERIFIED).order_by("pk")))
         _attempt(bpjs_export_create, program_year=self.year, user=self.user, stream=io.BytesIO())
         for enrollment in Enrollment.objects.filter(status=S.SUBMITTED).order_by("pk")[:3]:
             _attempt(
