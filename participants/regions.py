@@ -260,7 +260,7 @@ def load_region(code: str, *, Kecamatan=None, Kelurahan=None, Worker=None) -> Lo
     when nothing refers to them; with workers living there the load is refused (RegionError).
     Called by the data migration (with migration-state models) and ``manage.py load_region``.
     """
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.db.models import ProtectedError
     from django.utils.translation import gettext
 
@@ -317,6 +317,12 @@ def load_region(code: str, *, Kecamatan=None, Kelurahan=None, Worker=None) -> Lo
                 result.villages_updated += 1
         Kelurahan.objects.bulk_create(new, batch_size=500)
         result.villages_created = len(new)
+        if connection.vendor == "postgresql":
+            # Check the deferred foreign keys of these writes now, so that later statements of
+            # the same transaction may ALTER the tables (seed_demo's bulk load does).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     return result
 
 
