@@ -16,10 +16,13 @@ e.g. after ``seed_demo``). The lookups are a few queries with one array (Postgre
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from itertools import combinations
 from typing import Any
 
 from django.db import connection, transaction
@@ -63,7 +66,11 @@ def _in_clause(column: str) -> str:
 
 
 def _param(values: Sequence[Any]) -> Any:
-    return list(values) if connection.vendor == "postgresql" else json.dumps(list(values))
+    if connection.vendor == "postgresql":
+        return list(values)
+    if values and isinstance(values[0], int):
+        return "[" + ",".join(map(str, values)) + "]"  # keys: 4x faster than json.dumps
+    return json.dumps(list(values))
 
 
 def _select_in(sql: str, column: str, values: Iterable[Any]) -> list[tuple]:
@@ -133,6 +140,20 @@ def keys_refresh_niks(niks: Iterable[str]) -> None:
 # --- the check -------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the check allocates a few hundred thousand small
+    tuples and sets (no cycles) while the importer holds every parsed row, and each collection
+    would walk all of them (a third of the check's time for 20,000 rows)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check_rows(
     rows: list[tuple[int, Person]], *, min_score: int = DEFAULT_MIN_SCORE
 ) -> dict[int, list[PossibleDuplicate]]:
@@ -142,7 +163,15 @@ def check_rows(
     against a row with the same NIK (the importer's own "duplicate row" error), nor for a pair
     already decided *different people*. A row resembling both a worker and that worker's own
     row of the file is flagged once, pointing at the worker."""
+    with no_cyclic_gc():
+        return _check_rows(rows, min_score)
+
+
+def _check_rows(
+    rows: list[tuple[int, Person]], min_score: int
+) -> dict[int, list[PossibleDuplicate]]:
     flags: dict[int, dict[str, PossibleDuplicate]] = defaultdict(dict)
+    rows = sorted(rows, key=lambda item: item[0])
     keys_of = {number: hashed_keys(person) for number, person in rows}
     by_number = dict(rows)
 
@@ -151,12 +180,10 @@ def check_rows(
     for number, keys in keys_of.items():
         for key in keys:
             block[key].append(number)
-    pairs = set()
+    pairs: set[tuple[int, int]] = set()
     for members in block.values():
         if 1 < len(members) <= MAX_BLOCK:
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    pairs.add((a, b) if a < b else (b, a))
+            pairs.update(combinations(members, 2))  # members are in row order
 
     # Against the registry: every stored key the file's rows share, in a few queries.
     workers_by_key: dict[int, set[int]] = defaultdict(set)
@@ -173,12 +200,14 @@ def check_rows(
         {p.nik for p in people.values()}, {p.nik for p in by_number.values()}
     )
 
-    for a, b in sorted(pairs):
+    for a, b in pairs:
         pa, pb = by_number[a], by_number[b]
-        if pa.nik == pb.nik or (min(pa.nik, pb.nik), max(pa.nik, pb.nik)) in distinct:
+        if pa.nik == pb.nik or (
+            distinct and (min(pa.nik, pb.nik), max(pa.nik, pb.nik)) in distinct
+        ):
             continue
-        match = compare(pa, pb)
-        if match and match.score >= min_score:
+        match = compare(pa, pb, min_score=min_score)
+        if match:
             flags[a].setdefault(
                 pb.nik, PossibleDuplicate(match.score, match.reasons, pb.nik, pb.full_name, row=b)
             )
@@ -188,15 +217,17 @@ def check_rows(
 
     for number, keys in keys_of.items():
         person = by_number[number]
-        candidates = {w for key in keys for w in usable.get(key, ())}
+        candidates = {w for key in keys if key in usable for w in usable[key]}
+        if not candidates:
+            continue
         for worker_id in sorted(candidates):
             other = people.get(worker_id)
             if other is None or other.nik == person.nik:
                 continue  # the row updates this very worker
-            if (min(other.nik, person.nik), max(other.nik, person.nik)) in distinct:
+            if distinct and (min(other.nik, person.nik), max(other.nik, person.nik)) in distinct:
                 continue
-            match = compare(person, other)
-            if match and match.score >= min_score:
+            match = compare(person, other, min_score=min_score)
+            if match:
                 # The worker, rather than its own row in the file (same NIK), is the record.
                 flags[number][other.nik] = PossibleDuplicate(
                     match.score, match.reasons, other.nik, other.full_name, worker_id=worker_id

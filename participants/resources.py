@@ -270,32 +270,29 @@ class WorkerImporter(SpreadsheetImporter):
     ) -> None:
         """Rows that will be written and may be the same person as another such row or a
         worker get ``duplicates`` (never merged; the preview shows them)."""
-        from dedup.importing import check_rows
+        from dedup.importing import check_rows, no_cyclic_gc
         from dedup.matching import Person
 
         written = {r.row: r for r in planned if r.status in (NEW, UPDATED, CONFLICT)}
         people = []
-        for record in records:
-            if record.row not in written:
-                continue
-            # What the registry will hold: an empty cell keeps the registered value.
-            values = {**existing.get(record.values["nik"], {}), **record.values}
-            people.append(
-                (
-                    record.row,
-                    Person(
-                        nik=values["nik"],
-                        full_name=values.get("full_name") or "",
-                        birth_date=values.get("birth_date"),
-                        kk_number=values.get("kk_number") or "",
-                        phone=values.get("phone") or "",
-                        kelurahan_id=values.get("kelurahan_id"),
-                        address=values.get("address") or "",
-                    ),
+        with no_cyclic_gc():
+            for record in records:
+                if record.row not in written:
+                    continue
+                # What the registry will hold: an empty cell keeps the registered value.
+                values = {**existing.get(record.values["nik"], {}), **record.values}
+                person = Person(
+                    nik=values["nik"],
+                    full_name=values.get("full_name") or "",
+                    birth_date=values.get("birth_date"),
+                    kk_number=values.get("kk_number") or "",
+                    phone=values.get("phone") or "",
+                    kelurahan_id=values.get("kelurahan_id"),
+                    address=values.get("address") or "",
                 )
-            )
-        for number, flags in check_rows(people).items():
-            written[number].duplicates = [f.as_dict() for f in flags]
+                people.append((record.row, person))
+            for number, flags in check_rows(people).items():
+                written[number].duplicates = [f.as_dict() for f in flags]
 
     def _warnings(self, values: dict[str, Any]) -> list[str]:
         """What staff should check but that does not block the row: a birth date or sex the
