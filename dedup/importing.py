@@ -31,7 +31,14 @@ from django.utils.translation import gettext as _
 
 from participants.models import Worker
 
-from .matching import DEFAULT_MIN_SCORE, Person, compare, hashed_keys
+from .matching import (
+    DEFAULT_MIN_SCORE,
+    Person,
+    blocking_keys,
+    compare,
+    hashed_keys,
+    stable_key,
+)
 from .models import DuplicatePair, PairStatus, WorkerKey, fingerprint
 from .scan import MAX_BLOCK, PERSON_FIELDS, _person, _write_keys
 
@@ -172,11 +179,12 @@ def _check_rows(
 ) -> dict[int, list[PossibleDuplicate]]:
     flags: dict[int, dict[str, PossibleDuplicate]] = defaultdict(dict)
     rows = sorted(rows, key=lambda item: item[0])
-    keys_of = {number: hashed_keys(person) for number, person in rows}
+    # The keys as text: PostgreSQL hashes them itself (md5 in C), SQLite's are hashed below.
+    keys_of = {number: set(blocking_keys(person)) for number, person in rows}
     by_number = dict(rows)
 
     # Within the file.
-    block: dict[int, list[int]] = defaultdict(list)
+    block: dict[str, list[int]] = defaultdict(list)
     for number, keys in keys_of.items():
         for key in keys:
             block[key].append(number)
@@ -186,12 +194,10 @@ def _check_rows(
             pairs.update(combinations(members, 2))  # members are in row order
 
     # Against the registry: every stored key the file's rows share, in a few queries.
-    workers_by_key: dict[int, set[int]] = defaultdict(set)
+    workers_by_key: dict[str, set[int]] = defaultdict(set)
     if rows:
         keys_ensure()
-        for key, worker_id in _select_in(
-            f"SELECT key, worker_id FROM {KEY_TABLE} WHERE {{where}}", "key", block
-        ):
+        for key, worker_id in _registry_keys(block):
             workers_by_key[key].add(worker_id)
     usable = {k: ids for k, ids in workers_by_key.items() if len(ids) <= MAX_BLOCK}
     wanted = {w for ids in usable.values() for w in ids}
@@ -237,6 +243,29 @@ def _check_rows(
         for number, found in flags.items()
         if found
     }
+
+
+def _registry_keys(keys: Iterable[str]) -> list[tuple[str, int]]:
+    """(key, worker id) of every stored key among ``keys`` (text, as ``blocking_keys``)."""
+    keys = sorted(keys)
+    if connection.vendor == "postgresql":
+        found: list[tuple[str, int]] = []
+        sql = (
+            f"SELECT f.k, w.worker_id FROM unnest(%s::text[]) AS f(k) JOIN {KEY_TABLE} w "
+            f"ON w.key = ('x' || substr(md5(f.k), 1, 16))::bit(64)::bigint"
+        )
+        with connection.cursor() as cursor:
+            for start in range(0, len(keys), LOOKUP_CHUNK):
+                cursor.execute(sql, [keys[start : start + LOOKUP_CHUNK]])
+                found.extend(cursor.fetchall())
+        return found
+    text_of = {stable_key(key): key for key in keys}
+    return [
+        (text_of[key], worker_id)
+        for key, worker_id in _select_in(
+            f"SELECT key, worker_id FROM {KEY_TABLE} WHERE {{where}}", "key", text_of
+        )
+    ]
 
 
 def _decided_distinct(registry: set[str], file: set[str]) -> set[tuple[str, str]]:

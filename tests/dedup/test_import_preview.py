@@ -194,12 +194,8 @@ def test_imported_workers_are_checked_by_the_next_import(uploader):
 
 def test_workers_loaded_without_keys_are_still_found():
     """seed_demo and other bulk loads write no keys; the check fills them in."""
-    from importer.bulk import insert_rows
-
-    siti = WorkerFactory.build(nik=SITI, full_name="Siti Aminah", birth_date=BORN, sex="P")
-    insert_rows(Worker, [{f.attname: getattr(siti, f.attname)
-                          for f in Worker._meta.concrete_fields if not f.primary_key}])  # fmt: skip
-    assert not WorkerKey.objects.exists()
+    WorkerFactory(nik=SITI, full_name="Siti Aminah", birth_date=BORN, sex="P")
+    WorkerKey.objects.all().delete()  # as after a bulk load
     flags = check_rows([(2, Person(nik=SWAPPED, full_name="Siti Aminah", birth_date=BORN))])
     assert [f.nik for f in flags[2]] == [SITI]
     assert WorkerKey.objects.filter(worker__nik=SITI).exists()
