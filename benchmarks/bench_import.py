@@ -12,6 +12,15 @@ never touches real data. For the same generated xlsx it times:
 * floor - reading the file plus one bulk insert of the already-clean rows.
 
 Then it imports a ``--big-rows`` file in a fresh process and reports time and peak memory.
+
+``--dedup-compare`` measures instead what the possible-duplicate check (dedup.importing)
+adds to the preview: a registry of ``--registry`` workers (dedup.synthetic, keys current as
+after any import or scan), a ``--rows`` file in which every 50th row is a registered person
+typed again with a NIK slip, and the preview (``import_stage``: read, check, stage) timed
+with the check off and on, best of ``--repeat`` each::
+
+    .venv/bin/python benchmarks/bench_import.py --dedup-compare [--rows 20000] [--registry 16000]
+
 Results go to docs/benchmarks.md by hand (see that file).
 """
 
@@ -81,8 +90,15 @@ STREETS = ["Jl. Pahlawan", "Jl. Salak", "Jl. Kenanga", "Jl. Mawar", "Jl. Diponeg
            "Perum Griya Asri", "Jl. Cokroaminoto", "Jl. Serayu"]  # fmt: skip
 
 
-def generate(path: Path, rows: int, kelurahan: list[tuple[str, str]], segments: list[str]):
-    """A realistic candidate list: text NIK/KK/phone, date cells, a title row, varied values."""
+def generate(
+    path: Path,
+    rows: int,
+    kelurahan: list[tuple[str, str]],
+    segments: list[str],
+    lookalikes: list[list] | None = None,
+):
+    """A realistic candidate list: text NIK/KK/phone, date cells, a title row, varied values.
+    With ``lookalikes``, every 50th row is the next of those (registered people typed again)."""
     from openpyxl import Workbook
 
     rng = random.Random(rows)
@@ -100,6 +116,9 @@ def generate(path: Path, rows: int, kelurahan: list[tuple[str, str]], segments: 
         region = {"Kartoharjo": "01", "Manguharjo": "02", "Taman": "03"}[kec_name]
         day = born.day + (40 if female else 0)
         nik = f"3577{region}{day:02d}{born:%m%y}{serial:04d}"
+        if lookalikes and i % 50 == 0 and i // 50 < len(lookalikes):
+            sheet.append(lookalikes[i // 50])
+            continue
         sheet.append(
             [
                 nik,
@@ -123,8 +142,11 @@ def generate(path: Path, rows: int, kelurahan: list[tuple[str, str]], segments: 
 
 
 def reset_registry() -> None:
+    from dedup.models import DuplicatePair, WorkerKey
     from participants.models import Heir, Worker
 
+    DuplicatePair.objects.all().delete()
+    WorkerKey.objects.all().delete()
     Heir.objects.all().delete()
     Worker.objects.all().delete()
 
@@ -243,6 +265,115 @@ def run_floor(path: Path) -> tuple[float, dict]:
     return time.perf_counter() - start, {"new": len(workers)}
 
 
+def registry_load(people: int, kelurahan_names: list[tuple[str, str]], segments: list[str]):
+    """A synthetic registry (dedup.synthetic) with current blocking keys; returns file rows
+    that type some of its people again (a slip in the NIK's serial, the name in old spelling
+    or with a title), as the candidate-list generator lays them out."""
+    from dedup.importing import keys_ensure
+    from dedup.synthetic import _misspell, generate
+    from importer.bulk import insert_rows
+    from participants.models import Kelurahan, Segment, Worker, WorkerType
+
+    rows, _truth = generate(people, seed=7)
+    kelurahan = list(
+        Kelurahan.objects.order_by("code").values_list("pk", "name", "kecamatan__name")
+    )
+    segment = Segment.objects.order_by("pk").values_list("pk", flat=True).first()
+    insert_rows(
+        Worker,
+        [
+            {
+                "nik": r.nik,
+                "full_name": r.full_name,
+                "birth_place": "Madiun",
+                "birth_date": r.birth_date,
+                "sex": r.sex,
+                "kk_number": r.kk_number,
+                "address": r.address,
+                "rt": "001",
+                "rw": "001",
+                "kelurahan_id": kelurahan[r.kelurahan % len(kelurahan)][0],
+                "phone": r.phone,
+                "worker_type": WorkerType.BPU,
+                "segment_id": segment,
+            }  # fmt: skip
+            for r in rows
+        ],
+    )
+    keys_ensure()
+    rng = random.Random(people)
+    lookalikes = []
+    for r in rng.sample(rows, min(len(rows), 1000)):
+        last = (int(r.nik[15]) + 1) % 10
+        if r.nik[12:15] == "000" and last == 0:
+            last = 1
+        nik = r.nik[:15] + str(last)  # a slip in the last digit
+        _pk, kel_name, kec_name = kelurahan[r.kelurahan % len(kelurahan)]
+        lookalikes.append(
+            [
+                nik, _misspell(r.full_name, rng) if rng.random() < 0.5 else r.full_name,
+                "Madiun", r.birth_date, r.sex, r.address, "001", "001", kel_name, kec_name,
+                "0" + r.phone[3:], "BPU", segments[0], 1_000_000, r.kk_number,
+            ]
+        )  # fmt: skip
+    return lookalikes
+
+
+def run_preview(path: Path, check_duplicates: bool) -> tuple[float, float, dict]:
+    """The preview alone (what staff wait for before the preview page): read, check, stage."""
+    from importer import staging
+    from importer.services import import_stage
+    from participants.resources import WorkerImporter
+
+    importer = WorkerImporter(check_duplicates=check_duplicates)
+    cpu_start, start = time.process_time(), time.perf_counter()
+    outcome = import_stage(
+        importer=importer, data=path.read_bytes(), file_name=path.name, user=None
+    )
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    job = outcome.job
+    staging.delete_stage(job.staged_file)
+    return seconds, cpu, {
+        "status": job.status, "new": job.rows_new, "updated": job.rows_updated,
+        "invalid": job.rows_invalid, "flagged": job.rows_duplicate,
+    }  # fmt: skip
+
+
+def dedup_compare(args, kelurahan, segments, vendor: str) -> None:
+    from participants.models import Worker
+
+    reset_registry()
+    started = time.perf_counter()
+    lookalikes = registry_load(args.registry, kelurahan, segments)
+    loaded = time.perf_counter() - started
+    path = OUT / f"workers-{args.rows}-lookalikes-{args.registry}.xlsx"
+    if not path.exists():
+        generate(path, args.rows, kelurahan, segments, lookalikes)
+    best: dict[bool, tuple[float, float, dict]] = {}
+    for attempt in range(args.repeat):
+        for check in (False, True):  # alternate, so load on the machine hits both alike
+            seconds, cpu, info = run_preview(path, check)
+            print(f"  check {'on ' if check else 'off'} #{attempt + 1}: {seconds:.2f} s "
+                  f"(cpu {cpu:.2f} s) {info}", file=sys.stderr)  # fmt: skip
+            if check not in best or seconds < best[check][0]:
+                best[check] = (seconds, cpu, info)
+    off, on = best[False], best[True]
+    print(
+        f"\nImport preview, {args.rows:,} rows ({path.stat().st_size / 1e6:.1f} MB xlsx, every "
+        f"50th a registered person typed again), registry of {Worker.objects.count():,} "
+        f"workers (loaded + keyed in {loaded:.1f} s), {vendor}, Python "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}; best of {args.repeat}"
+    )
+    print("| duplicate check | wall s | cpu s | rows flagged | x without |")
+    print("|---|--:|--:|--:|--:|")
+    for label, (seconds, cpu, info) in (("off", off), ("on", on)):
+        print(f"| {label} | {seconds:.2f} | {cpu:.2f} | {info['flagged']:,} "
+              f"| {seconds / off[0]:.2f} |")  # fmt: skip
+    print(f"\nwall ratio {on[0] / off[0]:.2f}, cpu ratio {on[1] / off[1]:.2f} (target <= 1.5)")
+    reset_registry()
+
+
 def big_child(path: Path) -> None:
     """Run in a fresh process: import one big file, print seconds and peak memory."""
     import django
@@ -266,6 +397,14 @@ def main() -> None:
         "--repeat", type=int, default=3, help="best of N runs for floor and siaga (stock: 1)"
     )
     parser.add_argument("--big-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--dedup-compare",
+        action="store_true",
+        help="time the preview with and without the possible-duplicate check instead",
+    )
+    parser.add_argument(
+        "--registry", type=int, default=16_000, help="registered workers (--dedup-compare)"
+    )
     args = parser.parse_args()
     if args.big_child:
         return big_child(args.big_child)
@@ -285,6 +424,8 @@ def main() -> None:
         OUT.mkdir(exist_ok=True)
         kelurahan = list(Kelurahan.objects.values_list("name", "kecamatan__name"))
         segments = list(Segment.objects.values_list("name", flat=True))
+        if args.dedup_compare:
+            return dedup_compare(args, kelurahan, segments, connection.vendor)
         path = OUT / f"workers-{args.rows}.xlsx"
         if not path.exists():
             generate(path, args.rows, kelurahan, segments)

@@ -24,6 +24,7 @@ import datetime
 import functools
 import hashlib
 import re
+import struct
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -173,19 +174,25 @@ def name_key(name: str) -> str:
 
 def name_similarity(a: str, b: str) -> int:
     """0–100: how alike two names are once spelling, titles and word order are set aside."""
-    tokens_a, tokens_b = name_tokens(a), name_tokens(b)
-    if not tokens_a or not tokens_b:
+    form_a, form_b = _name_form(a), _name_form(b)
+    if form_a is None or form_b is None:
         return 0
-    similarity = fuzz.token_sort_ratio(" ".join(tokens_a), " ".join(tokens_b))
+    if form_a[0] == form_b[0]:
+        return 100
+    similarity = fuzz.token_sort_ratio(form_a[0], form_b[0])
     # A name written in full once and without a middle word once ("Siti Nur Aminah").
-    shorter, longer = sorted([set(tokens_a), set(tokens_b)], key=len)
+    shorter, longer = sorted([form_a[1], form_b[1]], key=len)
     if len(shorter) >= 2 and shorter < longer:
         similarity = max(similarity, 90)
     return round(similarity)
 
 
-def _date_digits(value: datetime.date) -> str:
-    return value.strftime("%d%m%Y")
+@functools.lru_cache(maxsize=200_000)
+def _name_form(name: str) -> tuple[str, frozenset[str]] | None:
+    """A name's spelling-neutral text and set of words (None without words), computed once
+    per name: an import compares each row with many others."""
+    tokens = _name_tokens(name)
+    return (" ".join(tokens), frozenset(tokens)) if tokens else None
 
 
 def birth_relation(a: datetime.date | None, b: datetime.date | None) -> str | None:
@@ -196,9 +203,16 @@ def birth_relation(a: datetime.date | None, b: datetime.date | None) -> str | No
         return "equal"
     if a.day == b.month and a.month == b.day and a.year == b.year:
         return "swapped"
-    da, db = _date_digits(a), _date_digits(b)
-    if sum(x != y for x, y in zip(da, db, strict=True)) == 1:
-        return "one_digit"
+    # One digit of DDMMYYYY: at most one of day, month, year differs, by one digit.
+    differ = (a.day != b.day) + (a.month != b.month) + (a.year != b.year)
+    if differ == 1:
+        x, y = (
+            (a.day, b.day) if a.day != b.day else
+            (a.month, b.month) if a.month != b.month else (a.year, b.year)
+        )  # fmt: skip
+        width = 4 if a.year != b.year else 2
+        if sum(p != q for p, q in zip(f"{x:0{width}d}", f"{y:0{width}d}", strict=True)) == 1:
+            return "one_digit"
     return None
 
 
@@ -209,8 +223,12 @@ def nik_near(a: str, b: str) -> bool:
     return DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
+_NON_DIGIT = re.compile(r"\D+")
+
+
+@functools.lru_cache(maxsize=200_000)
 def _digits(text: str) -> str:
-    return "".join(c for c in text or "" if c.isdigit())
+    return _NON_DIGIT.sub("", text) if text else ""
 
 
 @dataclass(frozen=True)
@@ -247,44 +265,74 @@ class Match:
     reasons: list[str] = field(default_factory=list)
 
 
-def compare(a: Person, b: Person) -> Match | None:
-    """Score a pair; None when the names alone rule it out."""
+_REST = WEIGHTS["same_phone"] + WEIGHTS["same_kelurahan"] + WEIGHTS["similar_address"]
+
+
+def _reason(code: str, similarity: int) -> str:
+    if code == "name":
+        return _("similar name %(percent)d%%") % {"percent": similarity}
+    return {
+        "birth_equal": _("same birth date"),
+        "birth_swapped": _("birth date with day and month swapped"),
+        "birth_one_digit": _("birth date one digit apart"),
+        "nik_near": _("NIK one digit apart"),
+        "same_kk": _("same KK"),
+        "same_phone": _("same phone number"),
+        "same_kelurahan": _("same kelurahan"),
+        "similar_address": _("similar address"),
+    }[code]
+
+
+def compare(a: Person, b: Person, *, min_score: int | None = None) -> Match | None:
+    """Score a pair; None when the names alone rule it out, or when the score is below
+    ``min_score`` (then no reasons are built: an import rejects thousands of pairs)."""
     similarity = name_similarity(a.full_name, b.full_name)
     if similarity < MIN_NAME_SIMILARITY:
         return None
-    points = 0
-    reasons = [_("similar name %(percent)d%%") % {"percent": similarity}]
+    codes = ["name"]
     birth = birth_relation(a.birth_date, b.birth_date)
-    if birth == "equal":
-        points += WEIGHTS["birth_equal"]
-        reasons.append(_("same birth date"))
-    elif birth == "swapped":
-        points += WEIGHTS["birth_swapped"]
-        reasons.append(_("birth date with day and month swapped"))
-    elif birth == "one_digit":
-        points += WEIGHTS["birth_one_digit"]
-        reasons.append(_("birth date one digit apart"))
+    if birth is not None:
+        codes.append("birth_" + birth)
     if nik_near(a.nik, b.nik):
-        points += WEIGHTS["nik_near"]
-        reasons.append(_("NIK one digit apart"))
+        codes.append("nik_near")
     if a.kk_number and a.kk_number == b.kk_number:
-        points += WEIGHTS["same_kk"]
-        reasons.append(_("same KK"))
-    if _digits(a.phone) and _digits(a.phone)[-9:] == _digits(b.phone)[-9:]:
-        points += WEIGHTS["same_phone"]
-        reasons.append(_("same phone number"))
+        codes.append("same_kk")
+    if min_score is not None and (
+        round(NAME_WEIGHT * similarity + sum(WEIGHTS[code] for code in codes[1:]) + _REST)
+        < min_score
+    ):
+        return None  # even the same phone, kelurahan and address would not reach min_score
+    if a.phone and b.phone:
+        phone_a = _digits(a.phone)
+        if phone_a and phone_a[-9:] == _digits(b.phone)[-9:]:
+            codes.append("same_phone")
     if a.kelurahan_id and a.kelurahan_id == b.kelurahan_id:
-        points += WEIGHTS["same_kelurahan"]
-        reasons.append(_("same kelurahan"))
+        codes.append("same_kelurahan")
+        # The address ratio is the dearest test: skipped when it cannot reach min_score.
         if (
             a.address
             and b.address
+            and (
+                min_score is None
+                or round(
+                    NAME_WEIGHT * similarity
+                    + sum(WEIGHTS[code] for code in codes[1:])
+                    + WEIGHTS["similar_address"]
+                )
+                >= min_score
+            )
             and fuzz.token_sort_ratio(a.address.lower(), b.address.lower()) >= 85
         ):
-            points += WEIGHTS["similar_address"]
-            reasons.append(_("similar address"))
+            codes.append("similar_address")
+    points = sum(WEIGHTS[code] for code in codes[1:])
     score = min(100, round(NAME_WEIGHT * similarity + points))
-    return Match(score=score, name_similarity=similarity, reasons=reasons)
+    if min_score is not None and score < min_score:
+        return None
+    return Match(
+        score=score,
+        name_similarity=similarity,
+        reasons=[_reason(code, similarity) for code in codes],
+    )
 
 
 # --- blocking keys: pairs worth comparing share at least one --------------------------------
@@ -348,5 +396,10 @@ def stable_key(key: str) -> int:
     return int.from_bytes(hashlib.md5(key.encode()).digest()[:8], "big", signed=True)  # noqa: S324
 
 
+_unpack_key = struct.Struct(">q").unpack_from
+
+
 def hashed_keys(person: Person) -> set[int]:
-    return {stable_key(key) for key in blocking_keys(person)}
+    # stable_key inlined: an import hashes ten keys for each of its rows.
+    md5 = hashlib.md5
+    return {_unpack_key(md5(key.encode()).digest())[0] for key in blocking_keys(person)}

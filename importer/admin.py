@@ -18,7 +18,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import content_disposition_header
@@ -45,11 +45,11 @@ from .exports import invalid_rows_xlsx
 from .models import ImportJob, ImportStatus
 from .services import (
     import_abandon,
-    import_accept_conflicts,
     import_check_alive,
     import_confirm,
     import_confirm_later,
     import_enqueue,
+    import_record_choices,
     import_recover_stale,
     import_retry,
     import_stage,
@@ -139,9 +139,11 @@ class ImportJobAdmin(SiagaAdmin):
         "rows_new",
         "rows_updated",
         "rows_conflict",
+        "rows_duplicate",
         "rows_unchanged",
         "rows_invalid",
         "accepted_conflicts",
+        "not_duplicates",
         "message_display",
         "errors_display",
         "interrupted",
@@ -455,6 +457,11 @@ class StagedImportMixin(ImportMixin):
             page=page,
             status=status,
             conflict_rows=[self._preview_row(importer, r) for r in plan.rows_with(CONFLICT)],
+            duplicate_rows=[
+                self._preview_row(importer, r)
+                for r in plan.rows
+                if r.duplicates and r.status != INVALID
+            ],
             status_choices=[
                 (NEW, _("New")),
                 (UPDATED, _("Updated")),
@@ -473,8 +480,9 @@ class StagedImportMixin(ImportMixin):
     @staticmethod
     def _preview_row(importer: SpreadsheetImporter, planned: Any) -> dict[str, Any]:
         shown = importer.preview_changes(planned)
+        duplicates = StagedImportMixin._duplicate_flags(planned) if planned.duplicates else []
         if shown is not None:
-            return {"planned": planned, "changes": shown, "name": ""}
+            return {"planned": planned, "changes": shown, "name": "", "duplicates": duplicates}
 
         def label(field: str) -> str:
             column = importer.spec.by_field.get(field.removesuffix("_id"))
@@ -485,7 +493,26 @@ class StagedImportMixin(ImportMixin):
             changes = [
                 (label(f), None, v) for f, v in planned.data.items() if f in PREVIEW_NEW_FIELDS
             ]
-        return {"planned": planned, "changes": changes, "name": planned.data.get("full_name", "")}
+        return {
+            "planned": planned,
+            "changes": changes,
+            "name": planned.data.get("full_name", ""),
+            "duplicates": duplicates,
+        }
+
+    @staticmethod
+    def _duplicate_flags(planned: Any) -> list[dict[str, Any]]:
+        """A flagged row's possible duplicates, each with the link to the worker's page."""
+        flags = []
+        for flag in planned.duplicates:
+            url = ""
+            if flag.get("worker_id"):
+                try:
+                    url = reverse("admin:participants_worker_change", args=[flag["worker_id"]])
+                except NoReverseMatch:
+                    url = ""
+            flags.append({**flag, "url": url})
+        return flags
 
     def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         """Confirm: write the staged rows."""
@@ -501,8 +528,13 @@ class StagedImportMixin(ImportMixin):
                 % {"status": job.get_status_display()},
             )
             return HttpResponseRedirect(self._url("changelist"))
-        # Identity conflicts are written only when ticked one by one on the preview.
-        import_accept_conflicts(job=job, rows=request.POST.getlist("accept_conflict"))
+        # Identity conflicts are written only when ticked one by one on the preview; rows
+        # ticked "not the same person" have their possible-duplicate pairs recorded as such.
+        import_record_choices(
+            job=job,
+            accepted_conflicts=request.POST.getlist("accept_conflict"),
+            not_duplicates=request.POST.getlist("not_duplicate"),
+        )
         if job.file_size > settings.SIAGA_IMPORT_BACKGROUND_BYTES:
             import_confirm_later(
                 importer=importer, job=job, user=request.user, skip_invalid=skip_invalid
@@ -526,6 +558,8 @@ class StagedImportMixin(ImportMixin):
                 )
                 % {"count": left_out},
             )
+        if job.status == ImportStatus.IMPORTED and job.rows_duplicate:
+            self._report_duplicates(request, job)
         if job.status == ImportStatus.IMPORTED:
             messages.success(
                 request,
@@ -547,6 +581,38 @@ class StagedImportMixin(ImportMixin):
                 or gettext("Nothing was imported: %(status)s.")
                 % {"status": job.get_status_display()},
             )
+
+    @staticmethod
+    def _report_duplicates(request: HttpRequest, job: ImportJob) -> None:
+        distinct = len(job.not_duplicates or [])
+        queued = job.rows_duplicate - distinct
+        if distinct:
+            messages.info(
+                request,
+                ngettext(
+                    "%(count)d row was marked not the same person: recorded as different people.",
+                    "%(count)d rows were marked not the same person: recorded as different people.",
+                    distinct,
+                )
+                % {"count": distinct},
+            )
+        if queued:
+            try:
+                url = reverse("admin:dedup_duplicatepair_changelist") + "?status__exact=terbuka"
+            except NoReverseMatch:
+                url = ""
+            text = ngettext(
+                "%(count)d row that may be the same person as another record was imported as "
+                "its own record (nothing merged); its pair waits in the review queue of "
+                "possible duplicates.",
+                "%(count)d rows that may be the same person as another record were imported "
+                "as their own records (nothing merged); their pairs wait in the review queue "
+                "of possible duplicates.",
+                queued,
+            ) % {"count": queued}
+            if url:
+                text = format_html('{} <a href="{}">{}</a>', text, url, gettext("Open the queue"))
+            messages.warning(request, text)
 
     def import_progress_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         """A progress bar that follows a background job without reloading the page; for a

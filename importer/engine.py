@@ -44,6 +44,12 @@ class PlannedRow:
     cells: list[Any] | None = None  # the original cells, kept for invalid rows only
     # Findings that do not block the row (e.g. a birth date the NIK's digits disagree with).
     warnings: list[str] = field(default_factory=list)
+    # Records this row may be the same person as (the worker import: dedup.importing), each
+    # {"score", "reasons", "nik", "name", "row" (another row of the file) or "worker_id"}.
+    # Never merged: shown on the preview, where staff may tick "not the same person".
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    # Set at confirmation (not staged): staff ticked "not the same person" for this row.
+    not_duplicate: bool = False
 
     def to_stage(self) -> list[Any]:
         item = [
@@ -55,8 +61,10 @@ class PlannedRow:
             [[e.column, e.code, e.message] for e in self.errors],
             self.cells,
         ]
-        if self.warnings:
+        if self.warnings or self.duplicates:
             item.append(self.warnings)
+        if self.duplicates:
+            item.append(self.duplicates)
         return item
 
     @classmethod
@@ -71,6 +79,7 @@ class PlannedRow:
             [RowError(row, *e) for e in errors],
             cells,
             list(rest[0]) if rest else [],
+            list(rest[1]) if len(rest) > 1 else [],
         )
 
 
@@ -123,6 +132,7 @@ class Plan:
     def counts(self) -> dict[str, int]:
         counter = Counter(r.status for r in self.rows)
         counts = {"rows": len(self.rows), **{s: counter.get(s, 0) for s in STATUSES}}
+        counts["duplicate"] = sum(1 for r in self.rows if r.duplicates)
         counts["rows"] += self.invalid_omitted
         counts[INVALID] += self.invalid_omitted
         return counts
@@ -310,10 +320,14 @@ def _reporting(
     progress(90)
 
 
-def accepted_rows(plan: Plan, accepted_conflicts: Any = ()) -> list[PlannedRow]:
+def accepted_rows(
+    plan: Plan, accepted_conflicts: Any = (), not_duplicates: Any = ()
+) -> list[PlannedRow]:
     """The rows a confirmation writes: new and updated ones, plus the identity conflicts staff
-    accepted one by one (by row number), which are written as updates."""
+    accepted one by one (by row number), which are written as updates. Rows whose number is
+    in ``not_duplicates`` carry ``not_duplicate`` (staff ticked "not the same person")."""
     accepted = {int(r) for r in accepted_conflicts or ()}
+    distinct = {int(r) for r in not_duplicates or ()}
     rows = []
     for planned in plan.rows:
         if planned.status in (NEW, UPDATED):
@@ -322,17 +336,25 @@ def accepted_rows(plan: Plan, accepted_conflicts: Any = ()) -> list[PlannedRow]:
             rows.append(
                 PlannedRow(
                     planned.row, UPDATED, planned.key, planned.data, planned.changes,
-                    warnings=planned.warnings,
+                    warnings=planned.warnings, duplicates=planned.duplicates,
                 )
             )  # fmt: skip
+        else:
+            continue
+        rows[-1].not_duplicate = planned.row in distinct
     return rows
 
 
 def apply_plan(
-    importer: SpreadsheetImporter, plan: Plan, *, user: Any, accepted_conflicts: Any = ()
+    importer: SpreadsheetImporter,
+    plan: Plan,
+    *,
+    user: Any,
+    accepted_conflicts: Any = (),
+    not_duplicates: Any = (),
 ) -> dict[str, int]:
     """Write the plan's valid rows in one transaction; the caller decides about invalid rows.
     Identity conflicts are written only when their row number is in ``accepted_conflicts``."""
-    valid = accepted_rows(plan, accepted_conflicts)
+    valid = accepted_rows(plan, accepted_conflicts, not_duplicates)
     with transaction.atomic():
         return importer.write(valid, user=user)

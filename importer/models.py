@@ -70,6 +70,20 @@ class ImportJob(models.Model):
     accepted_conflicts = models.JSONField(
         _("identity conflicts accepted (rows)"), default=list, blank=True
     )
+    rows_duplicate = models.PositiveIntegerField(
+        _("possible duplicates"),
+        default=0,
+        help_text=_(
+            "Rows that may be the same person as another row of the file or a registered "
+            "worker (never merged: imported, and the pair goes to the review queue unless "
+            "marked not the same person)."
+        ),
+    )
+    # Row numbers staff marked "not the same person" on the preview: their pairs are recorded
+    # as different people (who and when) instead of going to the review queue.
+    not_duplicates = models.JSONField(
+        _("rows marked not the same person"), default=list, blank=True
+    )
     rows_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rows_invalid = models.PositiveIntegerField(_("invalid"), default=0)
     message = models.TextField(_("message"), blank=True)

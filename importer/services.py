@@ -216,6 +216,7 @@ def _store_plan_counts(job: ImportJob, plan: Plan) -> None:
     job.rows_new = counts["new"]
     job.rows_updated = counts["updated"]
     job.rows_conflict = counts["conflict"]
+    job.rows_duplicate = counts["duplicate"]
     job.rows_unchanged = counts["unchanged"]
     job.rows_invalid = counts["invalid"]
     job.errors = [e.as_dict() for e in plan.errors()[:MAX_STORED_ERRORS]]
@@ -311,10 +312,14 @@ def import_run(
     skip_invalid: bool = False,
     source: str = ImportSource.COMMAND,
     accepted_conflicts: list[int] | None = None,
+    not_duplicates: list[int] | None = None,
 ) -> ImportOutcome:
     """Read, validate and (unless refused or a dry run) write a file in one go.
 
-    Identity conflicts are written only for the row numbers in ``accepted_conflicts``."""
+    Identity conflicts are written only for the row numbers in ``accepted_conflicts``. Rows
+    flagged as possibly the same person as another record are written as their own record;
+    those in ``not_duplicates`` have their pairs recorded as different people, the others'
+    pairs go to the review queue (dedup)."""
     import_recover_stale()
     job = _new_job(importer, data, file_name, user, source)
     job.skip_invalid = skip_invalid
@@ -327,6 +332,7 @@ def import_run(
         status = ImportStatus.DRY_RUN if dry_run else ImportStatus.REFUSED
         return ImportOutcome(_finish(job, status), plan)
     job.accepted_conflicts = _conflict_rows(plan, accepted_conflicts)
+    job.not_duplicates = _flagged_rows(plan, not_duplicates)
     if dry_run:
         return ImportOutcome(_finish(job, ImportStatus.DRY_RUN), plan)
     job.save()
@@ -334,21 +340,32 @@ def import_run(
     return _write(importer, job, plan, user)
 
 
-def _conflict_rows(plan: Plan, accepted: Any) -> list[int]:
-    """The accepted row numbers that really are identity conflicts of ``plan``."""
-    conflicts = {r.row for r in plan.rows if r.status == CONFLICT}
+def _row_numbers(values: Any) -> set[int]:
     wanted = set()
-    for value in accepted or ():
+    for value in values or ():
         try:
             wanted.add(int(value))
         except (TypeError, ValueError):
             continue
-    return sorted(wanted & conflicts)
+    return wanted
+
+
+def _conflict_rows(plan: Plan, accepted: Any) -> list[int]:
+    """The accepted row numbers that really are identity conflicts of ``plan``."""
+    conflicts = {r.row for r in plan.rows if r.status == CONFLICT}
+    return sorted(_row_numbers(accepted) & conflicts)
+
+
+def _flagged_rows(plan: Plan, ticked: Any) -> list[int]:
+    """The ticked row numbers that really are rows of ``plan`` flagged as possible
+    duplicates (and not invalid)."""
+    flagged = {r.row for r in plan.rows if r.duplicates and r.status != INVALID}
+    return sorted(_row_numbers(ticked) & flagged)
 
 
 def _write(importer: SpreadsheetImporter, job: ImportJob, plan: Plan, user: Any) -> ImportOutcome:
     """Write the plan's valid rows and mark the job imported, in one transaction."""
-    valid = accepted_rows(plan, job.accepted_conflicts)
+    valid = accepted_rows(plan, job.accepted_conflicts, job.not_duplicates)
     try:
         with _heartbeat(job), transaction.atomic():
             written = importer.write(valid, user=_user_or_none(user))
@@ -502,10 +519,20 @@ def import_staged_plan(job: ImportJob) -> Plan | None:
 def import_accept_conflicts(*, job: ImportJob, rows: Any) -> list[int]:
     """Record which identity conflicts staff ticked (before a confirm, web or background):
     only those rows are written; anything that is not a conflict row of the plan is ignored."""
-    plan = import_staged_plan(job)
-    job.accepted_conflicts = _conflict_rows(plan, rows) if plan is not None else []
-    ImportJob.objects.filter(pk=job.pk).update(accepted_conflicts=job.accepted_conflicts)
+    import_record_choices(job=job, accepted_conflicts=rows, not_duplicates=job.not_duplicates)
     return job.accepted_conflicts
+
+
+def import_record_choices(*, job: ImportJob, accepted_conflicts: Any, not_duplicates: Any) -> None:
+    """Record what staff ticked on the preview before a confirm (web or background): the
+    identity conflicts to write, and the rows flagged as possible duplicates that are "not
+    the same person". Row numbers that are not such rows of the plan are ignored."""
+    plan = import_staged_plan(job)
+    job.accepted_conflicts = _conflict_rows(plan, accepted_conflicts) if plan else []
+    job.not_duplicates = _flagged_rows(plan, not_duplicates) if plan else []
+    ImportJob.objects.filter(pk=job.pk).update(
+        accepted_conflicts=job.accepted_conflicts, not_duplicates=job.not_duplicates
+    )
 
 
 def import_confirm(

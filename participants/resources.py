@@ -250,6 +250,13 @@ def conflict_message(row: PlannedRow) -> str:
     ) % {"old_name": old_name, "old_born": old_born, "new_name": new_name, "new_born": new_born}
 
 
+def _deduplicating() -> bool:
+    """Whether the duplicates app is installed (it flags possible duplicates at import)."""
+    from django.apps import apps
+
+    return apps.is_installed("dedup")
+
+
 def _merging() -> bool:
     """Whether the duplicates app (and its NIK aliases) is installed."""
     return any(rel.get_accessor_name() == "aliases" for rel in Worker._meta.related_objects)
@@ -261,6 +268,14 @@ class WorkerImporter(SpreadsheetImporter):
     spec = WORKER_COLUMNS
     preferred_sheet = TEMPLATE_SHEET
     permission = "importer.import_workers"
+
+    def __init__(self, *, check_duplicates: bool = True) -> None:
+        # Flag rows that may be the same person as another row or a worker (dedup.importing).
+        # Off only for measuring its cost (benchmarks/bench_import.py --dedup off).
+        self.check_duplicates = check_duplicates
+
+    def options(self) -> dict[str, Any]:
+        return {} if self.check_duplicates else {"check_duplicates": False}
 
     # --- planning: everything in memory, one query per chunk of NIKs ---------------------
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
@@ -290,7 +305,38 @@ class WorkerImporter(SpreadsheetImporter):
             if row.status != UNCHANGED:
                 row.warnings = self._warnings(record.values)
             planned.append(row)
+        if self.check_duplicates and _deduplicating():
+            self._flag_duplicates(planned, records, existing)
         return planned
+
+    def _flag_duplicates(
+        self, planned: list[PlannedRow], records: list[Record], existing: dict[str, Any]
+    ) -> None:
+        """Rows that will be written and may be the same person as another such row or a
+        worker get ``duplicates`` (never merged; the preview shows them)."""
+        from dedup.importing import check_rows, no_cyclic_gc
+        from dedup.matching import Person
+
+        written = {r.row: r for r in planned if r.status in (NEW, UPDATED, CONFLICT)}
+        people = []
+        with no_cyclic_gc():
+            for record in records:
+                if record.row not in written:
+                    continue
+                # What the registry will hold: an empty cell keeps the registered value.
+                values = {**existing.get(record.values["nik"], {}), **record.values}
+                person = Person(
+                    nik=values["nik"],
+                    full_name=values.get("full_name") or "",
+                    birth_date=values.get("birth_date"),
+                    kk_number=values.get("kk_number") or "",
+                    phone=values.get("phone") or "",
+                    kelurahan_id=values.get("kelurahan_id"),
+                    address=values.get("address") or "",
+                )
+                people.append((record.row, person))
+            for number, flags in check_rows(people).items():
+                written[number].duplicates = [f.as_dict() for f in flags]
 
     def _warnings(self, values: dict[str, Any]) -> list[str]:
         """What staff should check but that does not block the row: a birth date or sex the
@@ -647,11 +693,18 @@ class WorkerImporter(SpreadsheetImporter):
                         if "death_date" in fields_changed for w in group],
             user=user, reason=reason,
         )  # fmt: skip
-        return {
+        counts = {
             "new": created,
             "updated": len({r.key for r in rows if r.status == UPDATED}),
             "heirs": len(heirs),
         }
+        if _deduplicating():
+            # Flagged rows: pairs marked "not the same person" are decided, the others queued
+            # for review; never merged. Same transaction: a failed import records nothing.
+            from dedup.importing import import_pairs_record
+
+            counts.update(import_pairs_record(rows, user=user))
+        return counts
 
     # --- the official template ---------------------------------------------------------
     def template_bytes(self) -> bytes:

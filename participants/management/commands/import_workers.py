@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from importer.engine import CONFLICT, SpreadsheetImporter, check_size
+from importer.engine import CONFLICT, INVALID, SpreadsheetImporter, check_size
 from importer.errors import FileRejected
 from importer.models import ImportStatus
 from importer.services import import_run
@@ -53,6 +53,17 @@ class Command(BaseCommand):
             help="Write this identity-conflict row (NIK registered to someone with another name "
             "and birth date) over the registered record; repeat for each row. Conflicts not "
             "named are never written.",
+        )
+        parser.add_argument(
+            "--not-duplicate",
+            type=int,
+            action="append",
+            default=[],
+            metavar="ROW",
+            help="This row, flagged as possibly the same person as another row or a registered "
+            "worker, is not the same person: record its pairs as different people; repeat for "
+            "each row. Flagged rows not named are imported as their own records and their "
+            "pairs go to the review queue of possible duplicates (never merged).",
         )
 
     def handle(self, *args, **options):
@@ -93,6 +104,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             skip_invalid=options["skip_invalid"],
             accepted_conflicts=options.get("accept_conflict") or [],
+            not_duplicates=options.get("not_duplicate") or [],
         )
         job = outcome.job
         report = {
@@ -102,6 +114,7 @@ class Command(BaseCommand):
             "unchanged": job.rows_unchanged,
             "invalid": job.rows_invalid,
             "conflicts": _conflicts(outcome.plan, job.accepted_conflicts),
+            "possible_duplicates": _possible_duplicates(outcome.plan, job.not_duplicates),
             "errors": [e.as_dict() for e in outcome.plan.errors()] if outcome.plan else job.errors,
             "written": job.status == ImportStatus.IMPORTED,
             "outcome": job.status,
@@ -154,6 +167,25 @@ class Command(BaseCommand):
                 _("row %(row)s: %(message)s (%(state)s; --accept-conflict %(row)s to write it)")
                 % {"row": conflict["row"], "message": conflict["message"], "state": state}
             )
+        for row in report.get("possible_duplicates") or []:
+            state = (
+                _("marked not the same person")
+                if row["not_duplicate"]
+                else _("imported as its own record, pair queued for review; --not-duplicate "
+                       "%(row)s if it is another person") % {"row": row["row"]}
+            )  # fmt: skip
+            for flag in row["matches"]:
+                other = (
+                    _("worker %(nik)s %(name)s")
+                    if flag["worker_id"]
+                    else _("row %(row)s (%(nik)s %(name)s)")
+                ) % flag
+                self.stderr.write(
+                    _("row %(row)s: may be the same person as %(other)s (score %(score)s: "
+                      "%(reasons)s) — %(state)s")
+                    % {"row": row["row"], "other": other, "score": flag["score"],
+                       "reasons": ", ".join(flag["reasons"]), "state": state}
+                )  # fmt: skip
         self.stdout.write(
             _(
                 "%(rows)d rows: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
@@ -200,6 +232,25 @@ def _conflicts(plan, accepted) -> list[dict]:
             }
         )
     return found
+
+
+def _possible_duplicates(plan, marked) -> list[dict]:
+    """Rows flagged as possibly the same person as another row or a worker (never merged):
+    row, NIK, the matches (score, reasons, the other NIK and name, its row or worker id) and
+    whether the row was marked not the same person."""
+    if plan is None:
+        return []
+    marked = set(marked or [])
+    return [
+        {
+            "row": row.row,
+            "nik": row.key,
+            "matches": row.duplicates,
+            "not_duplicate": row.row in marked,
+        }
+        for row in plan.rows
+        if row.duplicates and row.status != INVALID
+    ]
 
 
 def _file_error(exc: FileRejected) -> dict:
