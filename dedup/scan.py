@@ -26,6 +26,7 @@ bulk when most changed (the first scan).
 from __future__ import annotations
 
 import io
+import itertools
 import zlib
 from array import array
 from collections.abc import Iterator
@@ -42,10 +43,10 @@ from .matching import (
     MIN_NAME_SIMILARITY,
     WEIGHTS,
     Person,
+    _name_tokens,
     compare,
     hashed_keys,
     name_keys,
-    name_tokens,
     stable_key,
 )
 from .models import DuplicatePair, PairStatus, WorkerKey, WorkerKeyState, fingerprint
@@ -144,7 +145,7 @@ SQL_KEYS = [
 
 def _sql_hash(expression: str) -> str:
     if connection.vendor == "postgresql":
-        return f"('x' || substr(md5({expression}), 1, 16))::bit(64)::bigint"
+        return _hash_sql(expression)
     return f"siaga_key({expression})"
 
 
@@ -153,26 +154,87 @@ def _key_table_constraints(cursor) -> list[str]:
     around a bulk rebuild: one index build and one validating join are much cheaper than ten
     million index insertions and foreign-key checks."""
     cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-        "AND indexname NOT LIKE %s",
-        [KEY_TABLE, "%_pkey"],
-    )
-    restore = []
-    for name, definition in cursor.fetchall():
-        cursor.execute(f'DROP INDEX "{name}"')
-        restore.append(definition)
-    cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype = 'f'",
         [KEY_TABLE],
     )
-    for name, definition in cursor.fetchall():
+    foreign_keys = cursor.fetchall()
+    # Checks still pending in this transaction (keys or workers written before the scan)
+    # run now: PostgreSQL alters no table with pending trigger events. The project's
+    # deferrable constraints are Django's foreign keys, all initially deferred, so
+    # _rebuild_keys sets them back to deferred when done.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    restore = []
+    for name, definition in foreign_keys:
         cursor.execute(f'ALTER TABLE {KEY_TABLE} DROP CONSTRAINT "{name}"')
         restore.append(f'ALTER TABLE {KEY_TABLE} ADD CONSTRAINT "{name}" {definition}')
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE %s",
+        [KEY_TABLE, "%_pkey"],
+    )
+    for name, definition in cursor.fetchall():
+        cursor.execute(f'DROP INDEX "{name}"')
+        restore.append(definition)
     return restore
 
 
-def _rebuild_keys(cursor) -> None:
+def _copy_escape(value) -> str:
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _insert_name_keys(cursor, registry: Registry) -> None:
+    """The name keys (matching.name_keys) computed by PostgreSQL from each distinct name's
+    spelling-neutral form, which Python computed once per name: the same strings, hashed."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE dedup_scan_names (full_name text, whole text, first4 text, "
+        "last4 text) ON COMMIT DROP"
+    )
+    buffer = io.StringIO(
+        "".join("\t".join(map(_copy_escape, row)) + "\n" for row in registry.name_rows())
+    )
+    cursor.copy_expert("COPY dedup_scan_names FROM STDIN", buffer)
+    cursor.execute("ANALYZE dedup_scan_names")
+    day = "extract(day FROM w.birth_date)::int"
+    month = "extract(month FROM w.birth_date)::int"
+    year = "extract(year FROM w.birth_date)::int::text"
+    day_month = (
+        f"lpad(least({day}, {month})::text, 2, '0') || "
+        f"lpad(greatest({day}, {month})::text, 2, '0') || {year}"
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {KEY_TABLE} (worker_id, key)
+        SELECT w.id, {_hash_sql("k.key")}
+        FROM {WORKER_TABLE} w JOIN dedup_scan_names n ON n.full_name = w.full_name
+        CROSS JOIN LATERAL (VALUES
+            (CASE WHEN w.birth_date IS NOT NULL THEN 'n' || n.first4 || '|' || {day_month} END),
+            (CASE WHEN w.birth_date IS NOT NULL AND n.last4 <> n.first4
+                  THEN 'n' || n.last4 || '|' || {day_month} END),
+            (CASE WHEN w.birth_date IS NOT NULL THEN 'y' || n.whole || '|' || {year} END),
+            (CASE WHEN w.kelurahan_id <> 0 THEN 'k' || n.whole || '|' || w.kelurahan_id END)
+        ) AS k(key)
+        WHERE k.key IS NOT NULL"""
+    )
+
+
+def _write_python_name_keys(cursor) -> None:
+    rows: list[tuple[int, int]] = []
+    for pk, full_name, birth_date, kelurahan_id in _stream(
+        f"SELECT id, full_name, birth_date, kelurahan_id FROM {WORKER_TABLE}"
+    ):
+        person = Person(
+            nik="", full_name=full_name, birth_date=birth_date, kelurahan_id=kelurahan_id
+        )
+        rows.extend((pk, stable_key(key)) for key in set(name_keys(person)))
+        if len(rows) >= 200_000:
+            _write_keys(cursor, rows)
+            rows = []
+    if rows:
+        _write_keys(cursor, rows)
+
+
+def _rebuild_keys(cursor, registry: Registry | None = None) -> None:
     """Every worker's keys, recomputed: the import check's index.
 
     The number keys are computed by the database in one statement; the name keys need the
@@ -180,8 +242,8 @@ def _rebuild_keys(cursor) -> None:
     postgres = connection.vendor == "postgresql"
     restore: list[str] = []
     if postgres:
-        cursor.execute(f"TRUNCATE {KEY_TABLE}")
         restore = _key_table_constraints(cursor)
+        cursor.execute(f"TRUNCATE {KEY_TABLE}")
         last9 = f"right({_DIGITS}, 9)"
     else:
         cursor.execute(f"DELETE FROM {KEY_TABLE}")
@@ -192,30 +254,15 @@ def _rebuild_keys(cursor) -> None:
         for key, where in SQL_KEYS
     )
     cursor.execute(f"INSERT INTO {KEY_TABLE} (worker_id, key) {selects}")
-    rows: list[tuple[int, int]] = []
-    hashes: dict[str, int] = {}
-    for pk, full_name, birth_date, kelurahan_id in _stream(
-        f"SELECT id, full_name, birth_date, kelurahan_id FROM {WORKER_TABLE}"
-    ):
-        person = Person(
-            nik="", full_name=full_name, birth_date=birth_date, kelurahan_id=kelurahan_id
-        )
-        for key in set(name_keys(person)):
-            hashed = hashes.get(key)
-            if hashed is None:
-                hashed = hashes[key] = stable_key(key)
-            rows.append((pk, hashed))
-        if len(rows) >= 200_000:
-            _write_keys(cursor, rows)
-            rows = []
-            if len(hashes) > 500_000:
-                hashes.clear()
-    if rows:
-        _write_keys(cursor, rows)
+    if postgres:
+        _insert_name_keys(cursor, registry or Registry())
+    else:
+        _write_python_name_keys(cursor)
     if postgres:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for statement in restore:
             cursor.execute(statement)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(f"ANALYZE {KEY_TABLE}")
 
 
@@ -246,59 +293,99 @@ def _int_or_hash(text: str) -> int:
     return stable_key(text) & 0x7FFF_FFFF_FFFF_FFFF
 
 
+def _hash_sql(expression: str) -> str:
+    return f"('x' || substr(md5({expression}), 1, 16))::bit(64)::bigint"
+
+
+KEYED_FIELDS = ("nik", "full_name", "birth_date", "kk_number", "phone", "kelurahan_id")
+
+
+def _registry_rows() -> Iterator[list[tuple]]:
+    """Chunks of (id, full name, NIK, birth date as YYYYMMDD, KK, phone's last 9 digits, the
+    same only when there are at least 9, kelurahan, hash of the key fields) — numbers as
+    integers, -1 for none; PostgreSQL computes them, elsewhere Python does."""
+    if connection.vendor == "postgresql":
+        digits = "regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g')"
+        sql = f"""
+            SELECT id, full_name,
+              CASE WHEN nik ~ '^[0-9]{{16}}$' THEN nik::bigint ELSE -1 END,
+              coalesce(to_char(birth_date, 'YYYYMMDD')::bigint, -1),
+              CASE WHEN kk_number = '' OR kk_number IS NULL THEN -1
+                   WHEN kk_number ~ '^[0-9]{{1,18}}$' THEN kk_number::bigint
+                   ELSE {_hash_sql("kk_number")} & 9223372036854775807 END,
+              CASE WHEN d = '' THEN -1 ELSE right(d, 9)::bigint END,
+              CASE WHEN length(d) >= 9 THEN right(d, 9)::bigint ELSE -1 END,
+              coalesce(kelurahan_id, 0),
+              {_hash_sql(f"concat_ws('|', {', '.join(KEYED_FIELDS)})")}
+            FROM (SELECT *, {digits} AS d FROM {WORKER_TABLE}) AS w"""
+        rows = _stream(sql)
+        while chunk := list(itertools.islice(rows, FETCH_CHUNK)):
+            yield chunk
+        return
+    sql = (
+        f"SELECT id, nik, full_name, birth_date, kk_number, phone, kelurahan_id FROM {WORKER_TABLE}"
+    )
+    rows = _stream(sql)
+    while raw := list(itertools.islice(rows, FETCH_CHUNK)):
+        chunk = []
+        for pk, nik, full_name, born, kk, phone, kel in raw:
+            if born is None:
+                birth = -1
+            elif isinstance(born, str):  # SQLite
+                birth = int(born[:4]) * 10_000 + int(born[5:7]) * 100 + int(born[8:10])
+            else:
+                birth = born.year * 10_000 + born.month * 100 + born.day
+            digits = "".join(c for c in phone or "" if c in "0123456789")
+            chunk.append(
+                (
+                    pk,
+                    full_name,
+                    int(nik) if len(nik) == 16 and nik.isdigit() else -1,
+                    birth,
+                    _int_or_hash(kk) if kk else -1,
+                    int(digits[-9:]) if digits else -1,
+                    int(digits[-9:]) if len(digits) >= 9 else -1,
+                    kel or 0,
+                    zlib.crc32(f"{nik}|{full_name}|{born}|{kk}|{phone}|{kel}".encode()),
+                )
+            )
+        yield chunk
+
+
 class Registry:
     """The compared fields of every worker as arrays (row ``i`` = ``ids[i]``), names as ids
     into lists of distinct spelling-neutral names."""
 
     def __init__(self) -> None:
         ids, nik, name, birth, kk, phone, phone9, kel, fps = (array("q") for _ in range(9))
-        name_ids: dict[str, int] = {}
-        wholes: dict[str, int] = {}
-        prefixes: dict[str, int] = {}
-        # Per distinct full name: whole-name id, first/last word prefix ids, token signature.
+        self._name_ids: dict[str, int] = {}
+        self._wholes: dict[str, int] = {}
+        self._prefixes: dict[str, int] = {}
         self.whole_names: list[str] = []
-        name_whole, name_first, name_last, name_sig = (array("q") for _ in range(4))
-        sql = (
-            "SELECT id, nik, full_name, birth_date, kk_number, phone, kelurahan_id "
-            f"FROM {WORKER_TABLE}"
+        self.prefix_names: list[str] = []
+        # Per distinct full name: whole-name id, first/last word prefix ids, token signature.
+        self._name_whole, self._name_first, self._name_last, self._name_sig = (
+            array("q") for _ in range(4)
         )
-        for pk, nik_, full_name, born, kk_, phone_, kel_ in _stream(sql):
-            ids.append(pk)
-            number = name_ids.get(full_name)
-            if number is None:
-                number = name_ids[full_name] = len(name_ids)
-                tokens = name_tokens(full_name)
-                if tokens:
-                    whole = " ".join(tokens)
-                    if whole not in wholes:
-                        wholes[whole] = len(wholes)
-                        self.whole_names.append(whole)
-                    name_whole.append(wholes[whole])
-                    name_first.append(prefixes.setdefault(tokens[0][:4], len(prefixes)))
-                    name_last.append(prefixes.setdefault(tokens[-1][:4], len(prefixes)))
-                    signature = 0
-                    for token in tokens:
-                        signature |= 1 << (zlib.crc32(token.encode()) & 63)
-                    name_sig.append(signature - (1 << 64) if signature >> 63 else signature)
-                else:
-                    name_whole.append(-1)
-                    name_first.append(-1)
-                    name_last.append(-1)
-                    name_sig.append(0)
-            name.append(number)
-            nik.append(int(nik_) if len(nik_) == 16 and nik_.isdigit() else -1)
-            if born is None:
-                birth.append(-1)
-            elif isinstance(born, str):  # SQLite
-                birth.append(int(born[:4]) * 10_000 + int(born[5:7]) * 100 + int(born[8:10]))
-            else:
-                birth.append(born.year * 10_000 + born.month * 100 + born.day)
-            kk.append(_int_or_hash(kk_) if kk_ else -1)
-            digits = "".join(c for c in phone_ or "" if c.isdigit())
-            phone.append(_int_or_hash(digits[-9:]) if digits else -1)
-            phone9.append(_int_or_hash(digits[-9:]) if len(digits) >= 9 else -1)
-            kel.append(kel_ or 0)
-            fps.append(zlib.crc32(f"{nik_}|{full_name}|{born}|{kk_}|{phone_}|{kel_}".encode()))
+        for chunk in _registry_rows():
+            columns = list(zip(*chunk, strict=True))
+            for target, column in zip(
+                (ids, nik, birth, kk, phone, phone9, kel, fps),
+                (columns[0], *columns[2:]),
+                strict=True,
+            ):
+                target.extend(column)
+            name_ids = self._name_ids
+            name.extend(
+                [
+                    number
+                    if (number := name_ids.get(full_name)) is not None
+                    else self._add(full_name)
+                    for full_name in columns[1]
+                ]
+            )
+        name_whole = self._name_whole
+        name_first, name_last, name_sig = self._name_first, self._name_last, self._name_sig
         self.ids = np.frombuffer(ids, dtype=np.int64)
         self.nik = np.frombuffer(nik, dtype=np.int64)
         self.birth = np.frombuffer(birth, dtype=np.int64)
@@ -319,6 +406,45 @@ class Registry:
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
         self.name_rank = rank[self.whole]
+
+    def _add(self, full_name: str) -> int:
+        number = self._name_ids[full_name] = len(self._name_ids)
+        tokens = _name_tokens(full_name)
+        if not tokens:
+            for column in (self._name_whole, self._name_first, self._name_last):
+                column.append(-1)
+            self._name_sig.append(0)
+            return number
+        whole = " ".join(tokens)
+        if whole not in self._wholes:
+            self._wholes[whole] = len(self._wholes)
+            self.whole_names.append(whole)
+        self._name_whole.append(self._wholes[whole])
+        for column, prefix in (
+            (self._name_first, tokens[0][:4]),
+            (self._name_last, tokens[-1][:4]),
+        ):
+            if prefix not in self._prefixes:
+                self._prefixes[prefix] = len(self._prefixes)
+                self.prefix_names.append(prefix)
+            column.append(self._prefixes[prefix])
+        signature = 0
+        for token in tokens:
+            signature |= 1 << (zlib.crc32(token.encode()) & 63)
+        self._name_sig.append(signature - (1 << 64) if signature >> 63 else signature)
+        return number
+
+    def name_rows(self) -> Iterator[tuple[str, str, str, str]]:
+        """(full name, spelling-neutral name, first and last word prefix) per distinct name."""
+        for full_name, number in self._name_ids.items():
+            whole = self._name_whole[number]
+            if whole >= 0:
+                yield (
+                    full_name,
+                    self.whole_names[whole],
+                    self.prefix_names[self._name_first[number]],
+                    self.prefix_names[self._name_last[number]],
+                )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -482,7 +608,7 @@ def keys_sync(registry: Registry) -> int:
             return 0
         rows = zip(registry.ids[~same].tolist(), registry.fingerprints[~same].tolist(), strict=True)
         if len(changed) > REBUILD_SHARE * len(registry):
-            _rebuild_keys(cursor)
+            _rebuild_keys(cursor, registry)
             cursor.execute(f"DELETE FROM {STATE_TABLE}")
             _copy(cursor, STATE_TABLE, "worker_id, fingerprint", rows)
             return len(changed)
