@@ -119,7 +119,10 @@ def scan(profile: str | None) -> None:
     db_peak = _proc_peak_mb(backend) if backend else 0.0
     for pair in pairs:
         print(f"PAIR {pair.a.nik} {pair.b.nik} {pair.score}")
+    from dedup.scan import STATS
+
     print(f"TIME {wall:.2f} {cpu:.2f} {peak_mb:.0f} {db_cpu:.2f} {db_peak:.0f}")
+    print("STATS " + ", ".join(f"{name} {value:,}" for name, value in STATS.items()))
 
 
 def _run_scan(env: dict, profile: str | None) -> tuple[set, list[str]]:
@@ -132,6 +135,7 @@ def _run_scan(env: dict, profile: str | None) -> tuple[set, list[str]]:
     lines = out.stdout.splitlines()
     found = {tuple(line.split()[1:3]) for line in lines if line.startswith("PAIR ")}
     figures = next(line.split()[1:] for line in lines if line.startswith("TIME "))
+    print(next(line for line in lines if line.startswith("STATS ")), file=sys.stderr)
     return found, figures
 
 

@@ -57,6 +57,8 @@ FETCH_CHUNK = 20_000
 PAIR_CHUNK = 5_000
 # More changed workers than this share of the registry: rebuild every key in bulk.
 REBUILD_SHARE = 0.2
+# What the last scan in this process did (benchmarks/bench_duplicates.py prints it).
+STATS: dict[str, int] = {}
 PERSON_FIELDS = (
     "pk",
     "nik",
@@ -574,8 +576,10 @@ def _plausible(a: np.ndarray, b: np.ndarray, registry: Registry, min_score: int)
 def _candidate_rows(registry: Registry, min_score: int) -> np.ndarray:
     """Pairs of registry rows worth scoring, packed ``a << 32 | b`` (a < b), each once."""
     found = []
+    STATS["block pairs"] = 0
     for keys, rows in registry.blocking_keys():
         for a, b in _block_pairs(keys, rows, registry):
+            STATS["block pairs"] += len(a)
             keep = _plausible(a, b, registry, min_score)
             low, high = np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
             found.append((low << 32) | high)
@@ -643,8 +647,9 @@ def find_duplicates(
     found: list[Candidate] = []
     with transaction.atomic():
         registry = Registry()
-        keys_sync(registry)
+        STATS["re-keyed"] = keys_sync(registry)
         packed = _candidate_rows(registry, min_score)
+        STATS["scored"] = len(packed)
         pairs = np.stack([registry.ids[packed >> 32], registry.ids[packed & 0xFFFFFFFF]], axis=1)
         del registry
         for start in range(0, len(pairs), PAIR_CHUNK):
