@@ -175,7 +175,7 @@ def main() -> None:
             started = time.monotonic()
             load(args.people, args.seed)
             print(f"loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
-        from dedup.models import WorkerKey
+        from dedup.models import WorkerKey, WorkerKeyState
         from participants.models import Worker
 
         workers = Worker.objects.count()
@@ -200,6 +200,7 @@ def main() -> None:
         for run in runs:
             if run == "first":
                 WorkerKey.objects.all().delete()
+                WorkerKeyState.objects.all().delete()
             connection.close()
             profile = f"{args.profile}.{run}" if args.profile else None
             found, (wall, cpu, peak, db_cpu, db_peak) = _run_scan(env, profile)

@@ -610,12 +610,13 @@ def keys_sync(registry: Registry) -> int:
         changed = registry.ids[~same]
         if not len(changed):
             return 0
-        rows = zip(registry.ids[~same].tolist(), registry.fingerprints[~same].tolist(), strict=True)
         if len(changed) > REBUILD_SHARE * len(registry):
             _rebuild_keys(cursor, registry)
             cursor.execute(f"DELETE FROM {STATE_TABLE}")
-            _copy(cursor, STATE_TABLE, "worker_id, fingerprint", rows)
+            every = zip(registry.ids.tolist(), registry.fingerprints.tolist(), strict=True)
+            _copy(cursor, STATE_TABLE, "worker_id, fingerprint", every)
             return len(changed)
+        rows = zip(registry.ids[~same].tolist(), registry.fingerprints[~same].tolist(), strict=True)
         changed_ids = changed.tolist()
         _keys_refresh_ids(changed_ids)
         for start in range(0, len(changed_ids), PAIR_CHUNK):

@@ -144,3 +144,16 @@ def test_the_shortcuts_lose_no_pair_the_rule_would_list():
                 expected.add(tuple(sorted([a.nik, b.nik])))
     assert expected
     assert expected <= _niks(find_duplicates())
+
+
+def test_a_bulk_rebuild_records_every_worker_and_the_keys_the_rule_computes(monkeypatch):
+    workers = WorkerFactory.create_batch(6)
+    find_duplicates()
+    Worker.objects.filter(pk__in=[w.pk for w in workers[:2]]).update(full_name="Siti Aminah")
+    monkeypatch.setattr(scan, "REBUILD_SHARE", 0.1)  # 2 of 6 changed: rebuild everything
+    with scan.transaction.atomic():
+        assert keys_sync(Registry()) == 2
+        assert keys_sync(Registry()) == 0  # unchanged workers are still recorded
+    for worker in Worker.objects.all():
+        stored = set(WorkerKey.objects.filter(worker=worker).values_list("key", flat=True))
+        assert stored == hashed_keys(Person.of(worker))
