@@ -132,6 +132,7 @@ SAME_NAME = {
 _NON_LETTER = re.compile(r"[^a-z ]+")
 _FOLDS = [("oe", "u"), ("dj", "j"), ("tj", "c"), ("kh", "h"), ("ch", "h"), ("y", "j"), ("ph", "f")]
 _DOUBLE = re.compile(r"(.)\1+")
+_PLAIN = re.compile(r"[A-Za-z ]*")
 
 
 def _ascii(text: str) -> str:
@@ -153,19 +154,27 @@ def name_tokens(name: str) -> list[str]:
 @functools.lru_cache(maxsize=200_000)
 def _name_tokens(name: str) -> tuple[str, ...]:
     # Names repeat (Siti, Sri, Muhammad …): a registry has far fewer names than people.
-    text = _ascii(name).lower()
-    # "S.Pd." and "S. Pd" are one title: join letters split by dots before tokenising.
-    text = re.sub(r"\b([a-z])\.\s*(?=[a-z]{1,3}\b\.?)", r"\1", text)
-    words = _NON_LETTER.sub(" ", text.replace(".", ". ")).split()
-    tokens = []
-    for word in words:
-        if word in TITLES:
-            continue
-        folded = _fold(word)
-        if folded in TITLES:
-            continue
-        tokens.append(SAME_NAME.get(folded, folded))
+    if _PLAIN.fullmatch(name):
+        # Letters and spaces only (most names): no accents, dots or commas to handle first.
+        words = name.lower().split()
+    else:
+        text = _ascii(name).lower()
+        # "S.Pd." and "S. Pd" are one title: join letters split by dots before tokenising.
+        text = re.sub(r"\b([a-z])\.\s*(?=[a-z]{1,3}\b\.?)", r"\1", text)
+        words = _NON_LETTER.sub(" ", text.replace(".", ". ")).split()
+    tokens = [token for token in map(_word, words) if token is not None]
     return tuple(sorted(tokens) or sorted(_fold(w) for w in words))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _word(word: str) -> str | None:
+    """A word of a name in spelling-neutral form; None for a title."""
+    if word in TITLES:
+        return None
+    folded = _fold(word)
+    if folded in TITLES:
+        return None
+    return SAME_NAME.get(folded, folded)
 
 
 def name_key(name: str) -> str:

@@ -142,6 +142,27 @@ class WorkerKey(models.Model):
         return f"{self.worker_id}: {self.key}"
 
 
+class WorkerKeyState(models.Model):
+    """What a worker's stored keys were computed from (a hash of the fields they depend on).
+
+    A scan re-keys only the workers whose hash changed since the last scan (edited by a bulk
+    write that bypassed the save signal, or new); it rebuilds every key when most changed.
+    """
+
+    worker = models.OneToOneField(
+        "participants.Worker", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    fingerprint = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("blocking key state")
+        verbose_name_plural = _("blocking key states")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}: {self.fingerprint}"
+
+
 class PayerKind(models.TextChoices):
     PROVINCE = "provinsi", _("Province budget (APBD Provinsi)")
     EMPLOYER = "pemberi_kerja", _("Employer (as wage earner)")
