@@ -226,7 +226,7 @@ def _check_rows(
         candidates = {w for key in keys if key in usable for w in usable[key]}
         if not candidates:
             continue
-        for worker_id in sorted(candidates):
+        for worker_id in candidates:  # the flags are sorted at the end
             other = people.get(worker_id)
             if other is None or other.nik == person.nik:
                 continue  # the row updates this very worker

@@ -190,7 +190,8 @@ def name_similarity(a: str, b: str) -> int:
         return 100
     similarity = fuzz.token_sort_ratio(form_a[0], form_b[0])
     # A name written in full once and without a middle word once ("Siti Nur Aminah").
-    shorter, longer = sorted([form_a[1], form_b[1]], key=len)
+    words_a, words_b = form_a[1], form_b[1]
+    shorter, longer = (words_a, words_b) if len(words_a) <= len(words_b) else (words_b, words_a)
     if len(shorter) >= 2 and shorter < longer:
         similarity = max(similarity, 90)
     return round(similarity)
