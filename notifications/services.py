@@ -134,7 +134,7 @@ def queue_claim_statuses(*, claim_ids: list[int]) -> int:
                 f"status_klaim:{c.enrollment.worker_id}:claim:{c.pk}:{c.status}",
                 c.enrollment.worker,
                 {
-                    "jenis": c.claim_type,
+                    "jenis": c.claim_type.upper(),
                     "status": str(c.get_status_display()),
                     "tanggal": c.event_date,
                     "manfaat": rupiah(c.benefit_amount) if c.benefit_amount else "",
