@@ -3,6 +3,7 @@ cover, the renewal proposes next year and a claim moves on; queued once per pers
 object; delivered once, retried with backoff on failure, failures visible in the admin."""
 
 import datetime
+from io import StringIO
 
 import pytest
 import time_machine
@@ -257,7 +258,7 @@ def test_the_command_uses_the_configured_sender(settings, tmp_path):
     settings.SIAGA_NOTIFICATIONS_DIR = str(tmp_path)
     [message] = queued()
     with time_machine.travel(MARCH, tick=False):
-        call_command("send_notifications", stdout=open("/dev/null", "w"))
+        call_command("send_notifications", stdout=StringIO())
     [log] = tmp_path.glob("outbox-2024-03-15.jsonl")
     assert message.key in log.read_text(encoding="utf-8")
     message.refresh_from_db()
