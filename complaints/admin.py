@@ -8,7 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from participants.models import Worker
 from siaga.admin_base import SiagaHistoryAdmin
 
 from . import services
-from .models import Escalation, ServiceLevel, Ticket
+from .models import ServiceLevel, Ticket
 
 ADD_TICKET = "complaints.add_ticket"
 
@@ -128,20 +129,6 @@ class MineFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EscalationInline(admin.TabularInline):
-    model = Escalation
-    extra = 0
-    can_delete = False
-    fields = ["deadline", "escalated_at", "escalated_to", "assignee_then"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Ticket)
 class TicketAdmin(SiagaHistoryAdmin):
     list_display = [
@@ -160,7 +147,6 @@ class TicketAdmin(SiagaHistoryAdmin):
     ordering = ["deadline", "id"]
     date_hierarchy = None
     autocomplete_fields = ["worker"]
-    inlines = [EscalationInline]
     search_help_text = _("NIK (16 digits or its first digits) or the worker's name.")
     search_fields = ["worker__nik", "worker__full_name"]
     history_list_display = ["status", "assignee"]
@@ -198,7 +184,29 @@ class TicketAdmin(SiagaHistoryAdmin):
             "resolved_at",
             "escalated_at",
             "escalated_to",
+            "escalation_list",
         ]
+
+    @admin.display(description=_("escalations"))
+    def escalation_list(self, ticket: Ticket) -> str:
+        rows = ticket.escalations.select_related("escalated_to").order_by("escalated_at")
+        if not rows:
+            return "–"
+        return format_html_join(
+            "",
+            "<div>{}</div>",
+            (
+                (
+                    gettext("%(at)s: deadline %(deadline)s missed, escalated to %(to)s")
+                    % {
+                        "at": timezone.localtime(e.escalated_at).strftime("%d-%m-%Y %H:%M"),
+                        "deadline": e.deadline.strftime("%d-%m-%Y"),
+                        "to": e.escalated_to or "–",
+                    },
+                )
+                for e in rows
+            ),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
