@@ -127,6 +127,6 @@ def test_officials_see_complaint_counts_by_category_on_the_dashboard(client):
     client.force_login(user_in(PIMPINAN))
     with time_machine.travel(datetime.datetime(2024, 3, 20, 9, 0, tzinfo=datetime.UTC)):
         html = client.get("/dashboard/?year=2024").content.decode()
-    assert 'data-figure="complaints.tidak_aktif.open">2<' in html
-    assert 'data-figure="complaints.tidak_aktif.overdue">2<' in html
+    assert 'data-complaints="tidak_aktif.open">2<' in html
+    assert 'data-complaints="tidak_aktif.overdue">2<' in html
     assert "/admin/complaints/" not in html  # no drill-down into personal data for officials
