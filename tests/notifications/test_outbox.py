@@ -249,7 +249,7 @@ def test_a_message_left_sending_by_a_dead_sender_is_failed_not_resent():
     with time_machine.travel(MARCH + datetime.timedelta(minutes=11), tick=False):
         assert outbox.messages_send_due(sender=sender).interrupted == 1
     message.refresh_from_db()
-    assert message.status == D.FAILED and "may have been delivered" in message.last_error
+    assert message.status == D.FAILED and "mungkin sudah terkirim" in message.last_error
     assert sender.sent == []
 
 
