@@ -222,21 +222,17 @@ def tickets_escalate_overdue(*, today: datetime.date | None = None) -> Escalatio
     are skipped (``skip_locked``) and caught on the next run.
     """
     today = today or timezone.localdate()
+    overdue = Ticket.objects.overdue(today)
+    # A deadline never changes, so an escalated ticket has had its deadline escalated: only
+    # the others need the write transaction (the queue page runs this on every visit).
+    pending = overdue.filter(escalated_at__isnull=True)
+    if not pending.exists():
+        return EscalationReport([], overdue.count())
     head = head_of_office()
     escalated: list[Escalation] = []
-    already = 0
     with transaction.atomic():
-        overdue = list(
-            Ticket.objects.overdue(today).select_for_update(skip_locked=True).order_by("pk")
-        )
-        done = set(
-            Escalation.objects.filter(ticket__in=overdue).values_list("ticket_id", "deadline")
-        )
         now = timezone.now()
-        for ticket in overdue:
-            if (ticket.pk, ticket.deadline) in done:
-                already += 1
-                continue
+        for ticket in pending.select_for_update(skip_locked=True).order_by("pk"):
             try:
                 with transaction.atomic():
                     escalation = Escalation.objects.create(
@@ -246,8 +242,7 @@ def tickets_escalate_overdue(*, today: datetime.date | None = None) -> Escalatio
                         escalated_to=head,
                         assignee_then_id=ticket.assignee_id,
                     )
-            except IntegrityError:  # another run escalated it a moment ago
-                already += 1
+            except IntegrityError:  # escalated by another run a moment ago
                 continue
             ticket.escalated_at = now
             ticket.escalated_to = head
@@ -255,4 +250,4 @@ def tickets_escalate_overdue(*, today: datetime.date | None = None) -> Escalatio
                 ticket.assignee = head
             _save(ticket, None, reason=str(_("Escalated: answer overdue")))
             escalated.append(escalation)
-    return EscalationReport(escalated, already)
+    return EscalationReport(escalated, overdue.count() - len(escalated))
