@@ -27,6 +27,14 @@ _PROGRAM_READ = [
     "enrollment.view_enrollment",
     "enrollment.view_enrollmentevent",
 ]
+# Complaints (pengaduan): received and handled by the front and verification desks.
+_COMPLAINTS = [
+    "complaints.view_ticket",
+    "complaints.add_ticket",
+    "complaints.change_ticket",
+    "complaints.view_escalation",
+    "complaints.view_servicelevel",
+]
 _DEDUP_READ = [
     "dedup.view_duplicatepair",
     "dedup.view_workeralias",
@@ -53,6 +61,7 @@ ROLES: dict[str, list[str]] = {
         "dashboard.view_dashboard",
         # Possible duplicates and other payers' cover: looked at, decided by the Verifikator.
         *_DEDUP_READ,
+        *_COMPLAINTS,
     ],
     # Verification desk: verify/submit/terminate, quota override, BPJS files, DTKS checks.
     VERIFIKATOR: [
@@ -93,6 +102,11 @@ ROLES: dict[str, list[str]] = {
         "dedup.change_duplicatepair",  # decide a pair
         "dedup.merge_workers",
         "dedup.import_other_cover",
+        *_COMPLAINTS,
+        # The outbox to participants: what was sent, what failed (sent again from here).
+        "notifications.view_outboxmessage",
+        "notifications.change_outboxmessage",
+        "notifications.view_messagetemplate",
     ],
     # Head of the office's field (issue 15): approves or returns batches, signs the documents.
     KEPALA_BIDANG: [
@@ -109,6 +123,11 @@ ROLES: dict[str, list[str]] = {
         "approvals.view_generateddocument",
         "approvals.generate_documents",
         "dashboard.view_dashboard",
+        # Overdue complaints are escalated to the head of office, who may reassign or answer.
+        "complaints.view_ticket",
+        "complaints.change_ticket",
+        "complaints.view_escalation",
+        "complaints.view_servicelevel",
     ],
     # Kepala Dinas, Wali Kota's office: the dashboard and its reports, no personal data.
     PIMPINAN: ["dashboard.view_dashboard"],

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
+from complaints.selectors import ANSWERED_WINDOW_DAYS, complaint_counts
 from enrollment.models import EnrollmentStatus, ProgramYear
 from participants.models import DtksStatus
 from siaga.db_routing import reporting_reads
@@ -234,7 +235,21 @@ def index(request: HttpRequest) -> HttpResponse:
     program_year = _program_year(request, None)
     form, filters = _filters(request)
     d = _figures(request, program_year, filters)
-    return render(request, "dashboard/index.html", _context(request, d, form))
+    return render(
+        request, "dashboard/index.html", {**_context(request, d, form), **_complaints(request)}
+    )
+
+
+def _complaints(request: HttpRequest) -> dict:
+    """Complaint counts per category: not personal (no area, no person), shown exactly."""
+    can_drill = can_open_admin_list(request.user, "complaints.view_ticket")
+    return {
+        "complaints": complaint_counts(),
+        "complaints_window": ANSWERED_WINDOW_DAYS,
+        "complaints_drilldown": (
+            reverse("admin:complaints_ticket_changelist") if can_drill else ""
+        ),
+    }
 
 
 @official_required

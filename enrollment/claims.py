@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.services import worker_update
 
+from . import hooks
 from .departures import enrollments_end_for_departed
 from .models import Claim, ClaimStatus, ClaimType, Enrollment
 from .models import EnrollmentStatus as S
@@ -77,4 +78,17 @@ def claim_record(
         if worker.death_date is None or worker.death_date > event_date:
             worker_update(worker=worker, user=user, data={"death_date": event_date}, reason=note)
         enrollments_end_for_departed(worker_ids=[worker.pk], user=user, reason=note)
+    hooks.after_commit(hooks.CLAIM_STATUS, claim_ids=[claim.pk])
+    return claim
+
+
+@transaction.atomic
+def claim_update(*, claim: Claim) -> Claim:
+    """Save a claim's editable fields (status, benefit, notes); a new status is passed on to
+    the hooks (the participant's message) once the change commits."""
+    before = Claim.objects.select_for_update().only("status").get(pk=claim.pk).status
+    claim.full_clean()
+    claim.save()
+    if claim.status != before:
+        hooks.after_commit(hooks.CLAIM_STATUS, claim_ids=[claim.pk])
     return claim

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Worker, WorkerType
 
+from . import hooks
 from .eligibility import enrollment_eligibility
 from .limits import YearRoom
 from .models import Enrollment, ProgramYear
@@ -107,5 +108,6 @@ def enrollments_renew(
         room.take(worker, cost)
         report.created.append(worker)
     if not dry_run:
-        enrollments_propose_bulk(proposals, user=user, reason=reason)
+        created = enrollments_propose_bulk(proposals, user=user, reason=reason)
+        hooks.after_commit(hooks.RENEWED, enrollment_ids=[e.pk for e in created])
     return report

@@ -28,6 +28,7 @@ from participants.models import Worker, WorkerType
 from participants.services import history_record_bulk
 from siaga.concurrency import refuse_lost_race
 
+from . import hooks
 from .eligibility import enrollment_eligibility
 from .limits import (
     budget_below_use_error,
@@ -719,6 +720,7 @@ def enrollments_activate(
         done, S.SUBMITTED, S.ACTIVE, at=now, by=user_or_none(user), reason=reason,
         history_type="~",
     )  # fmt: skip
+    hooks.after_commit(hooks.ACTIVATED, enrollment_ids=[e.pk for e in done])
     return done
 
 

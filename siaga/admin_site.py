@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -67,12 +68,19 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
         ],
     ),
     (
+        "complaints",
+        _("Complaints and messages"),
+        ["complaints.ticket", "notifications.outboxmessage"],
+    ),
+    (
         "settings",
         _("Settings"),
         [
             "participants.segment",
             "participants.kecamatan",
             "participants.kelurahan",
+            "complaints.servicelevel",
+            "notifications.messagetemplate",
             "auth.user",
             "accounts.staffprofile",
             "auth.group",
@@ -239,6 +247,8 @@ def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
                 )
             )
 
+    todos += complaint_todos(user)
+
     may_change = user.has_perm("enrollment.change_enrollment")
     may_bpjs = user.has_perm("enrollment.manage_bpjs_exchange")
     wanted = []
@@ -264,4 +274,28 @@ def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
             n = counts.get((year_id, status), 0)
             if n:
                 todos.append(Todo(label % {"year": year}, n, _enrollment_list(status, year_id)))
+    return todos
+
+
+def complaint_todos(user) -> list[Todo]:
+    """Complaints past their deadline, and those escalated to or waiting on this user."""
+    if not user.has_perm("complaints.view_ticket"):
+        return []
+    from complaints.models import Ticket
+
+    changelist = reverse("admin:complaints_ticket_changelist")
+    open_tickets = Ticket.objects.open()
+    counts = open_tickets.aggregate(
+        overdue=Count("pk", filter=Q(deadline__lt=timezone.localdate())),
+        mine=Count("pk", filter=Q(assignee=user)),
+        escalated=Count("pk", filter=Q(escalated_to=user)),
+    )
+    todos = []
+    for key, label, query in (
+        ("overdue", gettext("Complaints past their deadline"), "overdue=1"),
+        ("escalated", gettext("Complaints escalated to you"), "mine=escalated"),
+        ("mine", gettext("Open complaints assigned to you"), "mine=assigned"),
+    ):
+        if counts[key]:
+            todos.append(Todo(label, counts[key], f"{changelist}?{query}"))
     return todos

@@ -83,6 +83,10 @@ def staff_links(user: AbstractBaseUser | AnonymousUser, path: str = "") -> list[
         )
     if can_open_admin_list(user, "targeting.view_targetingrule"):
         candidates.append(("priority", _("Priority list"), priority_list_url))
+    if can_open_admin_list(user, "complaints.view_ticket"):
+        candidates.append(
+            ("complaints", _("Complaints"), lambda: reverse("admin:complaints_ticket_changelist"))
+        )
     if user.has_perm("dashboard.view_dashboard"):
         candidates.append(("dashboard", _("Dashboard"), lambda: reverse("dashboard:index")))
     links = [NavLink(key, str(label), url()) for key, label, url in candidates]

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "dedup.apps.DedupConfig",
     "dashboard.apps.DashboardConfig",
     "approvals.apps.ApprovalsConfig",
+    "complaints.apps.ComplaintsConfig",
+    "notifications.apps.NotificationsConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -322,6 +324,29 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Complaints (docs/complaints.md): overdue complaints go to this user (a username); empty:
+# the first active member of the Kepala Bidang group.
+SIAGA_COMPLAINTS_ESCALATE_TO = env.str("SIAGA_COMPLAINTS_ESCALATE_TO", default="")
+
+# Notifications outbox (docs/complaints.md): the class that delivers messages (dotted path):
+# notifications.senders.FileSender (default: a daily JSON-lines file in SIAGA_NOTIFICATIONS_DIR,
+# which holds phone and KPJ numbers: keep it private), .ConsoleSender, or .HttpGatewaySender
+# with SIAGA_NOTIFICATIONS_GATEWAY_URL/_TOKEN/_TIMEOUT for an SMS/WhatsApp gateway.
+SIAGA_NOTIFICATIONS_SENDER = env.str(
+    "SIAGA_NOTIFICATIONS_SENDER", default="notifications.senders.FileSender"
+)
+SIAGA_NOTIFICATIONS_DIR = env.path(
+    "SIAGA_NOTIFICATIONS_DIR", default=str(BASE_DIR / "var" / "notifications")
+)
+SIAGA_NOTIFICATIONS_GATEWAY_URL = env.str("SIAGA_NOTIFICATIONS_GATEWAY_URL", default="")
+SIAGA_NOTIFICATIONS_GATEWAY_TOKEN = env.str("SIAGA_NOTIFICATIONS_GATEWAY_TOKEN", default="")
+SIAGA_NOTIFICATIONS_GATEWAY_TIMEOUT = env.int("SIAGA_NOTIFICATIONS_GATEWAY_TIMEOUT", default=10)
+# A failed delivery is retried after 5 min, 10, 20, … (at most a day apart), this many tries.
+SIAGA_NOTIFICATIONS_RETRY_SECONDS = env.int("SIAGA_NOTIFICATIONS_RETRY_SECONDS", default=300)
+SIAGA_NOTIFICATIONS_MAX_ATTEMPTS = env.int("SIAGA_NOTIFICATIONS_MAX_ATTEMPTS", default=6)
+# A message "being sent" for longer than this was interrupted: failed, not resent blindly.
+SIAGA_NOTIFICATIONS_LEASE_SECONDS = env.int("SIAGA_NOTIFICATIONS_LEASE_SECONDS", default=600)
 
 # Bounded reading of imports (importer/bounds.py, issue 13): a sheet's declared and real
 # extent is checked before the reader allocates anything (it allocates the whole used range

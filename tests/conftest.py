@@ -35,6 +35,8 @@ def reference_data(transactional_db):
         "participants.migrations.0002_reference_data",
         "participants.migrations.0008_money_segment_risk_class",
         "enrollment.migrations.0002_default_rates",
+        "complaints.migrations.0001_initial",
+        "notifications.migrations.0001_initial",
     ):
         importlib.import_module(module).load(apps, None)
     sync_roles(apps)

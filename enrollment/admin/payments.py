@@ -191,6 +191,10 @@ class ClaimAdmin(CreatedByServiceMixin, SiagaHistoryAdmin):
             return queryset, False
         return queryset.filter(enrollment__worker__nik=term), False
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            claims.claim_update(claim=obj)
+
     def save_form(self, request, form, change):
         if change:
             return super().save_form(request, form, change)

@@ -52,6 +52,9 @@ DECIDE_DUPLICATES = row("scan for, decide and merge duplicate workers", V, A)
 IMPORT_OTHER_COVER = row("import other payers' cover lists", V, A)
 BATCHES = row("prepare submission batches, official documents (SK, lists)", V, A)
 APPROVE = row("approve or return submission batches (also the Kepala Bidang role)", A)
+COMPLAINTS = row("receive, assign and answer complaints (also the Kepala Bidang role)", OP, V, A)
+SET_SERVICE = row("set complaint service levels and message templates", A)
+OUTBOX = row("see the message outbox to participants, send failed messages again", V, A)
 
 README_TABLE = [
     SEE_REGISTRY,
@@ -75,6 +78,9 @@ README_TABLE = [
     IMPORT_OTHER_COVER,
     BATCHES,
     APPROVE,
+    COMPLAINTS,
+    SET_SERVICE,
+    OUTBOX,
 ]
 
 # Not in the README: what nobody may do from the web (history is kept, records of processing
@@ -188,6 +194,12 @@ MODELS: dict[str, ModelRules] = {
     "approvals.SnapshotRow": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
     "approvals.Decision": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
     "approvals.GeneratedDocument": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
+    # Complaints are answered and closed, never deleted; an empty POST shows the form again.
+    "complaints.Ticket": ModelRules(COMPLAINTS, COMPLAINTS, COMPLAINTS, NOBODY),
+    "complaints.ServiceLevel": ModelRules(COMPLAINTS, SET_SERVICE, SET_SERVICE, PURGE),
+    "notifications.MessageTemplate": ModelRules(OUTBOX, SET_SERVICE, SET_SERVICE, PURGE),
+    # Queued by the services only; the page is read-only (a POST saves nothing, 302).
+    "notifications.OutboxMessage": ModelRules(OUTBOX, NOBODY, OUTBOX, NOBODY, change_ok=302),
 }
 
 
@@ -382,4 +394,12 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "approvals.SnapshotRow": {"delete_selected": ActionRule(NOBODY, 200)},
     "approvals.Decision": {"delete_selected": ActionRule(NOBODY, 200)},
     "approvals.GeneratedDocument": {"delete_selected": ActionRule(NOBODY, 200)},
+    "complaints.Ticket": {"delete_selected": ActionRule(NOBODY, 200)},
+    "complaints.ServiceLevel": {"delete_selected": ActionRule(PURGE, 200)},
+    "notifications.MessageTemplate": {"delete_selected": ActionRule(PURGE, 200)},
+    # The test's message was sent: nothing to retry, a message and back to the list.
+    "notifications.OutboxMessage": {
+        "delete_selected": ActionRule(NOBODY, 200),
+        "retry_selected": ActionRule(OUTBOX, 302),
+    },
 }

@@ -172,6 +172,8 @@ def build_world() -> World:
         SnapshotRow,
         SubmissionBatch,
     )
+    from complaints import services as complaints
+    from complaints.models import ServiceLevel, Ticket
     from dedup.models import DuplicatePair, OtherCover, PayerKind, WorkerAlias
     from enrollment import claims, services
     from enrollment.models import (
@@ -185,6 +187,7 @@ def build_world() -> World:
         ProgramYear,
     )
     from importer.models import ImportJob, ImportStatus
+    from notifications.models import DeliveryStatus, MessageKind, MessageTemplate, OutboxMessage
     from participants.models import Heir, Kecamatan, Kelurahan, Segment, Worker
     from targeting.models import (
         DtksCheck,
@@ -313,6 +316,26 @@ def build_world() -> World:
         file_sha256="ab" * 32,
         created_by=clerk,
     )
+    # A complaint about the worker's enrollment (due in two weeks: not overdue at TODAY) and
+    # the activation message sent to them.
+    ticket = complaints.ticket_open(
+        worker=worker,
+        enrollment=enrollment,
+        category="tidak_aktif",
+        channel="telepon",
+        description="Kartu belum diterima",
+        user=clerk,
+    )
+    message = OutboxMessage.objects.create(
+        kind=MessageKind.ACTIVATION,
+        worker=worker,
+        key=f"aktivasi:{worker.pk}:enrollment:{enrollment.pk}",
+        recipient=worker.phone,
+        body="Pesan",
+        status=DeliveryStatus.SENT,
+        attempts=1,
+        sent_at=TODAY,
+    )
     for subject in SUBJECTS:
         for kind in IMPORT_KINDS.values():
             job = ImportJob.objects.create(
@@ -369,6 +392,10 @@ def build_world() -> World:
         SnapshotRow: SnapshotRow.objects.get(batch=submission),
         Decision: Decision.objects.filter(batch=submission).latest("pk"),
         GeneratedDocument: document,
+        Ticket: ticket,
+        ServiceLevel: ServiceLevel.objects.get(category="klaim"),
+        MessageTemplate: MessageTemplate.objects.get(kind=MessageKind.ACTIVATION),
+        OutboxMessage: message,
     }
     for model, obj in world.objects.items():
         history = getattr(model, "history", None)

@@ -40,9 +40,25 @@ def rule():
 
 
 EXPECTED = {
-    OPERATOR: {"admin", "workers", "imports", "enrollments", "priority", "dashboard"},
-    VERIFIKATOR: {"admin", "workers", "imports", "enrollments", "priority", "dashboard"},
-    ADMINISTRATOR: {"admin", "workers", "imports", "enrollments", "priority", "dashboard"},
+    OPERATOR: {"admin", "workers", "imports", "enrollments", "priority", "complaints", "dashboard"},
+    VERIFIKATOR: {
+        "admin",
+        "workers",
+        "imports",
+        "enrollments",
+        "priority",
+        "complaints",
+        "dashboard",
+    },
+    ADMINISTRATOR: {
+        "admin",
+        "workers",
+        "imports",
+        "enrollments",
+        "priority",
+        "complaints",
+        "dashboard",
+    },
     PIMPINAN: {"dashboard"},
 }
 
@@ -122,6 +138,7 @@ def test_the_home_is_organised_by_the_offices_work_for_an_administrator(client, 
         "BPJS",
         "Tagihan dan klaim",
         "Tepat sasaran",
+        "Pengaduan dan pesan",
         "Pengaturan",
     ]
     shown = " ".join(
@@ -141,6 +158,7 @@ def test_operators_see_no_library_sections(client):
         "Tahun program dan kuota",
         "BPJS",
         "Tepat sasaran",
+        "Pengaduan dan pesan",
         "Pengaturan",
     ]
     assert "/admin/axes/" not in html and "django_tasks" not in html
