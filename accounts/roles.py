@@ -12,6 +12,8 @@ VERIFIKATOR = "Verifikator"
 PIMPINAN = "Pimpinan"
 ADMINISTRATOR = "Administrator"
 KEPALA_BIDANG = "Kepala Bidang"
+# Kelurahan staff and partner groups (OPD, communities) who propose candidates (usulan).
+PENGUSUL = "Pengusul"
 
 _REGISTRY_READ = [
     "participants.view_kecamatan",
@@ -31,6 +33,12 @@ _DEDUP_READ = [
     "dedup.view_duplicatepair",
     "dedup.view_workeralias",
     "dedup.view_othercover",
+]
+
+_PROPOSALS_READ = [
+    "proposals.view_proposal",
+    "proposals.view_all_proposals",
+    "proposals.view_updateround",
 ]
 
 ROLES: dict[str, list[str]] = {
@@ -53,6 +61,11 @@ ROLES: dict[str, list[str]] = {
         "dashboard.view_dashboard",
         # Possible duplicates and other payers' cover: looked at, decided by the Verifikator.
         *_DEDUP_READ,
+        # Proposals from kelurahan and partners (issue 16): entered, reviewed; yearly update.
+        *_PROPOSALS_READ,
+        "proposals.add_proposal",
+        "proposals.review_proposal",
+        "proposals.run_yearly_update",
     ],
     # Verification desk: verify/submit/terminate, quota override, BPJS files, DTKS checks.
     VERIFIKATOR: [
@@ -93,6 +106,7 @@ ROLES: dict[str, list[str]] = {
         "dedup.change_duplicatepair",  # decide a pair
         "dedup.merge_workers",
         "dedup.import_other_cover",
+        *_PROPOSALS_READ,
     ],
     # Head of the office's field (issue 15): approves or returns batches, signs the documents.
     KEPALA_BIDANG: [
@@ -109,6 +123,14 @@ ROLES: dict[str, list[str]] = {
         "approvals.view_generateddocument",
         "approvals.generate_documents",
         "dashboard.view_dashboard",
+    ],
+    # A proposer sees and sends only their own proposals (proposals.selectors), in the admin
+    # (staff status needed): no registry, no full NIKs of anyone.
+    PENGUSUL: [
+        "proposals.view_proposal",
+        "proposals.add_proposal",
+        "participants.view_kelurahan",
+        "participants.view_segment",
     ],
     # Kepala Dinas, Wali Kota's office: the dashboard and its reports, no personal data.
     PIMPINAN: ["dashboard.view_dashboard"],

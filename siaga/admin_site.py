@@ -37,6 +37,11 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
         ],
     ),
     (
+        "intake",
+        _("Proposals and yearly updates"),
+        ["proposals.proposal", "proposals.updateround"],
+    ),
+    (
         "program",
         _("Program year and quotas"),
         [
@@ -104,6 +109,12 @@ class PageLink:
 
 
 PAGES = [
+    PageLink(
+        "intake",
+        _("Yearly update progress per kelurahan"),
+        "admin:proposals_updateround_progress",
+        lambda u: u.has_perm("proposals.view_updateround"),
+    ),
     PageLink(
         "bpjs",
         _("Activate from BPJS file"),
@@ -236,6 +247,20 @@ def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
                     % {"file": job.file_name, "what": title},
                     job.rows_total,
                     reverse(url_name, args=[job.pk]),
+                )
+            )
+
+    if user.has_perm("proposals.review_proposal"):
+        from proposals.models import ProposalStatus
+        from proposals.selectors import proposals_visible_to
+
+        waiting = proposals_visible_to(user).filter(status=ProposalStatus.SUBMITTED).count()
+        if waiting:
+            todos.append(
+                Todo(
+                    gettext("Proposals (usulan) to review"),
+                    waiting,
+                    f"{reverse('admin:proposals_proposal_changelist')}?status__exact=diajukan",
                 )
             )
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dedup.apps.DedupConfig",
     "dashboard.apps.DashboardConfig",
     "approvals.apps.ApprovalsConfig",
+    "proposals.apps.ProposalsConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")
