@@ -80,12 +80,16 @@ def proposer_counts(program_year: ProgramYear) -> list[ProposerCounts]:
 
 def participants_for_update(program_year: ProgramYear, kelurahan: Kelurahan) -> QuerySet:
     """The year's participants living in ``kelurahan`` (by the registry's current address),
-    oldest record first: the rows of that kelurahan's update form."""
-    worker_ids = Enrollment.objects.filter(
+    and those already answered for (a death ends the cover, the person stays on the form):
+    the rows of that kelurahan's update form, by name."""
+    enrolled = Enrollment.objects.filter(
         program_year=program_year, status__in=PARTICIPANT_STATUSES
     ).values("worker_id")
+    answered = UpdateAnswer.objects.filter(
+        round__program_year=program_year, round__kelurahan=kelurahan
+    ).values("worker_id")
     return (
-        kelurahan.workers.filter(pk__in=worker_ids)
+        kelurahan.workers.filter(Q(pk__in=enrolled) | Q(pk__in=answered))
         .prefetch_related("heirs")
         .order_by("full_name", "pk")
     )
@@ -120,6 +124,19 @@ def update_progress(program_year: ProgramYear) -> list[KelurahanProgress]:
         .annotate(n=Count("pk"))
         .values_list("worker__kelurahan", "n")
     )
+    # People answered for whose cover has since ended (a death) still count as asked.
+    no_longer = (
+        UpdateAnswer.objects.filter(round__program_year=program_year)
+        .exclude(
+            worker__enrollments__program_year=program_year,
+            worker__enrollments__status__in=PARTICIPANT_STATUSES,
+        )
+        .values("round__kelurahan")
+        .annotate(n=Count("pk"))
+        .values_list("round__kelurahan", "n")
+    )
+    for kelurahan_id, n in no_longer:
+        participants[kelurahan_id] = participants.get(kelurahan_id, 0) + n
     answers: dict[int, dict[str, int]] = {}
     for row in (
         UpdateAnswer.objects.filter(round__program_year=program_year)

@@ -285,6 +285,9 @@ def update_answer_apply(
     data = dict(corrections or {})
     if answer == Answer.DIED:
         data["death_date"] = death_date
+    # The audit trail names who and why also outside a request (the background worker).
+    worker._history_user = user if getattr(user, "is_authenticated", False) else None
+    worker._change_reason = reason[:100]
     changed = worker_update(worker=worker, user=user, data=data, reason=reason) if data else []
     if heir:
         heir_create(worker=worker, **heir)
