@@ -114,7 +114,7 @@ class ProposalAdmin(StagedImportMixin, SiagaHistoryAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
+        return False  # a proposal is history: returned, never deleted
 
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("proposals.review_proposal")

@@ -333,6 +333,15 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
                     "skipped": len(report.not_renewed),
                 },
             )
+            if report.unconfirmed_included:
+                messages.info(
+                    request,
+                    gettext("%(count)d not confirmed by the yearly update were renewed: %(why)s")
+                    % {
+                        "count": len(report.unconfirmed_included),
+                        "why": include_unconfirmed_reason,
+                    },
+                )
             if report.not_renewed:
                 messages.warning(
                     request,

@@ -52,6 +52,10 @@ DECIDE_DUPLICATES = row("scan for, decide and merge duplicate workers", V, A)
 IMPORT_OTHER_COVER = row("import other payers' cover lists", V, A)
 BATCHES = row("prepare submission batches, official documents (SK, lists)", V, A)
 APPROVE = row("approve or return submission batches (also the Kepala Bidang role)", A)
+SEE_PROPOSALS = row("see every proposal (usulan) and the yearly update's progress", OP, V, A)
+SUBMIT_PROPOSALS = row("enter or upload proposals (also the Pengusul role: its own only)", OP, A)
+REVIEW_PROPOSALS = row("accept proposals into the registry or return them with a reason", OP, A)
+YEARLY_UPDATE = row("yearly update: download a kelurahan's form, upload its answers", OP, A)
 
 README_TABLE = [
     SEE_REGISTRY,
@@ -75,6 +79,10 @@ README_TABLE = [
     IMPORT_OTHER_COVER,
     BATCHES,
     APPROVE,
+    SEE_PROPOSALS,
+    SUBMIT_PROPOSALS,
+    REVIEW_PROPOSALS,
+    YEARLY_UPDATE,
 ]
 
 # Not in the README: what nobody may do from the web (history is kept, records of processing
@@ -188,6 +196,10 @@ MODELS: dict[str, ModelRules] = {
     "approvals.SnapshotRow": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
     "approvals.Decision": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
     "approvals.GeneratedDocument": ModelRules(BATCHES, NOBODY, NOBODY, NOBODY),
+    # Proposals are submitted (add) and decided by the review actions, never edited; the
+    # yearly update's rounds are written by the form download and the upload.
+    "proposals.Proposal": ModelRules(SEE_PROPOSALS, SUBMIT_PROPOSALS, NOBODY, NOBODY),
+    "proposals.UpdateRound": ModelRules(SEE_PROPOSALS, NOBODY, NOBODY, NOBODY),
 }
 
 
@@ -237,6 +249,13 @@ CUSTOM_MODEL_PAGES: dict[str, dict[str, Page]] = {
     "dedup.OtherCover": {
         **_import_pages(IMPORT_OTHER_COVER),
         "double": page(SEE_DUPLICATES, 200),
+    },
+    "proposals.Proposal": _import_pages(SUBMIT_PROPOSALS),
+    "proposals.UpdateRound": {
+        **_import_pages(YEARLY_UPDATE),
+        "progress": page(SEE_PROPOSALS, 200),
+        # Without a year and kelurahan chosen: back to the progress page with a message.
+        "form": page(YEARLY_UPDATE, 302),
     },
     "approvals.SubmissionBatch": {
         "prepare": page(BATCHES, 200),
@@ -330,6 +349,8 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "enrollment.ProgramYear": {
         "delete_selected": ActionRule(PURGE, 200),
         "renew_into_next_year": ActionRule(PROPOSE, 302),
+        # An intermediate page asks why people the yearly update has not confirmed are renewed.
+        "renew_including_unconfirmed": ActionRule(PROPOSE, 200),
         "end_expired": ActionRule(DECIDE, 302),
     },
     "enrollment.Enrollment": {
@@ -378,4 +399,11 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "approvals.SnapshotRow": {"delete_selected": ActionRule(NOBODY, 200)},
     "approvals.Decision": {"delete_selected": ActionRule(NOBODY, 200)},
     "approvals.GeneratedDocument": {"delete_selected": ActionRule(NOBODY, 200)},
+    # Both review actions ask first (accept: "not the same person"?; return: the reason).
+    "proposals.Proposal": {
+        "delete_selected": ActionRule(NOBODY, 200),
+        "accept_selected": ActionRule(REVIEW_PROPOSALS, 200),
+        "return_selected": ActionRule(REVIEW_PROPOSALS, 200),
+    },
+    "proposals.UpdateRound": {"delete_selected": ActionRule(NOBODY, 200)},
 }

@@ -132,6 +132,8 @@ IMPORT_KINDS = {
     "targeting.DtksCheck": "dtks_results",
     "targeting.HeirFollowUp": "heirs",
     "dedup.OtherCover": "other_cover",
+    "proposals.Proposal": "proposals",
+    "proposals.UpdateRound": "yearly_update",
 }
 
 
@@ -188,6 +190,8 @@ def build_world() -> World:
         ProposalBatch,
         TargetingRule,
     )
+    from proposals.models import Proposal, UpdateRound
+    from proposals.services import proposal_submit, update_round_for
     from tests.enrollment.factories import ProgramYearFactory, QuotaTargetFactory
     from tests.enrollment.helpers import advance
 
@@ -295,6 +299,24 @@ def build_world() -> World:
         file_sha256="ab" * 32,
         created_by=clerk,
     )
+    # A candidate proposed by the operator (not in the registry), and a kelurahan's update.
+    proposal = proposal_submit(
+        user=clerk,
+        program_year=year,
+        source_kind="kelurahan",
+        source_name="Kelurahan Kelun",
+        nik="3577014203900007",
+        full_name="Calon Usulan",
+        birth_date=datetime.date(1990, 3, 2),
+        sex="P",
+        kelurahan=Kelurahan.objects.get(name="Kelun"),
+        worker_type="BPU",
+        segment=Segment.objects.get(code="ojol"),
+        heir_name="Anak Calon",
+        heir_relationship="child",
+        heir_nik="3577015506150003",
+    )
+    update_round = update_round_for(program_year=year, kelurahan=worker.kelurahan)
     for subject in SUBJECTS:
         for kind in IMPORT_KINDS.values():
             job = ImportJob.objects.create(
@@ -351,6 +373,8 @@ def build_world() -> World:
         SnapshotRow: SnapshotRow.objects.get(batch=submission),
         Decision: Decision.objects.filter(batch=submission).latest("pk"),
         GeneratedDocument: document,
+        Proposal: proposal,
+        UpdateRound: update_round,
     }
     for model, obj in world.objects.items():
         history = getattr(model, "history", None)
@@ -367,6 +391,8 @@ def build_world() -> World:
             *WorkerAlias.objects.values_list("nik", flat=True),
             *OtherCover.objects.values_list("nik", flat=True),
             *SnapshotRow.objects.values_list("nik", flat=True),
+            *Proposal.objects.values_list("nik", flat=True),
+            *Proposal.objects.exclude(heir_nik="").values_list("heir_nik", flat=True),
             old_kk,
         }
     )
