@@ -183,6 +183,8 @@ def build_world() -> World:
     )
     from importer.models import ImportJob, ImportStatus
     from participants.models import Heir, Kecamatan, Kelurahan, Segment, Worker
+    from proposals.models import Proposal, UpdateRound
+    from proposals.services import proposal_submit, update_round_for
     from targeting.models import (
         DtksCheck,
         ExportLog,
@@ -190,8 +192,6 @@ def build_world() -> World:
         ProposalBatch,
         TargetingRule,
     )
-    from proposals.models import Proposal, UpdateRound
-    from proposals.services import proposal_submit, update_round_for
     from tests.enrollment.factories import ProgramYearFactory, QuotaTargetFactory
     from tests.enrollment.helpers import advance
 
