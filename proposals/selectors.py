@@ -33,7 +33,7 @@ def proposals_visible_to(
     queryset = Proposal.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
-    if user.has_perm(VIEW_ALL_PERMISSION):
+    if getattr(user, "is_superuser", False) or user.has_perm(VIEW_ALL_PERMISSION):
         return queryset
     return queryset.filter(proposer_id=user.pk)
 
