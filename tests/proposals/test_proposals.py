@@ -2,6 +2,7 @@
 eligibility and quota checks, or returned with a reason the proposer sees (issue 16, point 2)."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -220,3 +221,57 @@ def test_the_proposer_sees_status_and_reason_of_their_own_only(
     assert (
         client.get(reverse("admin:proposals_proposal_change", args=[theirs.pk])).status_code == 302
     )
+
+
+def test_an_upload_through_the_admin_is_previewed_then_sent(client, proposer, year):
+    data = xlsx(
+        [
+            ["NIK", "Nama", "Tanggal Lahir", "Jenis Kelamin", "Kelurahan", "Jenis Pekerja",
+             "Kategori"],
+            [candidate()["nik"], "Siti Rahayu", "12-03-1985", "P", "Kartoharjo", "BPU", "Ojol"],
+        ]
+    )  # fmt: skip
+    upload = io.BytesIO(data)
+    upload.name = "usulan.xlsx"
+    client.force_login(proposer)
+    response = client.post(
+        reverse("admin:proposals_proposal_import"),
+        {"import_file": upload, "program_year": year.pk, "source_kind": "mitra",
+         "source_name": "Dinas Perhubungan"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    preview = client.get(response["Location"]).content.decode()
+    assert "Siti Rahayu" in preview and "Dinas Perhubungan" in preview
+    assert not Proposal.objects.exists()
+    job = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+    done = client.post(reverse("admin:proposals_proposal_process_import"), {"job": job})
+    assert done["Location"] == reverse("admin:proposals_proposal_changelist")
+    proposal = Proposal.objects.get()
+    assert (proposal.proposer, proposal.source_kind, proposal.status) == (
+        proposer,
+        SourceKind.PARTNER,
+        S.SUBMITTED,
+    )
+
+
+def test_officials_see_the_counts_and_the_update_progress_on_the_dashboard(
+    client, proposer, operator, year
+):
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import PIMPINAN
+    from tests.factories import UserFactory
+
+    services.proposal_accept(proposal=submitted(proposer, year), user=operator)
+    submitted(proposer, year, full_name="Dewi Lestari")
+    official = UserFactory(username="kepala-dinas", is_staff=False)
+    official.groups.add(Group.objects.get(name=PIMPINAN))
+    client.force_login(official)
+    page = client.get(reverse("dashboard:index"), {"year": year.year}).content.decode()
+    assert "Usulan per pengusul, 2024" in page
+    assert (
+        "<td>Kelurahan Kartoharjo</td><td>kel-kelun</td><td>2</td><td>1</td><td>0</td><td>1</td>"
+        in page
+    )
+    assert "Pemutakhiran data 2024" in page and "Oro-oro Ombo" in page
+    assert "Siti Rahayu" not in page  # counts only
