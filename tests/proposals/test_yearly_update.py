@@ -204,3 +204,28 @@ def test_the_upload_through_the_admin_marks_the_kelurahan_done(
     assert UpdateRound.objects.get(program_year=year, kelurahan=kartoharjo).is_done
     assert UpdateAnswer.objects.filter(answer=Answer.WORKING).count() == 3
     assert ProgramYear.objects.count() >= 1
+
+
+@pytest.mark.parametrize(
+    "name", ["sparse_max_range.xlsx", "zip_bomb.xlsx", "huge_dimensions.xls", "wide_row.csv"]
+)
+def test_hostile_files_are_refused_with_a_message_and_nothing_is_written(
+    year, kartoharjo, participants, name
+):
+    from pathlib import Path
+
+    from importer.errors import FileRejected
+    from proposals.models import SourceKind
+    from proposals.resources import ProposalImporter
+
+    data = (Path(__file__).resolve().parents[1] / "fixtures" / "hostile" / name).read_bytes()
+    for importer_ in (
+        importer(year, kartoharjo),
+        ProposalImporter(
+            program_year_id=year.pk, source_kind=SourceKind.GROUP, source_name="Komunitas"
+        ),
+    ):
+        with pytest.raises(FileRejected) as refused:
+            build_plan(importer_, data, name)
+        assert refused.value.message
+    assert not UpdateAnswer.objects.exists()
