@@ -316,7 +316,11 @@ def build_world() -> World:
         heir_relationship="child",
         heir_nik="3577015506150003",
     )
-    update_round = update_round_for(program_year=year, kelurahan=worker.kelurahan)
+    # For next year: a 2024 round would mean 2024's update has begun, and renewal (tested
+    # on this world) would then hold back everyone not confirmed.
+    update_round = update_round_for(
+        program_year=ProgramYear.objects.get(year=2025), kelurahan=worker.kelurahan
+    )
     for subject in SUBJECTS:
         for kind in IMPORT_KINDS.values():
             job = ImportJob.objects.create(
