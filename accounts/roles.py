@@ -12,6 +12,8 @@ VERIFIKATOR = "Verifikator"
 PIMPINAN = "Pimpinan"
 ADMINISTRATOR = "Administrator"
 KEPALA_BIDANG = "Kepala Bidang"
+# Kelurahan staff and partner groups (OPD, communities) who propose candidates (usulan).
+PENGUSUL = "Pengusul"
 
 _REGISTRY_READ = [
     "participants.view_kecamatan",
@@ -41,6 +43,12 @@ _DEDUP_READ = [
     "dedup.view_othercover",
 ]
 
+_PROPOSALS_READ = [
+    "proposals.view_proposal",
+    "proposals.view_all_proposals",
+    "proposals.view_updateround",
+]
+
 ROLES: dict[str, list[str]] = {
     # Field and desk staff: keep the registry, import candidate lists, propose enrollments.
     OPERATOR: [
@@ -62,6 +70,11 @@ ROLES: dict[str, list[str]] = {
         # Possible duplicates and other payers' cover: looked at, decided by the Verifikator.
         *_DEDUP_READ,
         *_COMPLAINTS,
+        # Proposals from kelurahan and partners (issue 16): entered, reviewed; yearly update.
+        *_PROPOSALS_READ,
+        "proposals.add_proposal",
+        "proposals.review_proposal",
+        "proposals.run_yearly_update",
     ],
     # Verification desk: verify/submit/terminate, quota override, BPJS files, DTKS checks.
     VERIFIKATOR: [
@@ -107,6 +120,7 @@ ROLES: dict[str, list[str]] = {
         "notifications.view_outboxmessage",
         "notifications.change_outboxmessage",
         "notifications.view_messagetemplate",
+        *_PROPOSALS_READ,
     ],
     # Head of the office's field (issue 15): approves or returns batches, signs the documents.
     KEPALA_BIDANG: [
@@ -128,6 +142,14 @@ ROLES: dict[str, list[str]] = {
         "complaints.change_ticket",
         "complaints.view_escalation",
         "complaints.view_servicelevel",
+    ],
+    # A proposer sees and sends only their own proposals (proposals.selectors), in the admin
+    # (staff status needed): no registry, no full NIKs of anyone.
+    PENGUSUL: [
+        "proposals.view_proposal",
+        "proposals.add_proposal",
+        "participants.view_kelurahan",
+        "participants.view_segment",
     ],
     # Kepala Dinas, Wali Kota's office: the dashboard and its reports, no personal data.
     PIMPINAN: ["dashboard.view_dashboard"],

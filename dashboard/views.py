@@ -6,6 +6,7 @@ shows any worker's personal data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib.auth import views as auth_views
@@ -30,6 +31,11 @@ from .selectors import Dashboard, Filters, default_program_year
 from .selectors import dashboard_figures as _dashboard_figures
 
 PERMISSION = "dashboard.view_dashboard"
+# Sections a higher app adds to the dashboard page (proposals: per-proposer counts and the
+# yearly update's progress), registered in its AppConfig.ready. Each is called with the
+# request and the program year and returns None or {"template": …, **its context}; like the
+# rest of the page, a section shows no personal data.
+EXTRA_SECTIONS: list[Callable[[HttpRequest, ProgramYear], dict | None]] = []
 LOGIN_URL = reverse_lazy("dashboard:login")
 KELURAHAN_SORTS = {
     "name": lambda r: r.label,
@@ -235,9 +241,11 @@ def index(request: HttpRequest) -> HttpResponse:
     program_year = _program_year(request, None)
     form, filters = _filters(request)
     d = _figures(request, program_year, filters)
-    return render(
-        request, "dashboard/index.html", {**_context(request, d, form), **_complaints(request)}
-    )
+    context = {**_context(request, d, form), **_complaints(request)}
+    context["extra_sections"] = [
+        section for hook in EXTRA_SECTIONS if (section := hook(request, program_year))
+    ]
+    return render(request, "dashboard/index.html", context)
 
 
 def _complaints(request: HttpRequest) -> dict:

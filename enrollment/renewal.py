@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +22,10 @@ from .services import enrollments_propose_bulk, ensure_year_open
 
 # A year's participants whom renewal proposes for the next year.
 RENEWAL_SOURCE_STATUSES = (S.ACTIVE, S.ENDED)
+# Called as ``check(from_year=…, worker_ids=[…])`` → {worker id: why not renewed}: a higher app
+# holds back people it has not confirmed (proposals: the yearly update, pemutakhiran).
+# Staff may renew them anyway with ``include_unconfirmed_reason``.
+RENEWAL_CHECKS: list[Callable[..., dict[int, str]]] = []
 
 
 @dataclass
@@ -29,6 +34,8 @@ class RenewalReport:
     created: list[Worker] = field(default_factory=list)
     already: list[Worker] = field(default_factory=list)
     not_renewed: list[tuple[Worker, str]] = field(default_factory=list)
+    # Unconfirmed people renewed because staff chose to (with the reason).
+    unconfirmed_included: list[Worker] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -38,6 +45,7 @@ def enrollments_renew(
     to_year: ProgramYear,
     user: AbstractBaseUser | None,
     dry_run: bool = False,
+    include_unconfirmed_reason: str = "",
 ) -> RenewalReport:
     """Propose next year's cover for this year's participants ("satu tahun berkelanjutan").
 
@@ -47,6 +55,9 @@ def enrollments_renew(
     committed or proposed there. Workers are taken in registry order (oldest first).
     The proposals are written together (``enrollments_propose_bulk``): the year's renewal is
     the program's whole membership, 14,087 workers in 2024.
+    People the ``RENEWAL_CHECKS`` hold back (not confirmed by the yearly update) are not
+    renewed, unless staff give ``include_unconfirmed_reason``, which goes into each
+    proposal's note.
     """
     to_year = ProgramYear.objects.select_for_update().get(pk=to_year.pk)
     ensure_year_open(to_year)
@@ -70,11 +81,24 @@ def enrollments_renew(
         .order_by("worker_id")
     )
     reason = gettext("Renewal from %(year)s") % {"year": from_year.year}
+    include_unconfirmed_reason = include_unconfirmed_reason.strip()
+    held: dict[int, str] = {}
+    worker_ids = list(sources.values_list("worker_id", flat=True))
+    for check in RENEWAL_CHECKS:
+        held.update(check(from_year=from_year, worker_ids=worker_ids))
+    if include_unconfirmed_reason and held:
+        reason = gettext("%(reason)s; unconfirmed included: %(why)s") % {
+            "reason": reason,
+            "why": include_unconfirmed_reason,
+        }
     proposals: list[Enrollment] = []
     for source in sources.iterator(chunk_size=2000):
         worker = source.worker
         if worker.pk in existing:
             report.already.append(worker)
+            continue
+        if worker.pk in held and not include_unconfirmed_reason:
+            report.not_renewed.append((worker, held[worker.pk]))
             continue
         # Heirs only add a warning, which renewal does not show: skip that query per worker.
         # Age is judged on the day the renewed cover starts (room.start).
@@ -107,6 +131,8 @@ def enrollments_renew(
         existing.add(worker.pk)
         room.take(worker, cost)
         report.created.append(worker)
+        if worker.pk in held:
+            report.unconfirmed_included.append(worker)
     if not dry_run:
         created = enrollments_propose_bulk(proposals, user=user, reason=reason)
         hooks.after_commit(hooks.RENEWED, enrollment_ids=[e.pk for e in created])

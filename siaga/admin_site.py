@@ -38,6 +38,11 @@ SECTIONS: list[tuple[str, Any, list[str]]] = [
         ],
     ),
     (
+        "intake",
+        _("Proposals and yearly updates"),
+        ["proposals.proposal", "proposals.updateround"],
+    ),
+    (
         "program",
         _("Program year and quotas"),
         [
@@ -112,6 +117,12 @@ class PageLink:
 
 
 PAGES = [
+    PageLink(
+        "intake",
+        _("Yearly update progress per kelurahan"),
+        "admin:proposals_updateround_progress",
+        lambda u: u.has_perm("proposals.view_updateround"),
+    ),
     PageLink(
         "bpjs",
         _("Activate from BPJS file"),
@@ -248,6 +259,19 @@ def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
             )
 
     todos += complaint_todos(user)
+    if user.has_perm("proposals.review_proposal"):
+        from proposals.models import ProposalStatus
+        from proposals.selectors import proposals_visible_to
+
+        waiting = proposals_visible_to(user).filter(status=ProposalStatus.SUBMITTED).count()
+        if waiting:
+            todos.append(
+                Todo(
+                    gettext("Proposals (usulan) to review"),
+                    waiting,
+                    f"{reverse('admin:proposals_proposal_changelist')}?status__exact=diajukan",
+                )
+            )
 
     may_change = user.has_perm("enrollment.change_enrollment")
     may_bpjs = user.has_perm("enrollment.manage_bpjs_exchange")

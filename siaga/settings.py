@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "approvals.apps.ApprovalsConfig",
     "complaints.apps.ComplaintsConfig",
     "notifications.apps.NotificationsConfig",
+    "proposals.apps.ProposalsConfig",
 ]
 if env.str("DATABASE_URL", default="").startswith(("postgres", "pgsql")):
     INSTALLED_APPS.append("django.contrib.postgres")

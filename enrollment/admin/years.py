@@ -116,7 +116,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
         (_("Budget"), {"fields": ["figures"]}),
         (_("Notes"), {"fields": ["notes"]}),
     ]
-    actions = ["renew_into_next_year", "end_expired"]
+    actions = ["renew_into_next_year", "renew_including_unconfirmed", "end_expired"]
     change_form_template = "admin/enrollment/programyear/change_form.html"
 
     def get_queryset(self, request):
@@ -271,6 +271,37 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
         description=_("Renew active participants into the next year"), permissions=["propose"]
     )
     def renew_into_next_year(self, request, queryset):
+        self._renew(request, queryset)
+
+    @admin.action(
+        description=_("Renew into the next year, also those the yearly update has not confirmed"),
+        permissions=["propose"],
+    )
+    def renew_including_unconfirmed(self, request, queryset):
+        """Staff decide to renew people the yearly update (pemutakhiran) has not confirmed:
+        an intermediate page asks why; the reason goes into each proposal's note."""
+        from ..forms import ReasonForm
+
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._renew(request, queryset, include_unconfirmed_reason=form.cleaned_data["reason"])
+            return HttpResponseRedirect(request.get_full_path())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Why renew people the yearly update has not confirmed?"),
+            "form": form,
+            "years": queryset.order_by("year"),
+            "action_name": "renew_including_unconfirmed",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(
+            request, "admin/enrollment/programyear/renew_unconfirmed.html", context
+        )
+
+    def _renew(self, request, queryset, include_unconfirmed_reason: str = "") -> None:
         for year in queryset.order_by("year"):
             target = ProgramYear.objects.filter(year=year.year + 1).first()
             if target is None:
@@ -281,7 +312,10 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
                 continue
             try:
                 report = renewal.enrollments_renew(
-                    from_year=year, to_year=target, user=request.user
+                    from_year=year,
+                    to_year=target,
+                    user=request.user,
+                    include_unconfirmed_reason=include_unconfirmed_reason,
                 )
             except ValidationError as exc:
                 messages.error(request, "; ".join(exc.messages))
@@ -300,6 +334,15 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
                     "skipped": len(report.not_renewed),
                 },
             )
+            if report.unconfirmed_included:
+                messages.info(
+                    request,
+                    gettext("%(count)d not confirmed by the yearly update were renewed: %(why)s")
+                    % {
+                        "count": len(report.unconfirmed_included),
+                        "why": include_unconfirmed_reason,
+                    },
+                )
             if report.not_renewed:
                 messages.warning(
                     request,

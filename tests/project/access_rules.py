@@ -55,6 +55,10 @@ APPROVE = row("approve or return submission batches (also the Kepala Bidang role
 COMPLAINTS = row("receive, assign and answer complaints (also the Kepala Bidang role)", OP, V, A)
 SET_SERVICE = row("set complaint service levels and message templates", A)
 OUTBOX = row("see the message outbox to participants, send failed messages again", V, A)
+SEE_PROPOSALS = row("see every proposal (usulan) and the yearly update's progress", OP, V, A)
+SUBMIT_PROPOSALS = row("enter or upload proposals (also the Pengusul role: its own only)", OP, A)
+REVIEW_PROPOSALS = row("accept proposals into the registry or return them with a reason", OP, A)
+YEARLY_UPDATE = row("yearly update: download a kelurahan's form, upload its answers", OP, A)
 
 README_TABLE = [
     SEE_REGISTRY,
@@ -81,6 +85,10 @@ README_TABLE = [
     COMPLAINTS,
     SET_SERVICE,
     OUTBOX,
+    SEE_PROPOSALS,
+    SUBMIT_PROPOSALS,
+    REVIEW_PROPOSALS,
+    YEARLY_UPDATE,
 ]
 
 # Not in the README: what nobody may do from the web (history is kept, records of processing
@@ -200,6 +208,10 @@ MODELS: dict[str, ModelRules] = {
     "notifications.MessageTemplate": ModelRules(OUTBOX, SET_SERVICE, SET_SERVICE, PURGE),
     # Queued by the services only; the page is read-only (a POST saves nothing, 302).
     "notifications.OutboxMessage": ModelRules(OUTBOX, NOBODY, OUTBOX, NOBODY, change_ok=302),
+    # Proposals are submitted (add) and decided by the review actions, never edited; the
+    # yearly update's rounds are written by the form download and the upload.
+    "proposals.Proposal": ModelRules(SEE_PROPOSALS, SUBMIT_PROPOSALS, NOBODY, NOBODY),
+    "proposals.UpdateRound": ModelRules(SEE_PROPOSALS, NOBODY, NOBODY, NOBODY),
 }
 
 
@@ -249,6 +261,13 @@ CUSTOM_MODEL_PAGES: dict[str, dict[str, Page]] = {
     "dedup.OtherCover": {
         **_import_pages(IMPORT_OTHER_COVER),
         "double": page(SEE_DUPLICATES, 200),
+    },
+    "proposals.Proposal": _import_pages(SUBMIT_PROPOSALS),
+    "proposals.UpdateRound": {
+        **_import_pages(YEARLY_UPDATE),
+        "progress": page(SEE_PROPOSALS, 200),
+        # Without a year and kelurahan chosen: back to the progress page with a message.
+        "form": page(YEARLY_UPDATE, 302),
     },
     "approvals.SubmissionBatch": {
         "prepare": page(BATCHES, 200),
@@ -346,6 +365,8 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
     "enrollment.ProgramYear": {
         "delete_selected": ActionRule(PURGE, 200),
         "renew_into_next_year": ActionRule(PROPOSE, 302),
+        # An intermediate page asks why people the yearly update has not confirmed are renewed.
+        "renew_including_unconfirmed": ActionRule(PROPOSE, 200),
         "end_expired": ActionRule(DECIDE, 302),
     },
     "enrollment.Enrollment": {
@@ -402,4 +423,11 @@ ACTIONS: dict[str, dict[str, ActionRule]] = {
         "delete_selected": ActionRule(NOBODY, 200),
         "retry_selected": ActionRule(OUTBOX, 302),
     },
+    # Both review actions ask first (accept: "not the same person"?; return: the reason).
+    "proposals.Proposal": {
+        "delete_selected": ActionRule(NOBODY, 200),
+        "accept_selected": ActionRule(REVIEW_PROPOSALS, 200),
+        "return_selected": ActionRule(REVIEW_PROPOSALS, 200),
+    },
+    "proposals.UpdateRound": {"delete_selected": ActionRule(NOBODY, 200)},
 }

@@ -135,6 +135,8 @@ IMPORT_KINDS = {
     "targeting.DtksCheck": "dtks_results",
     "targeting.HeirFollowUp": "heirs",
     "dedup.OtherCover": "other_cover",
+    "proposals.Proposal": "proposals",
+    "proposals.UpdateRound": "yearly_update",
 }
 
 
@@ -189,6 +191,8 @@ def build_world() -> World:
     from importer.models import ImportJob, ImportStatus
     from notifications.models import DeliveryStatus, MessageKind, MessageTemplate, OutboxMessage
     from participants.models import Heir, Kecamatan, Kelurahan, Segment, Worker
+    from proposals.models import Proposal, UpdateRound
+    from proposals.services import proposal_submit, update_round_for
     from targeting.models import (
         DtksCheck,
         ExportLog,
@@ -336,6 +340,28 @@ def build_world() -> World:
         attempts=1,
         sent_at=TODAY,
     )
+    # A candidate proposed by the operator (not in the registry), and a kelurahan's update.
+    proposal = proposal_submit(
+        user=clerk,
+        program_year=year,
+        source_kind="kelurahan",
+        source_name="Kelurahan Kelun",
+        nik="3577014203900007",
+        full_name="Calon Usulan",
+        birth_date=datetime.date(1990, 3, 2),
+        sex="P",
+        kelurahan=Kelurahan.objects.get(name="Kelun"),
+        worker_type="BPU",
+        segment=Segment.objects.get(code="ojol"),
+        heir_name="Anak Calon",
+        heir_relationship="child",
+        heir_nik="3577015506150003",
+    )
+    # For next year: a 2024 round would mean 2024's update has begun, and renewal (tested
+    # on this world) would then hold back everyone not confirmed.
+    update_round = update_round_for(
+        program_year=ProgramYear.objects.get(year=2025), kelurahan=worker.kelurahan
+    )
     for subject in SUBJECTS:
         for kind in IMPORT_KINDS.values():
             job = ImportJob.objects.create(
@@ -396,6 +422,8 @@ def build_world() -> World:
         ServiceLevel: ServiceLevel.objects.get(category="klaim"),
         MessageTemplate: MessageTemplate.objects.get(kind=MessageKind.ACTIVATION),
         OutboxMessage: message,
+        Proposal: proposal,
+        UpdateRound: update_round,
     }
     for model, obj in world.objects.items():
         history = getattr(model, "history", None)
@@ -412,6 +440,8 @@ def build_world() -> World:
             *WorkerAlias.objects.values_list("nik", flat=True),
             *OtherCover.objects.values_list("nik", flat=True),
             *SnapshotRow.objects.values_list("nik", flat=True),
+            *Proposal.objects.values_list("nik", flat=True),
+            *Proposal.objects.exclude(heir_nik="").values_list("heir_nik", flat=True),
             old_kk,
         }
     )

@@ -134,6 +134,7 @@ def test_the_home_is_organised_by_the_offices_work_for_an_administrator(client, 
     html = client.get("/admin/").content.decode()
     assert sections(html) == [
         "Registri",
+        "Usulan dan pemutakhiran data",
         "Tahun program dan kuota",
         "BPJS",
         "Tagihan dan klaim",
@@ -155,6 +156,7 @@ def test_operators_see_no_library_sections(client):
     # BPJS: other payers' cover lists, which operators may look at (no library sections).
     assert sections(html) == [
         "Registri",
+        "Usulan dan pemutakhiran data",
         "Tahun program dan kuota",
         "BPJS",
         "Tepat sasaran",

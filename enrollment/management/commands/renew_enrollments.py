@@ -22,15 +22,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Report what would happen, change nothing."
         )
+        parser.add_argument(
+            "--include-unconfirmed",
+            dest="include_unconfirmed_reason",
+            default="",
+            metavar="REASON",
+            help="Also renew participants the yearly update has not confirmed, for this reason.",
+        )
 
-    def handle(self, *args, from_year, to_year, dry_run, **options):
+    def handle(self, *args, from_year, to_year, dry_run, include_unconfirmed_reason, **options):
         try:
             source = ProgramYear.objects.get(year=from_year)
             target = ProgramYear.objects.get(year=to_year)
         except ProgramYear.DoesNotExist as exc:
             raise CommandError(f"Program year missing: {exc}") from None
         try:
-            report = enrollments_renew(from_year=source, to_year=target, user=None, dry_run=dry_run)
+            report = enrollments_renew(
+                from_year=source,
+                to_year=target,
+                user=None,
+                dry_run=dry_run,
+                include_unconfirmed_reason=include_unconfirmed_reason,
+            )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         verb = "would be proposed" if dry_run else "proposed"
@@ -39,5 +52,10 @@ class Command(BaseCommand):
             f"{len(report.already)} already in {to_year}, "
             f"{len(report.not_renewed)} not renewed."
         )
+        if report.unconfirmed_included:
+            self.stdout.write(
+                f"{len(report.unconfirmed_included)} not confirmed by the yearly update, "
+                f"included: {include_unconfirmed_reason.strip()}"
+            )
         for worker, why in report.not_renewed:
             self.stdout.write(f"  {mask_identity_number(worker.nik)} {worker.full_name}: {why}")
