@@ -124,8 +124,9 @@ class WorkerAlias(models.Model):
 class WorkerKey(models.Model):
     """A worker's blocking keys (dedup.matching.blocking_keys, hashed): who is worth comparing.
 
-    Rewritten whole by every registry scan and kept current between scans when a worker is
-    saved; an import checks its rows against these keys instead of the whole registry.
+    Kept current when a worker is saved; each registry scan re-keys the workers changed
+    without a save (see WorkerKeyState). An import checks its rows against these keys
+    instead of the whole registry.
     """
 
     worker = models.ForeignKey(

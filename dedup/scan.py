@@ -188,6 +188,7 @@ def _copy_escape(value) -> str:
 def _insert_name_keys(cursor, registry: Registry) -> None:
     """The name keys (matching.name_keys) computed by PostgreSQL from each distinct name's
     spelling-neutral form, which Python computed once per name: the same strings, hashed."""
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.dedup_scan_names")
     cursor.execute(
         "CREATE TEMPORARY TABLE dedup_scan_names (full_name text, whole text, first4 text, "
         "last4 text) ON COMMIT DROP"
@@ -218,6 +219,7 @@ def _insert_name_keys(cursor, registry: Registry) -> None:
         ) AS k(key)
         WHERE k.key IS NOT NULL"""
     )
+    cursor.execute("DROP TABLE dedup_scan_names")
 
 
 def _write_python_name_keys(cursor) -> None:
