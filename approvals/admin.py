@@ -17,9 +17,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.scoping import CITY_WIDE
 from enrollment.models import PremiumInvoice, ProgramYear
 from participants.privacy import can_view_full_nik, shown_nik
-from siaga.admin_base import SiagaAdmin
+from siaga.admin_base import SiagaAdmin, refuse_scoped_user
 
 from . import services
 from .bpjs import export_batch
@@ -85,6 +86,8 @@ class DocumentInline(admin.TabularInline):
 
 @admin.register(SubmissionBatch)
 class SubmissionBatchAdmin(SiagaAdmin):
+    # Batches, their snapshots and documents cover the whole city.
+    scope_worker_path = CITY_WIDE
     list_display = [
         "number",
         "program_year",
@@ -177,6 +180,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
         )
 
     def prepare_view(self, request):
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.add_submissionbatch"):
             raise PermissionDenied
         form = PrepareBatchForm(request.POST or None)
@@ -212,6 +216,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
         )
 
     def decide_view(self, request, pk):
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.approve_submissionbatch"):
             raise PermissionDenied
         batch = get_object_or_404(SubmissionBatch, pk=pk)
@@ -258,6 +263,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
 
     def bpjs_view(self, request, pk):
         """The BPJS registration file of an approved batch, from its frozen snapshot."""
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         user = request.user
         if not (
             user.has_perm("enrollment.manage_bpjs_exchange")
@@ -282,6 +288,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
 
     def documents_view(self, request):
         """A year's documents: the year's, each batch's, each invoice's, and the record."""
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.generate_documents"):
             raise PermissionDenied
         years = list(ProgramYear.objects.order_by("-year"))
@@ -314,6 +321,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
         )
 
     def document_view(self, request):
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.generate_documents"):
             raise PermissionDenied
         form = DocumentForm(request.GET)
@@ -379,6 +387,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
 
 @admin.register(BatchItem)
 class BatchItemAdmin(ReadOnlyAdmin):
+    scope_worker_path = "enrollment__worker"
     list_display = ["batch", "enrollment", "rejected", "rejection_reason"]
     list_filter = ["rejected", "batch__status", "batch"]
     list_select_related = ["batch", "enrollment__worker", "enrollment__program_year"]
@@ -387,6 +396,7 @@ class BatchItemAdmin(ReadOnlyAdmin):
 
 @admin.register(SnapshotRow)
 class SnapshotRowAdmin(ReadOnlyAdmin):
+    scope_worker_path = CITY_WIDE
     list_display = [
         "batch",
         "position",
@@ -418,6 +428,7 @@ class SnapshotRowAdmin(ReadOnlyAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
+    scope_worker_path = CITY_WIDE
     list_display = ["batch", "action", "by", "at", "note"]
     list_filter = ["action", "batch__program_year"]
     list_select_related = ["batch", "by"]
@@ -425,6 +436,7 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(GeneratedDocument)
 class GeneratedDocumentAdmin(ReadOnlyAdmin):
+    scope_worker_path = CITY_WIDE
     list_display = [
         "generated_at",
         "kind",

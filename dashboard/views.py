@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
+from accounts.scoping import user_scope
 from enrollment.models import EnrollmentStatus, ProgramYear
 from participants.models import DtksStatus
 from siaga.navigation import can_open_admin_list
@@ -54,14 +55,14 @@ class LoginView(auth_views.LoginView):
 def _figures(request: HttpRequest, program_year: ProgramYear, filters: Filters) -> Dashboard:
     """The figures as this user may see them: exact for staff with personal-data access,
     small counts suppressed for everyone else (dashboard.privacy)."""
-    d = _dashboard_figures(program_year, filters)
+    d = _dashboard_figures(program_year, filters.within(user_scope(request.user)))
     if sees_exact_figures(request.user):
         return d
     return suppress_small_cells(d)
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
         return form, form.filters()
     return form, Filters()
@@ -245,7 +246,7 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
 @official_required
 def figures_json(request: HttpRequest, year: int) -> JsonResponse:
     program_year = _program_year(request, year)
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     filters = form.filters() if form.is_bound else Filters()

@@ -15,9 +15,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import CITY_WIDE, NOT_PERSONAL
 from participants.models import WorkerType
 from participants.privacy import shown_nik
-from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin
+from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, refuse_scoped_user
 from siaga.formatting import number, rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
@@ -93,6 +94,7 @@ class EligibilityRequirementInline(ClosedYearReadOnlyMixin, admin.StackedInline)
 
 @admin.register(ProgramYear)
 class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
     form = ProgramYearForm
@@ -216,6 +218,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
     def _bpjs_year(self, request, pk) -> ProgramYear:
         if not request.user.has_perm(BPJS_PERMISSION):
             raise PermissionDenied
+        refuse_scoped_user(request)  # the file carries the whole year
         return get_object_or_404(ProgramYear, pk=pk)
 
     def bpjs_export_view(self, request, pk):
@@ -335,6 +338,9 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
 @admin.register(BpjsExport)
 class BpjsExportAdmin(SiagaAdmin):
     """The record of each registration file sent to BPJS: looked at, never changed."""
+
+    # A BPJS file carries the whole year's participants.
+    scope_worker_path = CITY_WIDE
 
     list_display = [
         "file_name",
