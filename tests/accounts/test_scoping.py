@@ -183,9 +183,7 @@ def test_the_scope_is_set_on_the_user_page(client):
 def run_import(capsys, username: str) -> tuple[int, dict]:
     code = 0
     try:
-        call_command(
-            "import_workers", str(FILES / "bom_utf8.csv"), "--json", "--user", username
-        )
+        call_command("import_workers", str(FILES / "bom_utf8.csv"), "--json", "--user", username)
     except SystemExit as exit_:
         code = exit_.code
     return code, json.loads(capsys.readouterr().out)
@@ -204,9 +202,7 @@ def test_a_scoped_import_refuses_rows_outside_the_area_with_row_column_and_why(c
         (4, "Desa/Kelurahan"),
         (5, "Desa/Kelurahan"),
     ]
-    assert outside[0]["message"] == (
-        "Kelurahan ini di luar wilayah Anda (kelurahan Oro-oro Ombo)."
-    )
+    assert outside[0]["message"] == ("Kelurahan ini di luar wilayah Anda (kelurahan Oro-oro Ombo).")
 
 
 def test_a_scoped_import_may_not_touch_a_worker_registered_outside(capsys):

@@ -11,7 +11,6 @@ answers 200 to a read, change or delete page, or a POST writes anything about it
 
 from __future__ import annotations
 
-
 import pytest
 import time_machine
 from django.contrib import admin
@@ -44,6 +43,8 @@ class ScopeWorld:
     def __init__(self):
         self.world = build_world()
         # Everything build_world made lives in Kartoharjo, segment ojol: outside both scopes.
+        # One more outside worker, not enrolled: a candidate on the priority list.
+        WorkerFactory()
         outside = list(Worker.objects.order_by("pk"))
         for n, worker in enumerate(outside, start=1):
             worker.full_name = f"Orangluar Zqx{n:02d}"
@@ -63,6 +64,7 @@ class ScopeWorld:
         self.in_area = WorkerFactory(kelurahan=klegen, full_name="Orangdalam Klegen")
         HeirFactory(worker=self.in_area, name="Ahli Dalam Klegen")
         self.in_group = WorkerFactory(segment=pkl, full_name="Orangdalam Pkl")
+        self.candidate = WorkerFactory(kelurahan=klegen, full_name="Calondalam Klegen")
         clerk = self.world.users["Operator"]
         services.enrollment_propose(worker=self.in_area, program_year=year, user=clerk)
         services.enrollment_propose(worker=self.in_group, program_year=year, user=clerk)
@@ -88,8 +90,12 @@ def client_for(user) -> Client:
     return client
 
 
-def leaked(sw: ScopeWorld, response) -> list[str]:
+def leaked(sw: ScopeWorld, response, typed: str = "") -> list[str]:
+    """The outside workers' NIKs and names in the answer; ``typed`` is what the user searched
+    for (echoed in the search box: not a leak, so it is left out of the check)."""
     text = body_text(response)
+    if typed:
+        text = text.replace(typed, "")
     return [t for t in sw.outside_texts if t in text]
 
 
@@ -106,19 +112,24 @@ def extra_requests(sw: ScopeWorld, client: Client):
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         for term in (outside.nik, outside.nik[:8], "Orangluar", outside.phone or "0812"):
-            yield f"{url}?q={term}", lambda url=url, term=term: client.get(url, {"q": term})
-        yield f"{url}?all", lambda url=url: client.get(url, {"all": ""})
+            yield (
+                f"{url}?q={term}",
+                lambda url=url, term=term: client.get(url, {"q": term}),
+                term,
+            )
+        yield f"{url}?all", lambda url=url: client.get(url, {"all": ""}), ""
     for app_label, model_name, field in (
         ("participants", "heir", "worker"),
         ("enrollment", "enrollment", "worker"),
     ):
         for term in ("", "Orangluar", outside.nik):
             yield (
-                f"autocomplete {model_name}.{field} {term!r}",
+                f"autocomplete {app_label} {model_name}.{field} {term!r}",
                 lambda a=app_label, m=model_name, f=field, t=term: client.get(
                     reverse("admin:autocomplete"),
                     {"app_label": a, "model_name": m, "field_name": f, "term": t},
                 ),
+                term,
             )
     export = reverse("admin:participants_worker_export")
 
@@ -201,13 +212,13 @@ def walk(sw: ScopeWorld, username: str) -> tuple[list[str], list[str], dict[str,
                 opened.append(f"POST {url} wrote {changed}")
             if found := leaked(sw, post):
                 leaks.append(f"POST {url} ({post.status_code}): {found}")
-    for label, request in extra_requests(sw, client):
+    for label, request, *typed in extra_requests(sw, client):
         with transaction.atomic():
             response = request()
             transaction.set_rollback(True)
         statuses[label] = response.status_code
         assert response.status_code != 500, label
-        if found := leaked(sw, response):
+        if found := leaked(sw, response, *typed):
             leaks.append(f"{label} ({response.status_code}): {found}")
     return leaks, opened, statuses
 
@@ -225,12 +236,12 @@ def test_unscoped_disnaker_staff_see_the_outside_workers(scope_world):
     """The walk can fail: without a scope the same requests show the outside workers."""
     with time_machine.travel(TODAY, tick=False):
         leaks, opened, _statuses = walk(scope_world, DISNAKER)
-    outside = scope_world.world.objects[Worker]
-    assert any(outside.nik in line for line in leaks)
-    assert any(outside.full_name in line for line in leaks)
-    assert any("worker export xlsx" in line for line in leaks)
-    assert any("priority list" in line for line in leaks)
-    assert opened  # the outside worker's page answers 200
+    outside = Worker.objects.get(pk=scope_world.world.objects[Worker].pk)
+    shown = "\n".join(leaks)
+    assert outside.nik in shown and outside.full_name in shown
+    for label in ("worker export xlsx", "priority list", "autocomplete participants"):
+        assert any(line.startswith(label) for line in leaks), (label, shown)
+    assert any(line.startswith("GET /admin/participants/worker/") for line in opened)
 
 
 @pytest.mark.parametrize(
@@ -250,6 +261,17 @@ def test_a_scoped_user_sees_and_opens_the_workers_inside(scope_world, username, 
     assert worker.full_name in search.content.decode()
     other = scope_world.in_group if inside == "in_area" else scope_world.in_area
     assert other.full_name not in listing.content.decode()
+
+
+def test_the_priority_list_of_a_kelurahan_user_ranks_the_area_only(scope_world):
+    client = client_for(scope_world.users[KELURAHAN_USER])
+    url = reverse("admin:targeting_targetingrule_priority", args=[scope_world.world.rule_pk])
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get(url)
+        proposed = client.post(url, {"worker_type": "BPU", "count": 5})
+    assert "Calondalam Klegen" in page.content.decode()
+    assert "Orangluar" not in page.content.decode()
+    assert proposed.status_code == 403  # "propose the top N" ranks the whole city
 
 
 def test_every_model_admin_declares_its_scope():
