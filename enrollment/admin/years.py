@@ -273,6 +273,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
         description=_("Renew active participants into the next year"), permissions=["propose"]
     )
     def renew_into_next_year(self, request, queryset):
+        refuse_scoped_user(request)  # renews the whole city
         for year in queryset.order_by("year"):
             target = ProgramYear.objects.filter(year=year.year + 1).first()
             if target is None:
@@ -322,6 +323,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
         description=_("End enrollments whose coverage has run out"), permissions=["decide"]
     )
     def end_expired(self, request, queryset):
+        refuse_scoped_user(request)  # ends the whole city's expired cover
         for year in queryset:
             try:
                 count = services.enrollments_end_expired(program_year=year, user=request.user)
