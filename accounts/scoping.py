@@ -71,7 +71,7 @@ class Scope:
 def user_scope(user) -> Scope | None:
     """The user's scope, or None for staff who see the whole registry (and anonymous users,
     whom the views refuse anyway)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
         return None
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
