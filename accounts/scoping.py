@@ -211,7 +211,9 @@ def describe(user) -> str:
 
 # --- setting a scope (admin form, ``scope_user`` command) -------------------------------------
 
-AREA_CODE = re.compile(r"^(35)\.?(77)\.?(0[0-9])(?:\.?([0-9]{4}))?$")
+# Kemendagri codes: province.regency.district[.village]; which ones exist is the reference
+# data's business (the region's table), not this pattern's.
+AREA_CODE = re.compile(r"^([0-9]{2})\.?([0-9]{2})\.?([0-9]{2})(?:\.?([0-9]{4}))?$")
 
 
 class ScopeError(ValueError):
