@@ -7,7 +7,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils import timezone
 
-from siaga.admin_base import ActionPermissionsMixin, SafeChangeListMixin
+from accounts.scoping import NOT_PERSONAL
+from siaga.admin_base import ActionPermissionsMixin, SafeChangeListMixin, ScopedAdminMixin
 
 
 def _with_declared_action_permissions(admin_class: type) -> dict:
@@ -41,8 +42,13 @@ def adopt_library_admins(site: admin.AdminSite = admin.site) -> None:
             continue
         adopted = type(
             admin_class.__name__,
-            (SafeChangeListMixin, ActionPermissionsMixin, admin_class),
-            {"__module__": __name__, **_with_declared_action_permissions(admin_class)},
+            (ScopedAdminMixin, SafeChangeListMixin, ActionPermissionsMixin, admin_class),
+            {
+                "__module__": __name__,
+                # Users, groups, login records, background tasks: no worker's data.
+                "scope_worker_path": NOT_PERSONAL,
+                **_with_declared_action_permissions(admin_class),
+            },
         )
         site.unregister(model)
         site.register(model, adopted)

@@ -1,5 +1,6 @@
-"""What Siaga keeps about a member of staff beyond Django's user: their chosen language and
-how they sign official documents (name, position, rank, NIP)."""
+"""What Siaga keeps about a member of staff beyond Django's user: their chosen language, how
+they sign official documents (name, position, rank, NIP) and the part of the registry they
+work on (their scope: kelurahan, kecamatan or partner group; accounts/scoping.py)."""
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -38,6 +39,33 @@ class StaffProfile(models.Model):
         blank=True,
         validators=[RegexValidator(r"^[0-9]{18}$", _("A NIP is 18 digits."), code="nip_format")],
         help_text=_("18-digit civil servant number (Nomor Induk Pegawai)."),
+    )
+
+    # Scope (issue 16): a user limited to an area (kelurahan, kecamatan) or a partner group
+    # sees and changes only the workers there. Nothing chosen = the whole registry.
+    scope_kecamatan = models.ManyToManyField(
+        "participants.Kecamatan",
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope: districts (kecamatan)"),
+        help_text=_("The user sees only workers living in these districts."),
+    )
+    scope_kelurahan = models.ManyToManyField(
+        "participants.Kelurahan",
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope: urban villages (kelurahan)"),
+        help_text=_("The user sees only workers living in these urban villages."),
+    )
+    scope_segments = models.ManyToManyField(
+        "participants.Segment",
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope: partner groups (segments)"),
+        help_text=_(
+            "The user sees only workers of these groups. Leave the three scope fields empty "
+            "for staff who see the whole registry."
+        ),
     )
 
     class Meta:

@@ -17,9 +17,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.scoping import CITY_WIDE
 from enrollment.models import PremiumInvoice, ProgramYear
 from participants.privacy import can_view_full_nik, shown_nik
-from siaga.admin_base import SiagaAdmin
+from siaga.admin_base import SiagaAdmin, refuse_scoped_user
 
 from . import jobs, services
 from .bpjs import export_batch
@@ -87,6 +88,8 @@ class DocumentInline(admin.TabularInline):
 
 @admin.register(SubmissionBatch)
 class SubmissionBatchAdmin(SiagaAdmin):
+    # Batches, their snapshots and documents cover the whole city.
+    scope_worker_path = CITY_WIDE
     list_display = [
         "number",
         "program_year",
@@ -194,6 +197,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
         )
 
     def prepare_view(self, request):
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.add_submissionbatch"):
             raise PermissionDenied
         form = PrepareBatchForm(request.POST or None)
@@ -229,6 +233,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
         )
 
     def decide_view(self, request, pk):
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.approve_submissionbatch"):
             raise PermissionDenied
         batch = get_object_or_404(SubmissionBatch, pk=pk)
@@ -275,6 +280,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
 
     def bpjs_view(self, request, pk):
         """The BPJS registration file of an approved batch, from its frozen snapshot."""
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         user = request.user
         if not (
             user.has_perm("enrollment.manage_bpjs_exchange")
@@ -299,6 +305,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
 
     def documents_view(self, request):
         """A year's documents: the year's, each batch's, each invoice's, and the record."""
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.generate_documents"):
             raise PermissionDenied
         years = list(ProgramYear.objects.order_by("-year"))
@@ -331,6 +338,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
         )
 
     def document_view(self, request):
+        refuse_scoped_user(request)  # batches and documents cover the whole city
         if not request.user.has_perm("approvals.generate_documents"):
             raise PermissionDenied
         form = DocumentForm(request.GET)
@@ -460,6 +468,7 @@ class SubmissionBatchAdmin(SiagaAdmin):
 
 @admin.register(BatchItem)
 class BatchItemAdmin(ReadOnlyAdmin):
+    scope_worker_path = "enrollment__worker"
     list_display = ["batch", "enrollment", "rejected", "rejection_reason"]
     list_filter = ["rejected", "batch__status", "batch"]
     list_select_related = ["batch", "enrollment__worker", "enrollment__program_year"]
@@ -468,6 +477,7 @@ class BatchItemAdmin(ReadOnlyAdmin):
 
 @admin.register(SnapshotRow)
 class SnapshotRowAdmin(ReadOnlyAdmin):
+    scope_worker_path = CITY_WIDE
     list_display = [
         "batch",
         "position",
@@ -499,6 +509,7 @@ class SnapshotRowAdmin(ReadOnlyAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
+    scope_worker_path = CITY_WIDE
     list_display = ["batch", "action", "by", "at", "note"]
     list_filter = ["action", "batch__program_year"]
     list_select_related = ["batch", "by"]
@@ -506,6 +517,7 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(GeneratedDocument)
 class GeneratedDocumentAdmin(ReadOnlyAdmin):
+    scope_worker_path = CITY_WIDE
     list_display = [
         "generated_at",
         "kind",

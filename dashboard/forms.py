@@ -3,6 +3,7 @@ import copy
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import scope_choices
 from participants.models import Kecamatan, Kelurahan, Segment, WorkerType
 
 from .selectors import Filters
@@ -45,8 +46,12 @@ class FilterForm(forms.Form):
         label=_("Worker type"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # An official limited to an area or group chooses only inside it (accounts/scoping).
+        for name in ("kecamatan", "kelurahan", "segment"):
+            field = self.fields[name]
+            field.queryset = scope_choices(user, field.queryset)
         for name in ("kecamatan", "kelurahan", "segment"):
             self.fields[name].empty_label = {
                 "kecamatan": _("All districts"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
@@ -54,10 +54,30 @@ class Filters:
     kelurahan: Kelurahan | None = None
     segment: Segment | None = None
     worker_type: str | None = None
+    # The user's scope (accounts/scoping.py), never from the query string: an official limited
+    # to an area or group sees figures computed over it only (None = no limit).
+    scope_kelurahan_ids: frozenset[int] | None = None
+    scope_segment_ids: frozenset[int] | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.kecamatan or self.kelurahan or self.segment or self.worker_type)
+        return not (
+            self.kecamatan or self.kelurahan or self.segment or self.worker_type or self.scoped
+        )
+
+    @property
+    def scoped(self) -> bool:
+        return self.scope_kelurahan_ids is not None or self.scope_segment_ids is not None
+
+    def within(self, scope) -> Filters:
+        """These filters inside a user's scope (``accounts.scoping.Scope``, or None)."""
+        if scope is None:
+            return self
+        return replace(
+            self,
+            scope_kelurahan_ids=scope.kelurahan_ids,
+            scope_segment_ids=scope.segment_ids,
+        )
 
     def as_query(self) -> dict[str, str]:
         query = {}
@@ -252,9 +272,16 @@ def _where(filters: Filters, kelurahan_ids: list[int] | None) -> tuple[str, list
         conditions.append("kelurahan_id = %s")
         params.append(filters.kelurahan.pk)
     if kelurahan_ids is not None:
-        conditions.append(f"kelurahan_id IN ({', '.join(['%s'] * len(kelurahan_ids))})")
+        conditions.append(_in("kelurahan_id", kelurahan_ids))
         params.extend(kelurahan_ids)
+    if filters.scope_segment_ids is not None:
+        conditions.append(_in("segment_id", filters.scope_segment_ids))
+        params.extend(sorted(filters.scope_segment_ids))
     return "".join(f" AND {c}" for c in conditions), params
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(['%s'] * len(values))})" if values else "1 = 0"
 
 
 @dataclass(frozen=True)
@@ -273,6 +300,13 @@ def _selection(filters: Filters) -> _Selection:
         if filters.kecamatan
         else None
     )
+    if filters.scope_kelurahan_ids is not None:
+        kelurahan_ids = [
+            k.pk
+            for k in kelurahan_all
+            if k.pk in filters.scope_kelurahan_ids
+            and (kelurahan_ids is None or k.pk in kelurahan_ids)
+        ]
     where, params = _where(filters, kelurahan_ids)
     in_scope = [
         k
@@ -456,7 +490,8 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
     quotas = _quota_targets(program_year)
     types = [filters.worker_type] if filters.worker_type else list(WorkerType.values)
     region = filters.kecamatan or filters.kelurahan
-    if filters.kelurahan or (filters.segment and filters.kecamatan):
+    if filters.scoped or filters.kelurahan or (filters.segment and filters.kecamatan):
+        # Targets are set per city, segment or kecamatan, never for a user's scope.
         scope = None
     elif filters.segment:
         scope = {"segment_id": filters.segment.pk}
@@ -495,7 +530,11 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
                 label=segment.name,
                 participants=n_part,
                 active=n_active,
-                target=None if region else _target(quotas, types, segment_id=segment.pk),
+                target=(
+                    None
+                    if region or filters.scoped
+                    else _target(quotas, types, segment_id=segment.pk)
+                ),
                 share_of=participants,
             )
         )
@@ -525,7 +564,7 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
             active=per_kecamatan[kec.pk][1],
             target=(
                 None
-                if filters.segment or filters.kelurahan
+                if filters.segment or filters.kelurahan or filters.scoped
                 else _target(quotas, types, kecamatan_id=kec.pk)
             ),
             share_of=participants,
@@ -569,7 +608,10 @@ def dashboard_figures(program_year: ProgramYear, filters: Filters | None = None)
         trend=trend,
         targeting=_targeting(program_year, selection),
         computed_at=timezone.now(),
-        over_commitment=_over_commitment(program_year, budget, quotas, year_places),
+        # Year-wide, over every area: not shown to an official limited to a scope.
+        over_commitment=(
+            [] if filters.scoped else _over_commitment(program_year, budget, quotas, year_places)
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
+from accounts.scoping import user_scope
 from complaints.selectors import ANSWERED_WINDOW_DAYS, complaint_counts
 from enrollment.models import EnrollmentStatus, ProgramYear
 from participants.models import DtksStatus
@@ -62,7 +63,9 @@ class LoginView(auth_views.LoginView):
 def _figures(request: HttpRequest, program_year: ProgramYear, filters: Filters) -> Dashboard:
     """The figures as this user may see them: exact for staff with personal-data access,
     small counts suppressed for everyone else (dashboard.privacy). Read from the reporting
-    replica when one is configured (siaga.db_routing)."""
+    replica when one is configured (siaga.db_routing); the user's scope is read first, from
+    the primary."""
+    filters = filters.within(user_scope(request.user))
     with reporting_reads():
         d = _dashboard_figures(program_year, filters)
     if sees_exact_figures(request.user):
@@ -71,7 +74,7 @@ def _figures(request: HttpRequest, program_year: ProgramYear, filters: Filters) 
 
 
 def _filters(request: HttpRequest) -> tuple[FilterForm, Filters]:
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, user=request.user)
     if form.is_bound and form.is_valid():
         return form, form.filters()
     return form, Filters()
@@ -271,7 +274,7 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
 @official_required
 def figures_json(request: HttpRequest, year: int) -> JsonResponse:
     program_year = _program_year(request, year)
-    form = FilterForm(request.GET or None)
+    form = FilterForm(request.GET or None, user=request.user)
     if form.is_bound and not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     filters = form.filters() if form.is_bound else Filters()

@@ -13,11 +13,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import CITY_WIDE
 from enrollment.models import ProgramYear
 from importer.admin import StagedImportMixin, UploadForm
 from participants.models import Worker
 from participants.privacy import can_view_full_nik, shown_nik
-from siaga.admin_base import SiagaAdmin
+from siaga.admin_base import SiagaAdmin, refuse_scoped_user
 
 from .matching import DEFAULT_MIN_SCORE
 from .models import COMPARED_FIELDS, DuplicatePair, OtherCover, PairStatus, PayerKind, WorkerAlias
@@ -35,6 +36,8 @@ SHOWN_FIELDS = [
 
 @admin.register(DuplicatePair)
 class DuplicatePairAdmin(SiagaAdmin):
+    # Both workers of a pair must be in scope.
+    scope_worker_path = ("worker_a", "worker_b")
     list_display = ["score", "reasons_text", "status"]
     list_filter = ["status"]
     list_select_related = ["worker_a", "worker_b"]
@@ -98,6 +101,7 @@ class DuplicatePairAdmin(SiagaAdmin):
     def scan_view(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or not request.user.has_perm("dedup.add_duplicatepair"):
             raise PermissionDenied
+        refuse_scoped_user(request)
         counts = pairs_refresh(find_duplicates(min_score=DEFAULT_MIN_SCORE))
         messages.success(
             request,
@@ -113,7 +117,7 @@ class DuplicatePairAdmin(SiagaAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         pair = get_object_or_404(
-            DuplicatePair.objects.select_related(
+            self.get_queryset(request).select_related(
                 "worker_a__kelurahan",
                 "worker_a__segment",
                 "worker_b__kelurahan",
@@ -199,6 +203,7 @@ class DuplicatePairAdmin(SiagaAdmin):
 
 @admin.register(WorkerAlias)
 class WorkerAliasAdmin(SiagaAdmin):
+    scope_worker_path = "worker"
     list_display = ["full_name", "kept_worker", "merged_at", "merged_by"]
     list_select_related = ["worker", "merged_by"]
     search_fields = ["nik"]
@@ -247,6 +252,9 @@ class OtherCoverUploadForm(UploadForm):
 @admin.register(OtherCover)
 class OtherCoverAdmin(StagedImportMixin, SiagaAdmin):
     """NIKs other payers already cover, and which of this year's people appear on them."""
+
+    # Other payers' lists name people by NIK, not workers of the registry.
+    scope_worker_path = CITY_WIDE
 
     spreadsheet_importer_class = OtherCoverImporter
     upload_form_class = OtherCoverUploadForm
@@ -302,6 +310,7 @@ class OtherCoverAdmin(StagedImportMixin, SiagaAdmin):
         """This year's proposed and verified people who appear on another payer's list."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        refuse_scoped_user(request)
         years = list(ProgramYear.objects.order_by("-year"))
         chosen = request.GET.get("year", "")
         year = next((y for y in years if str(y.year) == chosen), None) or next(

@@ -226,11 +226,12 @@ def deceased_participants() -> QuerySet[Worker]:
 
 
 def scholarship_cases(
-    on: datetime.date | None = None, *, limit: int | None = None
+    on: datetime.date | None = None, *, limit: int | None = None, workers=None
 ) -> list[DeceasedCase]:
-    """Each deceased participant with every child judged on ``on`` (default today)."""
+    """Each deceased participant with every child judged on ``on`` (default today);
+    ``workers``: ``deceased_participants()`` narrowed (to a user's scope), default all."""
     on = on or timezone.localdate()
-    workers = deceased_participants()
+    workers = deceased_participants() if workers is None else workers
     if limit is not None:
         workers = workers[:limit]
     return [_case(worker, on) for worker in workers]

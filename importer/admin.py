@@ -27,6 +27,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
+from accounts.scoping import NOT_PERSONAL, is_scoped
 from siaga.admin_base import SiagaAdmin
 
 from .engine import (
@@ -105,6 +106,10 @@ PREVIEW_NEW_FIELDS = ("full_name", "birth_date", "sex", "worker_type", "phone")
 @admin.register(ImportJob)
 class ImportJobAdmin(SiagaAdmin):
     """Read-only: the record of processing is never edited by hand."""
+
+    # A scoped user sees their own imports only: a file may name anyone.
+    scope_worker_path = NOT_PERSONAL
+    scope_owner_field = "created_by"
 
     list_display = [
         "created_at",
@@ -209,7 +214,9 @@ class ImportJobAdmin(SiagaAdmin):
         kind whose import permission they hold, in a state that allows ``test``."""
         jobs = []
         for job in queryset:
-            if job.created_by_id != request.user.pk and not request.user.is_superuser:
+            if job.created_by_id != request.user.pk and not (
+                request.user.is_superuser and not is_scoped(request.user)
+            ):
                 continue
             try:
                 permission = import_string(job.importer_path).permission
@@ -312,6 +319,14 @@ class StagedImportMixin(ImportMixin):
         options (they are stored on the job, so the background path keeps them)."""
         return self.get_spreadsheet_importer()
 
+    # Whether this kind of import refuses rows outside a scoped user's area or group
+    # (accounts/scoping.py); users with a scope may not run the kinds that do not.
+    import_checks_scope = False
+
+    def importer_for_request(self, request: HttpRequest, form: UploadForm) -> SpreadsheetImporter:
+        """The importer for this user's upload (override to pass the user's scope on)."""
+        return self.importer_from_upload(form)
+
     def importer_for_job(self, job: ImportJob) -> SpreadsheetImporter:
         return self.spreadsheet_importer_class.from_options(job.options)
 
@@ -324,6 +339,8 @@ class StagedImportMixin(ImportMixin):
         return self._url("changelist")
 
     def has_import_permission(self, request: HttpRequest) -> bool:
+        if is_scoped(request.user) and not self.import_checks_scope:
+            return False
         return request.user.has_perm(self.get_spreadsheet_importer().permission)
 
     def _templates(self, name: str) -> list[str]:
@@ -405,7 +422,7 @@ class StagedImportMixin(ImportMixin):
             except FileRejected as exc:
                 file_error = exc.message
             else:
-                importer = self.importer_from_upload(form)
+                importer = self.importer_for_request(request, form)
                 if len(data) > settings.SIAGA_IMPORT_BACKGROUND_BYTES:
                     job = import_enqueue(
                         importer=importer, data=data, file_name=upload.name, user=request.user
@@ -428,7 +445,9 @@ class StagedImportMixin(ImportMixin):
             raise PermissionDenied
         job = get_object_or_404(ImportJob, pk=job_id, kind=self.get_spreadsheet_importer().kind)
         # Staged rows are personal data: only the member of staff who uploaded them sees them.
-        if job.created_by_id != request.user.pk and not request.user.is_superuser:
+        if job.created_by_id != request.user.pk and not (
+            request.user.is_superuser and not is_scoped(request.user)
+        ):
             raise PermissionDenied
         return import_check_alive(job)
 

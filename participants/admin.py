@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from accounts.scoping import NOT_PERSONAL, is_scoped
 from importer.admin import StagedImportMixin
 from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, parse_query_date, warn_bad_query_value
 from siaga.pagination import EstimatedCountPaginator
@@ -86,12 +87,14 @@ def _has_aliases(model) -> bool:
 
 @admin.register(Kecamatan)
 class KecamatanAdmin(SiagaAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["code", "name"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Kelurahan)
 class KelurahanAdmin(SiagaAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["code", "name", "kind", "kecamatan"]
     list_filter = ["kind", "kecamatan"]
     list_select_related = ["kecamatan"]
@@ -110,6 +113,7 @@ class NoStaffDeleteMixin:
 
 @admin.register(Segment)
 class SegmentAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["name", "code", "default_risk_class", "is_active", "sort_order"]
     list_editable = ["default_risk_class", "is_active", "sort_order"]
     search_fields = ["name", "code"]
@@ -210,12 +214,18 @@ class ActiveFilter(admin.SimpleListFilter):
 
 @admin.register(Worker)
 class WorkerAdmin(NoStaffDeleteMixin, StagedImportMixin, ExportMixin, SiagaHistoryAdmin):
+    scope_worker_path = ""
     # Import: Siaga's checked, staged flow (importer.admin); export: django-import-export,
     # with formula-looking text escaped by WorkerResource.
     spreadsheet_importer_class = WorkerImporter
+    import_checks_scope = True
     resource_classes = [WorkerResource]
     export_formats = [XLSX, CSV]
     import_export_change_list_template = "admin/participants/worker/change_list.html"
+
+    def importer_for_request(self, request, form):
+        # Rows outside a scoped user's area or group are refused (accounts/scoping.py).
+        return WorkerImporter(scope_user_id=request.user.pk if is_scoped(request.user) else None)
 
     # Exports carry personal data: their own permission, masked NIK/KK unless the user may see
     # them, and one ExportLog row per file (UU 27/2022 record of processing).
@@ -445,6 +455,7 @@ class SchoolAgeOnFilter(admin.ListFilter):
 
 @admin.register(Heir)
 class HeirAdmin(NoStaffDeleteMixin, SiagaHistoryAdmin):
+    scope_worker_path = "worker"
     list_display = [
         "name",
         "worker",

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources
 from import_export.results import Error, Result, RowResult
 
+from accounts.scoping import out_of_scope_reason, user_scope
 from importer.bulk import filter_in, insert_rows
 from importer.columns import Column, ColumnSpec, Layout, Record
 from importer.engine import (
@@ -269,17 +271,30 @@ class WorkerImporter(SpreadsheetImporter):
     preferred_sheet = TEMPLATE_SHEET
     permission = "importer.import_workers"
 
-    def __init__(self, *, check_duplicates: bool = True) -> None:
+    def __init__(self, scope_user_id: int | None = None, *, check_duplicates: bool = True) -> None:
+        # A user limited to an area or group (accounts/scoping.py) imports only rows inside
+        # it; kept in the job's options so a background run applies the same scope.
+        self.scope_user_id = scope_user_id
         # Flag rows that may be the same person as another row or a worker (dedup.importing).
         # Off only for measuring its cost (benchmarks/bench_import.py --dedup off).
         self.check_duplicates = check_duplicates
 
     def options(self) -> dict[str, Any]:
-        return {} if self.check_duplicates else {"check_duplicates": False}
+        options: dict[str, Any] = {}
+        if self.scope_user_id:
+            options["scope_user_id"] = self.scope_user_id
+        if not self.check_duplicates:
+            options["check_duplicates"] = False
+        return options
 
     # --- planning: everything in memory, one query per chunk of NIKs ---------------------
     def plan_rows(self, layout: Layout, records: Iterator[Record]) -> list[PlannedRow]:
         records = list(records)
+        self._scope_user = (
+            get_user_model().objects.filter(pk=self.scope_user_id).first()
+            if self.scope_user_id
+            else None
+        )
         kelurahan = VillageLookup(Kelurahan.objects.select_related("kecamatan"))
         segments = _lookup(Segment.objects.all())
         self._names = {
@@ -295,6 +310,7 @@ class WorkerImporter(SpreadsheetImporter):
         planned = []
         for record in records:
             self._check_references(record, layout, kelurahan, segments)
+            self._check_scope(record, layout, existing)
             self._check_death(record, layout)
             self._check_duplicate(record, layout, first_row)
             heir = self._heir(record, layout) if has_heirs else None
@@ -439,6 +455,42 @@ class WorkerImporter(SpreadsheetImporter):
                 )
             else:
                 values["segment_id"] = match.pk
+
+    def _check_scope(self, record: Record, layout: Layout, existing: dict) -> None:
+        """A scoped user's row must place the worker inside their area/group, and may not
+        touch a worker registered outside it (nor show that worker's data in the preview)."""
+        user = self._scope_user
+        if user is None or record.errors:
+            return
+        values = record.values
+        current = existing.get(values.get("nik"))
+        if current is not None:
+            reason = out_of_scope_reason(
+                user, kelurahan_id=current["kelurahan_id"], segment_id=current["segment_id"]
+            )
+            if reason:
+                record.add_error(
+                    layout.header_of("nik"),
+                    "nik_outside_scope",
+                    _(
+                        "This NIK is already registered for a worker outside your area or "
+                        "group; ask Disnaker to move the worker. %(reason)s"
+                    )
+                    % {"reason": reason},
+                )
+                return
+        kelurahan_id = values.get("kelurahan_id", current and current["kelurahan_id"])
+        segment_id = values.get("segment_id", current and current["segment_id"])
+        reason = out_of_scope_reason(user, kelurahan_id=kelurahan_id, segment_id=segment_id)
+        if reason:
+            scope = user_scope(user)
+            in_area = scope.kelurahan_ids is None or kelurahan_id in scope.kelurahan_ids
+            field = "segment" if in_area else "kelurahan"
+            record.add_error(
+                layout.header_of(field) if field in layout.positions else field.title(),
+                "outside_scope",
+                reason,
+            )
 
     def _check_death(self, record: Record, layout: Layout) -> None:
         death, birth = record.values.get("death_date"), record.values.get("birth_date")

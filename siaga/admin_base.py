@@ -15,7 +15,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.dateparse import parse_date
@@ -23,6 +23,14 @@ from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from accounts.scoping import (
+    CITY_WIDE,
+    WorkerPath,
+    is_scoped,
+    scope_choices,
+    scope_owned,
+    scope_queryset,
+)
 from participants.privacy import can_view_full_nik, mask_niks_in_text
 
 # Dates typed into a filter or the address bar outside these years are refused: nothing in the
@@ -103,7 +111,79 @@ class ActionPermissionsMixin:
         return request.user.has_perm(DECIDE_PERMISSION)
 
 
-class SiagaAdmin(SafeChangeListMixin, ActionPermissionsMixin, admin.ModelAdmin):
+def refuse_scoped_user(request: HttpRequest) -> None:
+    """City-wide pages and operations (BPJS files, submission batches, duplicate scans, other
+    payers' lists, "propose the top N") are refused to users limited to an area or group."""
+    if is_scoped(request.user):
+        raise PermissionDenied
+
+
+# A ModelAdmin that has not said how its rows relate to workers shows scoped users nothing.
+UNDECLARED = object()
+
+
+class ScopedAdminMixin:
+    """Users limited to an area or a group (accounts/scoping.py) get only the rows of their
+    workers, in every view the admin builds on ``get_queryset``: the list, search,
+    autocomplete, exports, actions, change/delete/history pages (an id outside the scope is
+    "not found"), and foreign-key choices (an outside worker id posted into a form is refused).
+
+    Every ModelAdmin declares ``scope_worker_path``: the lookup path from its model to the
+    worker (``""``, ``"worker"``, ``"enrollment__worker"``, a tuple when several workers must
+    all be in scope), ``NOT_PERSONAL`` for rows that name no worker, or ``CITY_WIDE`` for
+    personal data not tied to one worker (scoped users see none). ``scope_owner_field``
+    additionally keeps a scoped user's own rows only (imports, export logs).
+    """
+
+    scope_worker_path: WorkerPath | object = UNDECLARED
+    scope_owner_field: str | None = None
+
+    def scope_queryset(self, request: HttpRequest, queryset):
+        path = self.scope_worker_path
+        queryset = scope_queryset(request.user, queryset, CITY_WIDE if path is UNDECLARED else path)
+        if self.scope_owner_field:
+            queryset = scope_owned(request.user, queryset, self.scope_owner_field)
+        return queryset
+
+    def get_queryset(self, request):
+        return self.scope_queryset(request, super().get_queryset(request))
+
+    def _scoped_choices(self, request: HttpRequest, queryset):
+        queryset = scope_choices(request.user, queryset)
+        related = self.admin_site._registry.get(queryset.model)
+        if isinstance(related, ScopedAdminMixin):
+            queryset = related.scope_queryset(request, queryset)
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset") and is_scoped(request.user):
+            field.queryset = self._scoped_choices(request, field.queryset)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset") and is_scoped(request.user):
+            field.queryset = self._scoped_choices(request, field.queryset)
+        return field
+
+    def in_user_scope(self, request: HttpRequest, object_id) -> bool:
+        """Whether the record ``object_id`` is one this user may see (history pages read
+        versions, not the live queryset)."""
+        if not is_scoped(request.user):
+            return True
+        try:
+            return self.get_queryset(request).filter(pk=unquote(str(object_id))).exists()
+        except (ValueError, ValidationError, OverflowError):
+            return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.in_user_scope(request, object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+
+class SiagaAdmin(ScopedAdminMixin, SafeChangeListMixin, ActionPermissionsMixin, admin.ModelAdmin):
     """Base of every Siaga ModelAdmin without an audit trail."""
 
 
@@ -123,6 +203,8 @@ class ReadOnlyVersionsMixin:
         """django-simple-history's version page, without its save (revert) path."""
         request.current_app = self.admin_site.name
         opts = self.model._meta
+        if not self.in_user_scope(request, object_id):
+            raise Http404
         if request.method not in ("GET", "HEAD"):
             # Same answer as a GET for who may not even look; 405 for everyone else.
             if not self.has_view_or_change_permission(request):
@@ -221,6 +303,10 @@ class ReadOnlyVersionsMixin:
 
 
 class SiagaHistoryAdmin(
-    SafeChangeListMixin, ActionPermissionsMixin, ReadOnlyVersionsMixin, SimpleHistoryAdmin
+    ScopedAdminMixin,
+    SafeChangeListMixin,
+    ActionPermissionsMixin,
+    ReadOnlyVersionsMixin,
+    SimpleHistoryAdmin,
 ):
     """Base of every Siaga ModelAdmin whose model keeps its history."""

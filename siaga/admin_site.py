@@ -24,6 +24,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import is_scoped, scope_queryset
+
 # (key, title, the models in it by label, in order). Unlisted models end in "Other".
 SECTIONS: list[tuple[str, Any, list[str]]] = [
     (
@@ -245,7 +247,7 @@ def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
             )
     if previews:
         waiting = ImportJob.objects.filter(status=ImportStatus.PREVIEWED, kind__in=list(previews))
-        if not user.is_superuser:
+        if not user.is_superuser or is_scoped(user):
             waiting = waiting.filter(created_by=user)
         for job in waiting.order_by("-created_at")[:10]:
             url_name, title = previews[job.kind]
@@ -287,9 +289,9 @@ def todos_for(request: HttpRequest, site: admin.AdminSite) -> list[Todo]:
     years = dict(ProgramYear.objects.open().values_list("pk", "year"))
     counts = {
         (row["program_year"], row["status"]): row["n"]
-        for row in Enrollment.objects.filter(
-            program_year_id__in=list(years), status__in=[s for s, _label in wanted]
-        )
+        # Counted over the user's scope, like the list the count links to.
+        for row in scope_queryset(user, Enrollment.objects.all(), "worker")
+        .filter(program_year_id__in=list(years), status__in=[s for s, _label in wanted])
         .values("program_year", "status")
         .annotate(n=Count("pk"))
     }

@@ -19,11 +19,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import CITY_WIDE, NOT_PERSONAL, scope_queryset
 from importer.admin import StagedImportMixin
 from participants.admin import nik_search
 from participants.models import Heir, Relationship, WorkerType
 from participants.privacy import can_view_full_nik, shown_nik
-from siaga.admin_base import SiagaAdmin, warn_bad_query_value
+from siaga.admin_base import SiagaAdmin, refuse_scoped_user, warn_bad_query_value
 
 from .admin_actions import DtksCheckDueFilter, download_dtks_request_list
 from .forms import DtksUploadForm, ProposeForm
@@ -66,6 +67,10 @@ class ReadOnlyAdmin(SiagaAdmin):
 class ExportLogAdmin(ReadOnlyAdmin):
     """The record of personal-data exports; never edited by hand."""
 
+    # A scoped user sees the log of their own exports only.
+    scope_worker_path = NOT_PERSONAL
+    scope_owner_field = "created_by"
+
     list_display = ["created_at", "created_by", "kind", "purpose", "row_count", "file_name"]
     list_filter = ["kind"]
     list_select_related = ["created_by"]
@@ -105,6 +110,8 @@ class MaskedNikMixin:
 @admin.register(DtksCheck)
 class DtksCheckAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
     """Who has been checked against DTKS/DTSEN, the request list, and the result import."""
+
+    scope_worker_path = ""
 
     spreadsheet_importer_class = DtksResultImporter
     upload_form_class = DtksUploadForm
@@ -185,6 +192,8 @@ class HeirFollowUpAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
     """Field staff's worklist: workers without heirs or with incomplete heirs, per kelurahan,
     and the bulk heirs import."""
 
+    scope_worker_path = ""
+
     spreadsheet_importer_class = HeirImporter
     import_export_change_list_template = "admin/targeting/heirfollowup/change_list.html"
     list_display = [
@@ -207,7 +216,7 @@ class HeirFollowUpAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
     ordering = ["kelurahan__code", "address", "full_name"]
 
     def get_queryset(self, request):
-        return heirs_followup_workers()
+        return self.scope_queryset(request, heirs_followup_workers())
 
     @admin.display(description=_("heirs"), ordering="heir_count")
     def heir_count(self, worker) -> int:
@@ -225,6 +234,9 @@ class HeirFollowUpAdmin(MaskedNikMixin, StagedImportMixin, ReadOnlyAdmin):
 @admin.register(TargetingRule)
 class TargetingRuleAdmin(SiagaAdmin):
     """Weights per program year (administrators), and the ranked list they produce."""
+
+    # The priority list itself is narrowed to the scope (priority_view).
+    scope_worker_path = NOT_PERSONAL
 
     list_display = [
         "program_year",
@@ -269,6 +281,7 @@ class TargetingRuleAdmin(SiagaAdmin):
         if request.method == "POST":
             if not may_propose:
                 raise PermissionDenied
+            refuse_scoped_user(request)  # the top N of the whole city
             if form.is_valid():
                 try:
                     outcome = proposals_from_priority(
@@ -293,8 +306,10 @@ class TargetingRuleAdmin(SiagaAdmin):
                     return HttpResponseRedirect(
                         reverse("admin:targeting_proposalbatch_change", args=[batch.pk])
                     )
-        candidates = ranked_candidates(
-            program_year=rule.program_year, rule=rule, worker_type=worker_type
+        candidates = scope_queryset(
+            request.user,
+            ranked_candidates(program_year=rule.program_year, rule=rule, worker_type=worker_type),
+            "",
         )
         page = Paginator(candidates, 50).get_page(request.GET.get("page"))
         full_nik = can_view_full_nik(request.user)
@@ -399,6 +414,8 @@ class ProposalSkipInline(admin.TabularInline):
 
 @admin.register(ProposalBatch)
 class ProposalBatchAdmin(ReadOnlyAdmin):
+    # "Propose the top N" ranks the whole city.
+    scope_worker_path = CITY_WIDE
     list_display = [
         "created_at_wib",
         "program_year",

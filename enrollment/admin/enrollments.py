@@ -73,6 +73,7 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(CreatedByServiceMixin, StagedImportMixin, SiagaHistoryAdmin):
+    scope_worker_path = "worker"
     # BPJS's activation file goes through the importer's upload -> preview -> confirm.
     spreadsheet_importer_class = BpjsActivationImporter
     upload_form_class = BpjsActivationUploadForm

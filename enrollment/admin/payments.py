@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import CITY_WIDE, scope_queryset
 from importer.admin import StagedImportMixin
 from importer.models import ImportJob, ImportStatus
 from participants.privacy import can_view_full_nik, shown_nik
@@ -43,6 +44,8 @@ SCHOLARSHIP_SHOWN = 500
 
 @admin.register(PremiumInvoice)
 class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SiagaHistoryAdmin):
+    # Invoices and their reconciliation list the whole city's NIKs.
+    scope_worker_path = CITY_WIDE
     # BPJS's participant list of an invoice goes through the importer's preview -> confirm.
     spreadsheet_importer_class = InvoiceLinesImporter
     upload_form_class = InvoiceLinesUploadForm
@@ -80,7 +83,9 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SiagaHisto
         ] + super().get_urls()
 
     def reconciliation_view(self, request, pk):
-        invoice = get_object_or_404(PremiumInvoice.objects.select_related("program_year"), pk=pk)
+        invoice = get_object_or_404(
+            self.get_queryset(request).select_related("program_year"), pk=pk
+        )
         if not self.has_view_permission(request, invoice):
             raise PermissionDenied
         result = selectors.invoice_reconciliation(invoice)
@@ -125,6 +130,8 @@ class PremiumInvoiceAdmin(ClosedYearReadOnlyMixin, StagedImportMixin, SiagaHisto
 
 @admin.register(InvoiceLine)
 class InvoiceLineAdmin(SiagaAdmin):
+    # A line not matched to an enrollment names no worker of the scope: not shown.
+    scope_worker_path = "enrollment__worker"
     list_display = ["invoice", "masked_nik", "kpj_number", "amount", "enrollment"]
     list_select_related = [
         "invoice__program_year",
@@ -167,6 +174,7 @@ class InvoiceLineAdmin(SiagaAdmin):
 
 @admin.register(Claim)
 class ClaimAdmin(CreatedByServiceMixin, SiagaHistoryAdmin):
+    scope_worker_path = "enrollment__worker"
     form = ClaimForm
     list_display = ["enrollment", "claim_type", "event_date", "fatal", "status", "benefit_display"]
     list_select_related = ["enrollment__worker", "enrollment__program_year"]
@@ -232,7 +240,11 @@ class ClaimAdmin(CreatedByServiceMixin, SiagaHistoryAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Heirs of deceased participants (JKM scholarship follow-up)"),
-            "cases": scholarship.scholarship_cases(day, limit=SCHOLARSHIP_SHOWN),
+            "cases": scholarship.scholarship_cases(
+                day,
+                limit=SCHOLARSHIP_SHOWN,
+                workers=scope_queryset(request.user, scholarship.deceased_participants(), ""),
+            ),
             "shown": SCHOLARSHIP_SHOWN,
             "day": day,
             "amounts": amounts,

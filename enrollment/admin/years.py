@@ -15,9 +15,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import CITY_WIDE, NOT_PERSONAL
 from participants.models import WorkerType
 from participants.privacy import shown_nik
-from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin
+from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, refuse_scoped_user
 from siaga.formatting import number, rupiah
 
 from .. import bpjs, limits, renewal, selectors, services
@@ -93,6 +94,7 @@ class EligibilityRequirementInline(ClosedYearReadOnlyMixin, admin.StackedInline)
 
 @admin.register(ProgramYear)
 class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["year", "status", "budget_display", "committed_display", "remaining_display"]
     list_filter = ["status"]
     form = ProgramYearForm
@@ -216,6 +218,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
     def _bpjs_year(self, request, pk) -> ProgramYear:
         if not request.user.has_perm(BPJS_PERMISSION):
             raise PermissionDenied
+        refuse_scoped_user(request)  # the file carries the whole year
         return get_object_or_404(ProgramYear, pk=pk)
 
     def bpjs_export_view(self, request, pk):
@@ -302,6 +305,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
         )
 
     def _renew(self, request, queryset, include_unconfirmed_reason: str = "") -> None:
+        refuse_scoped_user(request)  # renews the whole city
         for year in queryset.order_by("year"):
             target = ProgramYear.objects.filter(year=year.year + 1).first()
             if target is None:
@@ -363,6 +367,7 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
         description=_("End enrollments whose coverage has run out"), permissions=["decide"]
     )
     def end_expired(self, request, queryset):
+        refuse_scoped_user(request)  # ends the whole city's expired cover
         for year in queryset:
             try:
                 count = services.enrollments_end_expired(program_year=year, user=request.user)
@@ -379,6 +384,9 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
 @admin.register(BpjsExport)
 class BpjsExportAdmin(SiagaAdmin):
     """The record of each registration file sent to BPJS: looked at, never changed."""
+
+    # A BPJS file carries the whole year's participants.
+    scope_worker_path = CITY_WIDE
 
     list_display = [
         "file_name",

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from accounts.scoping import is_scoped
 from importer.engine import CONFLICT, INVALID, SpreadsheetImporter, check_size
 from importer.errors import FileRejected
 from importer.models import ImportStatus
@@ -67,8 +68,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        importer = WorkerImporter()
-        user = self._user(options["user"], importer.permission)
+        user = self._user(options["user"], WorkerImporter.permission, scoped_ok=True)
+        # A user limited to an area or group imports only rows inside it (accounts/scoping).
+        importer = WorkerImporter(scope_user_id=user.pk if is_scoped(user) else None)
         return self._import(importer, user, options)
 
     def _import(self, importer: SpreadsheetImporter, user, options) -> None:
@@ -135,13 +137,24 @@ class Command(BaseCommand):
             report["message"] = job.message
         return self._finish(options, report, code)
 
-    def _user(self, username: str | None, permission: str):
+    def _user(self, username: str | None, permission: str, *, scoped_ok: bool = False):
+        """The member of staff the import is written for; a user limited to an area or group
+        runs only imports that check rows against the scope (workers)."""
         if not username:
             return None
         user = get_user_model().objects.filter(username=username).first()
         if user is None or not user.is_active or not user.has_perm(permission):
             raise CommandError(
                 _("User %(user)s does not exist or may not import workers.") % {"user": username},
+                returncode=EXIT_FORBIDDEN,
+            )
+        if not scoped_ok and is_scoped(user):
+            raise CommandError(
+                _(
+                    "User %(user)s is limited to an area or group and may not run this "
+                    "city-wide import."
+                )
+                % {"user": username},
                 returncode=EXIT_FORBIDDEN,
             )
         return user
