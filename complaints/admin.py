@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import NOT_PERSONAL
 from enrollment.admin.workers import ProposingWorkerAdmin
 from enrollment.models import Claim, Enrollment
 from participants.admin import nik_search
@@ -28,6 +29,7 @@ ADD_TICKET = "complaints.add_ticket"
 
 @admin.register(ServiceLevel)
 class ServiceLevelAdmin(SiagaHistoryAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["category", "days"]
     ordering = ["category"]
 
@@ -131,6 +133,7 @@ class MineFilter(admin.SimpleListFilter):
 
 @admin.register(Ticket)
 class TicketAdmin(SiagaHistoryAdmin):
+    scope_worker_path = "worker"
     list_display = [
         "__str__",
         "worker",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .models import DONE_STATUSES, OPEN_STATUSES, Category, Ticket
@@ -22,14 +22,19 @@ class CategoryRow:
     answered_recently: int
 
 
-def complaint_counts(today: datetime.date | None = None) -> list[CategoryRow]:
+def complaint_counts(
+    today: datetime.date | None = None, *, tickets: QuerySet[Ticket] | None = None
+) -> list[CategoryRow]:
     """Per category: open complaints, open ones past their deadline, and complaints answered
-    in the last 30 days. One grouped query over the (category, status) index."""
+    in the last 30 days. One grouped query over the (category, status) index; ``tickets``
+    narrows it (an area or group account's own scope, accounts/scoping.py)."""
     today = today or timezone.localdate()
     since = timezone.now() - datetime.timedelta(days=ANSWERED_WINDOW_DAYS)
     rows = {
         r["category"]: r
-        for r in Ticket.objects.values("category").annotate(
+        for r in (Ticket.objects.all() if tickets is None else tickets)
+        .values("category")
+        .annotate(
             open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
             overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
             answered=Count("pk", filter=Q(status__in=DONE_STATUSES, resolved_at__gte=since)),

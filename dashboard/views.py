@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 
-from accounts.scoping import user_scope
+from accounts.scoping import scope_queryset, user_scope
+from complaints.models import Ticket
 from complaints.selectors import ANSWERED_WINDOW_DAYS, complaint_counts
 from enrollment.models import EnrollmentStatus, ProgramYear
 from participants.models import DtksStatus
@@ -255,7 +256,9 @@ def _complaints(request: HttpRequest) -> dict:
     """Complaint counts per category: not personal (no area, no person), shown exactly."""
     can_drill = can_open_admin_list(request.user, "complaints.view_ticket")
     return {
-        "complaints": complaint_counts(),
+        "complaints": complaint_counts(
+            tickets=scope_queryset(request.user, Ticket.objects.all(), "worker")
+        ),
         "complaints_window": ANSWERED_WINDOW_DAYS,
         "complaints_drilldown": (
             reverse("admin:complaints_ticket_changelist") if can_drill else ""

@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.scoping import NOT_PERSONAL
 from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin
 
 from . import services
@@ -16,6 +17,7 @@ from .models import TEMPLATE_VARIABLES, MessageTemplate, OutboxMessage
 
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(SiagaHistoryAdmin):
+    scope_worker_path = NOT_PERSONAL
     list_display = ["kind", "is_active", "body"]
     readonly_fields = ["variables"]
     fields = ["kind", "body", "is_active", "variables"]
@@ -28,6 +30,7 @@ class MessageTemplateAdmin(SiagaHistoryAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(SiagaAdmin):
+    scope_worker_path = "worker"
     list_display = [
         "__str__",
         "kind",

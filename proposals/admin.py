@@ -14,11 +14,12 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import CITY_WIDE, is_scoped
 from enrollment.models import ProgramYear
 from importer.admin import XLSX_TYPE, StagedImportMixin
 from participants.models import Kelurahan
 from participants.privacy import can_view_full_nik, shown_nik
-from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin
+from siaga.admin_base import SiagaAdmin, SiagaHistoryAdmin, refuse_scoped_user
 
 from . import selectors, services
 from .forms import AcceptForm, ProposalUploadForm, ReturnForm, UpdateUploadForm
@@ -34,6 +35,10 @@ class ProposalAdmin(StagedImportMixin, SiagaHistoryAdmin):
 
     spreadsheet_importer_class = ProposalImporter
     upload_form_class = ProposalUploadForm
+    # A proposal names its candidate's kelurahan and segment itself (accounts/scoping.py);
+    # a scoped proposer's upload refuses rows outside the scope, as the worker import does.
+    scope_worker_path = ""
+    import_checks_scope = True
     import_export_change_list_template = "admin/proposals/proposal/change_list.html"
     list_display = [
         "listed_nik", "full_name", "kelurahan", "program_year", "source_name", "proposer",
@@ -137,6 +142,11 @@ class ProposalAdmin(StagedImportMixin, SiagaHistoryAdmin):
     def get_import_title(self) -> str:
         return gettext("Upload candidate proposals (usulan)")
 
+    def importer_for_request(self, request, form: ProposalUploadForm) -> ProposalImporter:
+        importer = self.importer_from_upload(form)
+        importer.scope_user_id = request.user.pk if is_scoped(request.user) else None
+        return importer
+
     def importer_from_upload(self, form: ProposalUploadForm) -> ProposalImporter:
         return ProposalImporter(
             program_year_id=form.cleaned_data["program_year"].pk,
@@ -235,6 +245,8 @@ class UpdateRoundAdmin(StagedImportMixin, SiagaAdmin):
 
     spreadsheet_importer_class = YearlyUpdateImporter
     upload_form_class = UpdateUploadForm
+    # The yearly update is run by Disnaker for the whole city: not for area or group accounts.
+    scope_worker_path = CITY_WIDE
     import_export_change_list_template = "admin/proposals/updateround/change_list.html"
     list_display = [
         "kelurahan",
@@ -277,7 +289,9 @@ class UpdateRoundAdmin(StagedImportMixin, SiagaAdmin):
         return False
 
     def has_import_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(YearlyUpdateImporter.permission)
+        return not is_scoped(request.user) and request.user.has_perm(
+            YearlyUpdateImporter.permission
+        )
 
     def get_import_title(self) -> str:
         return gettext("Upload a returned yearly update form")
@@ -318,6 +332,7 @@ class UpdateRoundAdmin(StagedImportMixin, SiagaAdmin):
 
     def progress_view(self, request: HttpRequest) -> HttpResponse:
         """Every kelurahan's update for a year: participants, answers, done or not."""
+        refuse_scoped_user(request)
         if not self.has_view_permission(request):
             raise PermissionDenied
         years, year = self._year(request)
@@ -339,6 +354,7 @@ class UpdateRoundAdmin(StagedImportMixin, SiagaAdmin):
     def form_view(self, request: HttpRequest) -> HttpResponse:
         """A kelurahan's form for the year (xlsx with full NIKs: it goes back and forth
         between Disnaker and the kelurahan office); the download is recorded on the round."""
+        refuse_scoped_user(request)
         if not self.has_import_permission(request):
             raise PermissionDenied
         _years, year = self._year(request)

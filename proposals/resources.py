@@ -72,14 +72,26 @@ class ProposalImporter(WorkerImporter):
     permission = "proposals.add_proposal"
 
     def __init__(
-        self, *, program_year_id: int | None = None, source_kind: str = "", source_name: str = ""
+        self,
+        scope_user_id: int | None = None,
+        *,
+        check_duplicates: bool = False,
+        program_year_id: int | None = None,
+        source_kind: str = "",
+        source_name: str = "",
     ) -> None:
+        # A proposer limited to an area or group (accounts/scoping.py) proposes only people
+        # inside it: the worker import's own row check. Possible duplicates are checked when
+        # Disnaker accepts a proposal (proposals.services), not in the proposer's preview.
+        super().__init__(scope_user_id, check_duplicates=check_duplicates)
         self.program_year_id = program_year_id
         self.source_kind = source_kind if source_kind in SourceKind.values else ""
         self.source_name = source_name.strip()[:150]
 
     def options(self) -> dict[str, Any]:
         return {
+            **super().options(),
+            "check_duplicates": self.check_duplicates,
             "program_year_id": self.program_year_id,
             "source_kind": self.source_kind,
             "source_name": self.source_name,

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
+from accounts.scoping import scope_queryset
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear
 from importer.bulk import filter_in
 from participants.models import Kelurahan
@@ -34,7 +35,9 @@ def proposals_visible_to(
     if not getattr(user, "is_authenticated", False):
         return queryset.none()
     if getattr(user, "is_superuser", False) or user.has_perm(VIEW_ALL_PERMISSION):
-        return queryset
+        # Staff limited to an area or group see the proposals for people inside it
+        # (a proposal names its candidate's kelurahan and segment itself).
+        return scope_queryset(user, queryset, "")
     return queryset.filter(proposer_id=user.pk)
 
 
@@ -202,6 +205,11 @@ def unconfirmed_for_renewal(*, from_year: ProgramYear, worker_ids: Iterable[int]
 def dashboard_section(request: HttpRequest, program_year: ProgramYear) -> dict[str, Any] | None:
     """The dashboard's section (``dashboard.views.EXTRA_SECTIONS``): proposals per proposer
     and the yearly update per kelurahan, counts only."""
+    from accounts.scoping import is_scoped
+
+    if is_scoped(request.user):
+        # Per proposer and per kelurahan across the city: not for an area or group account.
+        return None
     progress = update_progress(program_year)
     return {
         "template": "proposals/_dashboard.html",
