@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Worker, WorkerType
+from participants.models import WorkerType
 
 from .eligibility import enrollment_eligibility
 from .limits import YearRoom
@@ -20,14 +21,37 @@ from .services import enrollments_propose_bulk, ensure_year_open
 
 # A year's participants whom renewal proposes for the next year.
 RENEWAL_SOURCE_STATUSES = (S.ACTIVE, S.ENDED)
+# Source enrollments read, checked and written per step: memory stays flat whatever the size
+# of the registry (a province renews a million people in one run).
+RENEWAL_BATCH = 5_000
+# Workers not renewed that the report names (the count covers them all).
+NOT_RENEWED_LISTED = 1_000
+
+
+@dataclass(frozen=True)
+class NotRenewed:
+    worker_id: int
+    nik: str
+    full_name: str
+    reason: str
 
 
 @dataclass
 class RenewalReport:
+    """What a run did. ``created`` holds worker ids (not records: a million of them is a
+    few megabytes); ``not_renewed`` names the first ``NOT_RENEWED_LISTED`` refusals and
+    ``not_renewed_count`` counts them all."""
+
     dry_run: bool
-    created: list[Worker] = field(default_factory=list)
-    already: list[Worker] = field(default_factory=list)
-    not_renewed: list[tuple[Worker, str]] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
+    already: int = 0
+    not_renewed: list[NotRenewed] = field(default_factory=list)
+    not_renewed_count: int = 0
+
+    def refuse(self, worker, reason: str) -> None:
+        self.not_renewed_count += 1
+        if len(self.not_renewed) < NOT_RENEWED_LISTED:
+            self.not_renewed.append(NotRenewed(worker.pk, worker.nik, worker.full_name, reason))
 
 
 @transaction.atomic
@@ -37,6 +61,7 @@ def enrollments_renew(
     to_year: ProgramYear,
     user: AbstractBaseUser | None,
     dry_run: bool = False,
+    batch_size: int = RENEWAL_BATCH,
 ) -> RenewalReport:
     """Propose next year's cover for this year's participants ("satu tahun berkelanjutan").
 
@@ -44,8 +69,12 @@ def enrollments_renew(
     ``to_year`` (so a second run creates nothing), checks eligibility with the same rule as a
     new proposal, and stops at ``to_year``'s quotas and budget, counting what is already
     committed or proposed there. Workers are taken in registry order (oldest first).
-    The proposals are written together (``enrollments_propose_bulk``): the year's renewal is
-    the program's whole membership, 14,087 workers in 2024.
+
+    The sources are read ``batch_size`` at a time by worker id (keyset pages: no cursor held
+    open across writes, the same on SQLite and PostgreSQL) and each page's proposals are
+    written together (``enrollments_propose_bulk``) before the next page is read, so memory
+    does not grow with the registry. Everything happens under ``to_year``'s row lock in one
+    transaction: a refusal or a lost race leaves nothing behind.
     """
     to_year = ProgramYear.objects.select_for_update().get(pk=to_year.pk)
     ensure_year_open(to_year)
@@ -53,9 +82,6 @@ def enrollments_renew(
         raise ValidationError(_("Renew into a later year."), code="renew_backwards")
     report = RenewalReport(dry_run=dry_run)
 
-    existing = set(
-        Enrollment.objects.filter(program_year=to_year).values_list("worker_id", flat=True)
-    )
     room = YearRoom(to_year)
     if room.ended:
         raise ValidationError(
@@ -63,49 +89,60 @@ def enrollments_renew(
             code="coverage_over",
             params={"year": to_year.year, "date": to_year.coverage_end.strftime("%d-%m-%Y")},
         )
-    sources = (
-        Enrollment.objects.filter(program_year=from_year, status__in=RENEWAL_SOURCE_STATUSES)
+    sources = Enrollment.objects.filter(program_year=from_year, status__in=RENEWAL_SOURCE_STATUSES)
+    in_to_year = Enrollment.objects.filter(program_year=to_year, worker_id=OuterRef("worker_id"))
+    # Counted before the first write: afterwards this run's own proposals would count.
+    report.already = sources.filter(Exists(in_to_year)).count()
+    pending = (
+        sources.filter(~Exists(in_to_year))
         .select_related("worker", "worker__kelurahan", "worker__segment")
         .order_by("worker_id")
     )
     reason = gettext("Renewal from %(year)s") % {"year": from_year.year}
-    proposals: list[Enrollment] = []
-    for source in sources.iterator(chunk_size=2000):
-        worker = source.worker
-        if worker.pk in existing:
-            report.already.append(worker)
-            continue
-        # Heirs only add a warning, which renewal does not show: skip that query per worker.
-        # Age is judged on the day the renewed cover starts (room.start).
-        eligibility = enrollment_eligibility(
-            worker=worker,
-            program_year=to_year,
-            coverage_start=room.start,
-            enrolled=False,
-            has_heirs=True,
-        )
-        if not eligibility.is_eligible:
-            report.not_renewed.append((worker, "; ".join(str(f) for f in eligibility.errors)))
-            continue
-        is_pu = worker.worker_type == WorkerType.PU
-        candidate = room.candidate(worker, risk_class=(source.risk_class or "") if is_pu else "")
-        if is_pu and not candidate.risk_class:
-            report.not_renewed.append((worker, gettext("A wage earner needs a risk class.")))
-            continue
-        try:
-            cost = room.cost(candidate)
-        except ValidationError as exc:
-            report.not_renewed.append((worker, "; ".join(exc.messages)))
-            continue
-        refusal = room.quota_refusal(worker) or room.budget_refusal(cost)
-        if refusal:
-            report.not_renewed.append((worker, refusal))
-            continue
-        candidate.renewed_from = source
-        proposals.append(candidate)
-        existing.add(worker.pk)
-        room.take(worker, cost)
-        report.created.append(worker)
-    if not dry_run:
-        enrollments_propose_bulk(proposals, user=user, reason=reason)
+    after = 0
+    while True:
+        page = list(pending.filter(worker_id__gt=after)[:batch_size])
+        if not page:
+            break
+        after = page[-1].worker_id
+        proposals = [c for c in (_renewal_of(s, room, report) for s in page) if c is not None]
+        if not dry_run:
+            enrollments_propose_bulk(proposals, user=user, reason=reason)
     return report
+
+
+def _renewal_of(source: Enrollment, room: YearRoom, report: RenewalReport) -> Enrollment | None:
+    """The unsaved proposal renewing ``source``, taken from ``room``; None (with the reason in
+    ``report``) when the worker cannot be renewed."""
+    worker = source.worker
+    # Heirs only add a warning, which renewal does not show: skip that query per worker.
+    # Age is judged on the day the renewed cover starts (room.start).
+    eligibility = enrollment_eligibility(
+        worker=worker,
+        program_year=room.program_year,
+        coverage_start=room.start,
+        enrolled=False,
+        has_heirs=True,
+        with_warnings=False,
+    )
+    if not eligibility.is_eligible:
+        report.refuse(worker, "; ".join(str(f) for f in eligibility.errors))
+        return None
+    is_pu = worker.worker_type == WorkerType.PU
+    candidate = room.candidate(worker, risk_class=(source.risk_class or "") if is_pu else "")
+    if is_pu and not candidate.risk_class:
+        report.refuse(worker, gettext("A wage earner needs a risk class."))
+        return None
+    try:
+        cost = room.cost(candidate)
+    except ValidationError as exc:
+        report.refuse(worker, "; ".join(exc.messages))
+        return None
+    refusal = room.quota_refusal(worker) or room.budget_refusal(cost)
+    if refusal:
+        report.refuse(worker, refusal)
+        return None
+    candidate.renewed_from = source
+    room.take(worker, cost)
+    report.created.append(worker.pk)
+    return candidate

@@ -36,8 +36,12 @@ class Command(BaseCommand):
         verb = "would be proposed" if dry_run else "proposed"
         self.stdout.write(
             f"Renewal {from_year} -> {to_year}: {len(report.created)} {verb}, "
-            f"{len(report.already)} already in {to_year}, "
-            f"{len(report.not_renewed)} not renewed."
+            f"{report.already} already in {to_year}, "
+            f"{report.not_renewed_count} not renewed."
         )
-        for worker, why in report.not_renewed:
-            self.stdout.write(f"  {mask_identity_number(worker.nik)} {worker.full_name}: {why}")
+        for refused in report.not_renewed:
+            self.stdout.write(
+                f"  {mask_identity_number(refused.nik)} {refused.full_name}: {refused.reason}"
+            )
+        if report.not_renewed_count > len(report.not_renewed):
+            self.stdout.write(f"  … {report.not_renewed_count - len(report.not_renewed)} more.")
