@@ -344,13 +344,36 @@ def job_bpjs(args) -> int:
     return _run_import(BpjsActivationImporter(program_year=year), path)
 
 
+def backend_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (same host: /proc), or 0."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child(args) -> None:
     setup(args.database_url)
+    # A job that cannot keep its memory flat fails here instead of taking the shared machine.
+    limit = int(os.environ.get("BENCH_MEMORY_LIMIT_MB", "4096")) * 1024**2
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    db_started = backend_cpu()
     cpu_started, started = time.process_time(), time.perf_counter()
     rows = globals()[f"job_{args.child}"](args)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": rows, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}))
+    db_cpu = backend_cpu() - db_started
+    print(
+        json.dumps({"rows": rows, "wall": wall, "cpu": cpu, "db_cpu": db_cpu, "peak_mb": peak_mb})
+    )
 
 
 LABELS = {
@@ -398,11 +421,14 @@ def main() -> None:
     for job in args.jobs.split(","):
         command = [sys.executable, __file__, "--child", job, "--people", str(args.people),
                    "--top", str(args.top), "--database-url", args.database_url]  # fmt: skip
+        started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
-        sys.stderr.write(done.stderr[-3000:] if done.returncode else done.stderr)
+        sys.stderr.write(done.stderr[-3000:])
         if done.returncode:
-            sys.exit(f"{job} failed")
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
+            why = "out of memory" if "MemoryError" in done.stderr else "failed"
+            figures = {"failed": f"{why} after {time.perf_counter() - started:.0f} s"}
+        else:
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
         results.append((job, figures))
         print(f"  {LABELS[job]}: {figures}")
     load_after = os.getloadavg()
@@ -411,11 +437,17 @@ def main() -> None:
         f"{platform.python_version()}; load average {load_before[0]:.1f} before, "
         f"{load_after[0]:.1f} after (shared machine: the CPU column is this process's own)."
     )
-    lines = ["| job | rows | wall s | CPU s | peak RSS MB |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        "| job | rows | wall s | CPU s (Python) | CPU s (database) | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for job, f in results:
+        if "failed" in f:
+            lines.append(f"| {LABELS[job]} | – | {f['failed']} | – | – | – |")
+            continue
         lines.append(
             f"| {LABELS[job]} | {f['rows']:,} | {f['wall']:.1f} | {f['cpu']:.1f}"
-            f" | {f['peak_mb']:.0f} |"
+            f" | {f['db_cpu']:.1f} | {f['peak_mb']:.0f} |"
         )
     table = "\n".join(lines)
     print()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -17,13 +20,16 @@ from .eligibility import enrollment_eligibility
 from .limits import YearRoom
 from .models import Enrollment, ProgramYear
 from .models import EnrollmentStatus as S
-from .services import enrollments_propose_bulk, ensure_year_open
+from .services import bulk_writes, enrollments_propose_bulk, ensure_year_open
 
 # A year's participants whom renewal proposes for the next year.
 RENEWAL_SOURCE_STATUSES = (S.ACTIVE, S.ENDED)
 # Source enrollments read, checked and written per step: memory stays flat whatever the size
 # of the registry (a province renews a million people in one run).
 RENEWAL_BATCH = 5_000
+# From this many renewals on, the write runs inside ``services.bulk_writes`` (the dashboard
+# then rebuilds its summary once at the end instead of refreshing it page by page).
+BULK_WRITES_FROM = 20_000
 # Workers not renewed that the report names (the count covers them all).
 NOT_RENEWED_LISTED = 1_000
 
@@ -70,8 +76,7 @@ def enrollments_renew(
     new proposal, and stops at ``to_year``'s quotas and budget, counting what is already
     committed or proposed there. Workers are taken in registry order (oldest first).
 
-    The sources are read ``batch_size`` at a time by worker id (keyset pages: no cursor held
-    open across writes, the same on SQLite and PostgreSQL) and each page's proposals are
+    The sources are read ``batch_size`` at a time (``_pages``) and each page's proposals are
     written together (``enrollments_propose_bulk``) before the next page is read, so memory
     does not grow with the registry. Everything happens under ``to_year``'s row lock in one
     transaction: a refusal or a lost race leaves nothing behind.
@@ -99,16 +104,33 @@ def enrollments_renew(
         .order_by("worker_id")
     )
     reason = gettext("Renewal from %(year)s") % {"year": from_year.year}
-    after = 0
-    while True:
-        page = list(pending.filter(worker_id__gt=after)[:batch_size])
-        if not page:
-            break
-        after = page[-1].worker_id
-        proposals = [c for c in (_renewal_of(s, room, report) for s in page) if c is not None]
-        if not dry_run:
-            enrollments_propose_bulk(proposals, user=user, reason=reason)
+    large = not dry_run and pending.count() >= BULK_WRITES_FROM
+    with bulk_writes() if large else nullcontext():
+        for page in _pages(pending, batch_size):
+            proposals = [c for c in (_renewal_of(s, room, report) for s in page) if c]
+            if not dry_run:
+                enrollments_propose_bulk(proposals, user=user, reason=reason)
     return report
+
+
+def _pages(sources: QuerySet[Enrollment], size: int) -> Iterator[list[Enrollment]]:
+    """``sources`` (ordered by worker id) in lists of ``size``, reading one list at a time.
+
+    PostgreSQL: one server-side cursor (``iterator``). Its rows come from the snapshot taken
+    when it opened, so the proposals written between pages never show up in it, and the
+    query is planned and sorted once. SQLite gives no such isolation to a cursor left open
+    while the same connection writes: there each page is its own query, after the last
+    worker id of the previous one (the office-size registry makes that cheap).
+    """
+    if connection.vendor == "postgresql":
+        rows = sources.iterator(chunk_size=size)
+        while page := list(islice(rows, size)):
+            yield page
+        return
+    after = 0
+    while page := list(sources.filter(worker_id__gt=after)[:size]):
+        after = page[-1].worker_id
+        yield page
 
 
 def _renewal_of(source: Enrollment, room: YearRoom, report: RenewalReport) -> Enrollment | None:
