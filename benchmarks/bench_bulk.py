@@ -53,6 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--jobs", default=",".join(JOBS), help=f"Any of {', '.join(JOBS)}.")
     parser.add_argument("--top", type=int, default=10_000, help="N for 'propose top N'.")
     parser.add_argument("--reseed", action="store_true", help="Generate the registry again.")
+    parser.add_argument("--timeout", type=int, default=1500, help="Seconds a job but renewal may take.")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -229,6 +230,35 @@ def sqlite_workers(cursor, people: int) -> None:
         " VALUES (" + ", ".join(["%s"] * 23) + ", CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, '')",
         rows,
     )
+
+
+def reset_years() -> None:
+    """Empty TO_YEAR and TOP_YEAR again (a run before this one filled them), untimed."""
+    from django.db import connection, transaction
+
+    from dashboard.summary import summary_deferred
+    from enrollment.models import Enrollment
+
+    years = Enrollment.objects.filter(program_year__year__in=(TO_YEAR, TOP_YEAR))
+    if not years.exists():
+        return
+    print("Emptying the years the jobs fill …")
+    ids = "SELECT id FROM enrollment_enrollment WHERE program_year_id IN"
+    ids += " (SELECT id FROM enrollment_programyear WHERE year IN (%s, %s))"
+    with summary_deferred(), transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the summary is rebuilt at the end
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        for table in ("targeting_proposalitem", "targeting_proposalskip"):
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("DELETE FROM targeting_proposalbatch")
+        for table, column in (
+            ("enrollment_enrollmentevent", "enrollment_id"),
+            ("enrollment_historicalenrollment", "id"),
+            ("enrollment_enrollment", "id"),
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({ids})", [TO_YEAR, TOP_YEAR])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 # --- the jobs (each in its own process) -------------------------------------------------------
@@ -415,6 +445,7 @@ def main() -> None:
         engine = f"SQLite {sqlite3.sqlite_version}"
     else:
         engine = f"PostgreSQL {connection.cursor().connection.server_version // 10000}"
+    reset_years()
     connection.close()
     results = []
     load_before = os.getloadavg()
@@ -422,7 +453,13 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", job, "--people", str(args.people),
                    "--top", str(args.top), "--database-url", args.database_url]  # fmt: skip
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
+        try:
+            limit = None if job == "renewal" else args.timeout  # renewal: the target itself
+            done = subprocess.run(command, capture_output=True, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            results.append((job, {"failed": f"stopped after {args.timeout} s"}))
+            print(f"  {LABELS[job]}: stopped after {args.timeout} s")
+            continue
         sys.stderr.write(done.stderr[-3000:])
         if done.returncode:
             why = "out of memory" if "MemoryError" in done.stderr else "failed"

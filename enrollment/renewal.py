@@ -164,7 +164,7 @@ def _renewal_of(source: Enrollment, room: YearRoom, report: RenewalReport) -> En
     if refusal:
         report.refuse(worker, refusal)
         return None
-    candidate.renewed_from = source
+    candidate.renewed_from_id = source.pk
     room.take(worker, cost)
     report.created.append(worker.pk)
     return candidate
