@@ -501,8 +501,11 @@ def record(source: str, header: str, table: str) -> None:
     intro = (
         "## Bulk jobs\n\n"
         "Measured by `make bench-bulk` (benchmarks/bench_bulk.py; `PEOPLE=…`, "
-        "`BENCH_ARGS=--jobs renewal,…`). Each job runs in a fresh process: wall time, "
-        "that process's CPU time (the database's own work is not in it) and its peak RSS.\n\n"
+        "`BENCH_ARGS=--jobs renewal,…`; `make bench-bulk-sqlite` on SQLite). Each job runs "
+        "in a fresh process: wall time, that process's CPU time, the CPU time of its "
+        "PostgreSQL backend (read from /proc, same host) and the process's peak RSS. On a "
+        "shared machine the CPU columns are the figures to compare: wall time there mostly "
+        "measures the others' work.\n\n"
     )
     subsection = f"### {source}\n\n{header}\n\n{table}\n\n"
     section_re = re.compile(r"^## Bulk jobs\n.*?(?=^## |\Z)", re.S | re.M)
