@@ -53,7 +53,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--jobs", default=",".join(JOBS), help=f"Any of {', '.join(JOBS)}.")
     parser.add_argument("--top", type=int, default=10_000, help="N for 'propose top N'.")
     parser.add_argument("--reseed", action="store_true", help="Generate the registry again.")
-    parser.add_argument("--timeout", type=int, default=1500, help="Seconds a job but renewal may take.")
+    parser.add_argument(
+        "--timeout", type=int, default=1500, help="Seconds a job but renewal may take."
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
