@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-dashboard-sqlite bench-duplicates bench-documents
+.PHONY: run demo test install install-test lint migrate messages clean bench-import bench-dashboard bench-dashboard-sqlite bench-duplicates bench-documents bench-bulk bench-bulk-sqlite
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -95,3 +95,15 @@ bench-dashboard-sqlite: install
 # reportlab and XlsxWriter are pure pip installs: no system library to check for.
 bench-documents: install
 	$(PY) benchmarks/bench_documents.py $(BENCH_ARGS)
+
+# Bulk jobs (renewal, dashboard rebuild, propose top N, DTKS and BPJS imports) at registry
+# scale, each in its own process: wall, CPU and peak RSS (docs/benchmarks.md "Bulk jobs").
+# PostgreSQL at 1,000,000 workers by default (BENCH_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/siaga_bulk_bench); `make bench-bulk PEOPLE=200000` for
+# another size. bench-bulk-sqlite: the same jobs on SQLite at an office's 16,000.
+BENCH_BULK_SQLITE ?= /tmp/siaga_bulk_bench.sqlite3
+BULK_PEOPLE = $(if $(filter command line environment,$(origin PEOPLE)),--people $(PEOPLE))
+bench-bulk: install
+	$(PY) benchmarks/bench_bulk.py $(BULK_PEOPLE) $(BENCH_ARGS)
+bench-bulk-sqlite: install
+	$(PY) benchmarks/bench_bulk.py --database-url sqlite:///$(BENCH_BULK_SQLITE) $(BULK_PEOPLE) $(BENCH_ARGS)

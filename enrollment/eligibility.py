@@ -228,6 +228,7 @@ def enrollment_eligibility(
     exclude: Enrollment | None = None,
     enrolled: bool | None = None,
     has_heirs: bool | None = None,
+    with_warnings: bool = True,
 ) -> Eligibility:
     """Whether ``worker`` may be covered in ``program_year``: errors refuse, warnings inform.
 
@@ -236,6 +237,7 @@ def enrollment_eligibility(
     (defaults 18..65, see docs/enrollment.md "Age rule").
     ``enrolled`` (already has an enrollment in the year) and ``has_heirs`` may be passed by
     bulk callers that read them for many workers at once; otherwise they are queried here.
+    Bulk callers that show no warnings (renewal) pass ``with_warnings=False``.
     """
     result = Eligibility()
     worker_type = worker_type or worker.worker_type
@@ -316,6 +318,8 @@ def enrollment_eligibility(
         )
 
     result.errors.extend(_requirement_findings(worker, program_year, worker_type))
+    if not with_warnings:
+        return result
 
     # NIK/birth-date/sex mismatches and a NIK issued outside 35.77: staff look, nothing refused.
     for warning in worker.warnings():

@@ -12,18 +12,19 @@ Quota and budget are hard limits checked under a row lock on the program year (s
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from importer.bulk import filter_in
+from importer.bulk import filter_in, insert_rows, reserve_ids
 from participants.models import Worker, WorkerType
 from participants.services import history_record_bulk
 from siaga.concurrency import refuse_lost_race
@@ -56,6 +57,22 @@ S = EnrollmentStatus
 # Rows per INSERT in bulk writes: each statement also refreshes the dashboard summary for
 # its workers once (a statement trigger), so fewer, larger statements are cheaper.
 BULK_BATCH = 10_000
+
+# Context managers entered around a write of very many enrollments (renewal of a whole
+# registry). The dashboard registers its summary deferral here in its AppConfig.ready: at a
+# million rows one rebuild at the end is much cheaper than its triggers' per-statement
+# refresh (about 1 ms per worker), and enrollment does not depend on the dashboard.
+BULK_WRITE_WRAPPERS: list[Callable[[], AbstractContextManager]] = []
+
+
+@contextmanager
+def bulk_writes() -> Iterator[None]:
+    """Enter every ``BULK_WRITE_WRAPPERS`` context around a large bulk write."""
+    with ExitStack() as stack:
+        for wrapper in BULK_WRITE_WRAPPERS:
+            stack.enter_context(wrapper())
+        yield
+
 
 # The only moves the lifecycle allows (issue 4, point 2).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -322,7 +339,7 @@ def enrollments_propose_bulk(
         enrollment.created_by = by
 
     def write() -> list[Enrollment]:
-        created = Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
+        created = _insert_enrollments(enrollments)
         _record_moves_bulk(created, "", S.PROPOSED, at=now, by=by, reason=reason, history_type="+")
         return created
 
@@ -339,6 +356,31 @@ def enrollments_propose_bulk(
     )
 
 
+def _insert_enrollments(enrollments: list[Enrollment]) -> list[Enrollment]:
+    """Insert new enrollments and set their primary keys.
+
+    On PostgreSQL through ``COPY`` (``importer.bulk.insert_rows``: ``bulk_create`` spent
+    most of a million-row renewal building parameters) with ids taken from the sequence
+    first; elsewhere ``bulk_create``, which returns them."""
+    if connection.vendor != "postgresql":
+        return Enrollment.objects.bulk_create(enrollments, batch_size=BULK_BATCH)
+    fields = Enrollment._meta.concrete_fields
+    rows = []
+    for enrollment, pk in zip(enrollments, reserve_ids(Enrollment, len(enrollments)), strict=True):
+        enrollment.pk = pk
+        row = {}
+        for f in fields:
+            value = getattr(enrollment, f.attname)
+            if value is None and getattr(f, "auto_now_add", False):
+                continue  # insert_rows fills it with now, as save() would
+            row[f.attname] = value
+        rows.append(row)
+    insert_rows(Enrollment, rows, with_pk=True)
+    for enrollment in enrollments:
+        enrollment._state.adding = False
+    return enrollments
+
+
 def _record_moves_bulk(
     enrollments: list[Enrollment],
     from_status: str,
@@ -351,19 +393,20 @@ def _record_moves_bulk(
 ) -> None:
     """The bulk twin of ``_move``'s record: one ``EnrollmentEvent`` and one audit-trail row
     per enrollment already written with ``to_status``."""
-    EnrollmentEvent.objects.bulk_create(
+    by_id = getattr(by, "pk", None)
+    insert_rows(
+        EnrollmentEvent,
         [
-            EnrollmentEvent(
-                enrollment=enrollment,
-                from_status=from_status,
-                to_status=to_status,
-                at=at,
-                by=by,
-                reason=reason,
-            )
+            {
+                "enrollment_id": enrollment.pk,
+                "from_status": from_status,
+                "to_status": to_status,
+                "at": at,
+                "by_id": by_id,
+                "reason": reason,
+            }
             for enrollment in enrollments
         ],
-        batch_size=BULK_BATCH,
     )
     history_record_bulk(
         Enrollment,

@@ -88,11 +88,27 @@ def _constant_values(model: type[models.Model], fields: Sequence[models.Field]) 
     return values
 
 
-def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
-    """Insert ``rows`` (attname -> clean value) into ``model``'s table; return the count."""
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """PostgreSQL: ``count`` new primary keys from the table's sequence, for rows about to be
+    copied in with ``insert_rows(..., with_pk=True)`` (COPY returns no ids)."""
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_rows(
+    model: type[models.Model], rows: list[dict[str, Any]], *, with_pk: bool = False
+) -> int:
+    """Insert ``rows`` (attname -> clean value) into ``model``'s table; return the count.
+    ``with_pk``: the rows carry their primary key (``reserve_ids``)."""
     if not rows:
         return 0
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH_SIZE)
         return len(rows)

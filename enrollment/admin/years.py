@@ -334,8 +334,8 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
                     "from": year.year,
                     "to": target.year,
                     "created": len(report.created),
-                    "already": len(report.already),
-                    "skipped": len(report.not_renewed),
+                    "already": report.already,
+                    "skipped": report.not_renewed_count,
                 },
             )
             if report.unconfirmed_included:
@@ -356,8 +356,8 @@ class ProgramYearAdmin(ClosedYearReadOnlyMixin, SiagaHistoryAdmin):
                             "",
                             "<li>{} {}: {}</li>",
                             (
-                                (shown_nik(w.nik, request.user), w.full_name, why)
-                                for w, why in report.not_renewed[:MAX_FAILURES_LISTED]
+                                (shown_nik(r.nik, request.user), r.full_name, r.reason)
+                                for r in report.not_renewed[:MAX_FAILURES_LISTED]
                             ),
                         ),
                     ),

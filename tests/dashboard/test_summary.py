@@ -139,3 +139,30 @@ def test_sqlite_writes_only_list_the_worker_and_the_read_refreshes_it(program):
         cursor.execute("SELECT COUNT(*) FROM dashboard_staleworker")
         assert cursor.fetchone()[0] == 0
     assert summary_differences() == []
+
+
+def test_a_large_renewal_is_summarised_once_and_correctly(program, monkeypatch):
+    """From ``BULK_WRITES_FROM`` renewals on the dashboard defers its refresh to the end."""
+    from enrollment import renewal
+    from enrollment.models import PremiumRate, ProgramYear
+    from tests.enrollment.factories import ProgramYearFactory
+
+    deferred = []
+
+    def spy():
+        deferred.append(True)
+        return summary_deferred()
+
+    monkeypatch.setattr(renewal, "BULK_WRITES_FROM", 1)
+    monkeypatch.setattr(services, "BULK_WRITE_WRAPPERS", [spy])
+    y2025 = ProgramYear.objects.get(year=2025)
+    y2026 = ProgramYearFactory(
+        year=2026, budget=10_000_000_000, pu_wage_base=y2025.pu_wage_base, umk=y2025.umk
+    )
+    for rate in PremiumRate.objects.filter(program_year=y2025):
+        rate.pk, rate.program_year = None, y2026
+        rate.save()
+    with at(datetime.date(2025, 12, 1)):
+        report = renewal.enrollments_renew(from_year=y2025, to_year=y2026, user=None)
+    assert report.created and deferred == [True]
+    assert summary_differences() == []

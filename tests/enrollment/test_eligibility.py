@@ -141,8 +141,8 @@ def test_propose_verify_and_renew_apply_the_requirement(year, staff):
     )
     active = advance(EnrollmentFactory(program_year=year), EnrollmentStatus.ACTIVE, user=staff)
     report = renewal.enrollments_renew(from_year=year, to_year=next_year, user=staff, dry_run=True)
-    assert [w.pk for w, _why in report.not_renewed] == [active.worker.pk]
-    assert "DTKS" in report.not_renewed[0][1]
+    assert [r.worker_id for r in report.not_renewed] == [active.worker.pk]
+    assert "DTKS" in report.not_renewed[0].reason
 
 
 def test_the_priority_list_applies_the_requirement_like_the_rule(year):

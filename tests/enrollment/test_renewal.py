@@ -32,7 +32,7 @@ def test_renewal_proposes_active_participants_once(years, staff):
     y2024, y2025 = years
     first, second = active_in(y2024), active_in(y2024)
     report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
-    assert {w.pk for w in report.created} == {first.worker_id, second.worker_id}
+    assert set(report.created) == {first.worker_id, second.worker_id}
     renewed = Enrollment.objects.get(program_year=y2025, worker=first.worker)
     assert renewed.status == S.PROPOSED
     assert renewed.renewed_from == first
@@ -40,7 +40,7 @@ def test_renewal_proposes_active_participants_once(years, staff):
 
     again = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
     assert again.created == []
-    assert len(again.already) == 2
+    assert again.already == 2
     assert Enrollment.objects.filter(program_year=y2025).count() == 2
 
 
@@ -55,8 +55,8 @@ def test_renewal_skips_the_ineligible_with_the_reason(years, staff):
     services.enrollment_reject(enrollment=terminated, user=staff, reason="ganda")
 
     report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
-    assert [w.pk for w in report.created] == [old.worker_id]
-    reasons = {w.pk: why for w, why in report.not_renewed}
+    assert report.created == [old.worker_id]
+    reasons = {r.worker_id: r.reason for r in report.not_renewed}
     assert set(reasons) == {gone.worker_id, too_old.worker_id}
     assert "meninggal" in reasons[gone.worker_id].lower() or "died" in reasons[gone.worker_id]
 
@@ -67,9 +67,9 @@ def test_renewal_stops_at_the_next_years_quota_and_budget(staff):
     QuotaTargetFactory(program_year=y2025, target=3)
     enrollments = [active_in(y2024) for _ in range(4)]
     report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
-    assert [w.pk for w in report.created] == [e.worker_id for e in enrollments[:2]]
+    assert report.created == [e.worker_id for e in enrollments[:2]]
     assert len(report.not_renewed) == 2
-    assert all("2025" in why for _w, why in report.not_renewed)
+    assert all("2025" in r.reason for r in report.not_renewed)
 
 
 def test_renewal_counts_existing_proposals_against_the_quota(years, staff):
@@ -122,3 +122,52 @@ def test_renewal_records_each_proposal_like_a_single_one(years, staff):
         [audit] = renewed.history.all()
         assert (audit.history_type, audit.history_user) == ("+", staff)
         assert audit.status == S.PROPOSED
+
+
+@pytest.mark.parametrize("batch_size", [renewal.RENEWAL_BATCH, 3, 1])
+def test_renewal_in_small_batches_gives_the_same_result_as_one_batch(staff, batch_size):
+    """Pages of 1 or 3 sources: the same proposals, order, refusals and trail as one page."""
+    y2024 = ProgramYearFactory(year=2024, budget=1_000_000_000)
+    y2025 = ProgramYearFactory(year=2025, budget=1_000_000_000)
+    QuotaTargetFactory(program_year=y2025, target=4)
+    sources = [active_in(y2024) for _ in range(7)]
+    sources[1].worker.death_date = datetime.date(2024, 3, 1)
+    sources[1].worker.save()
+    report = renewal.enrollments_renew(
+        from_year=y2024, to_year=y2025, user=staff, batch_size=batch_size
+    )
+    index = {s.worker_id: i for i, s in enumerate(sources)}
+    assert [index[w] for w in report.created] == [0, 2, 3, 4]  # dead one skipped, quota of 4
+    assert [index[r.worker_id] for r in report.not_renewed] == [1, 5, 6]
+    renewed = Enrollment.objects.filter(program_year=y2025).order_by("worker_id")
+    assert [index[e.worker_id] for e in renewed] == [0, 2, 3, 4]
+    for enrollment in renewed:
+        assert enrollment.renewed_from == sources[index[enrollment.worker_id]]
+        assert (enrollment.events.count(), enrollment.history.count()) == (1, 1)
+
+
+def test_renewal_budget_stop_in_the_middle_of_a_batch(staff):
+    """The budget runs out in the second page: later, cheaper workers still fit."""
+    y2024 = ProgramYearFactory(year=2024, budget=1_000_000_000)
+    y2025 = ProgramYearFactory(year=2025, budget=3 * 201_600)
+    sources = [active_in(y2024) for _ in range(5)]
+    report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff, batch_size=2)
+    assert report.created == [s.worker_id for s in sources[:3]]
+    assert report.not_renewed_count == 2
+    assert all("2025" in r.reason for r in report.not_renewed)
+    assert Enrollment.objects.filter(program_year=y2025).count() == 3
+    again = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff, batch_size=2)
+    assert (again.created, again.already, again.not_renewed_count) == ([], 3, 2)
+
+
+def test_renewal_lists_a_bounded_number_of_refusals(staff, monkeypatch):
+    monkeypatch.setattr(renewal, "NOT_RENEWED_LISTED", 2)
+    y2024 = ProgramYearFactory(year=2024, budget=1_000_000_000)
+    y2025 = ProgramYearFactory(year=2025, budget=0)
+    for _ in range(3):
+        active_in(y2024)
+    report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff, dry_run=True)
+    assert (len(report.not_renewed), report.not_renewed_count) == (2, 3)
+    out = StringIO()
+    call_command("renew_enrollments", "--from", "2024", "--to", "2025", stdout=out)
+    assert "3 not renewed" in out.getvalue() and "1 more" in out.getvalue()

@@ -113,9 +113,9 @@ def test_the_renewal_queues_a_message_per_renewed_participant(
     advance(EnrollmentFactory(program_year=y2024), EnrollmentStatus.ACTIVE)
     with django_capture_on_commit_callbacks(execute=True):
         report = renewal.enrollments_renew(from_year=y2024, to_year=y2025, user=staff)
-    [worker] = report.created
+    [worker_id] = report.created
     message = OutboxMessage.objects.get(kind=MessageKind.RENEWAL)
-    assert message.worker == worker
+    assert message.worker_id == worker_id
     assert "Siaga Kita tahun 2024 diusulkan untuk diperpanjang pada tahun 2025" in message.body
 
 

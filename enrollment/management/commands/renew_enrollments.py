@@ -49,13 +49,17 @@ class Command(BaseCommand):
         verb = "would be proposed" if dry_run else "proposed"
         self.stdout.write(
             f"Renewal {from_year} -> {to_year}: {len(report.created)} {verb}, "
-            f"{len(report.already)} already in {to_year}, "
-            f"{len(report.not_renewed)} not renewed."
+            f"{report.already} already in {to_year}, "
+            f"{report.not_renewed_count} not renewed."
         )
         if report.unconfirmed_included:
             self.stdout.write(
                 f"{len(report.unconfirmed_included)} not confirmed by the yearly update, "
                 f"included: {include_unconfirmed_reason.strip()}"
             )
-        for worker, why in report.not_renewed:
-            self.stdout.write(f"  {mask_identity_number(worker.nik)} {worker.full_name}: {why}")
+        for refused in report.not_renewed:
+            self.stdout.write(
+                f"  {mask_identity_number(refused.nik)} {refused.full_name}: {refused.reason}"
+            )
+        if report.not_renewed_count > len(report.not_renewed):
+            self.stdout.write(f"  … {report.not_renewed_count - len(report.not_renewed)} more.")
