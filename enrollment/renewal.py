@@ -109,5 +109,5 @@ def enrollments_renew(
         report.created.append(worker)
     if not dry_run:
         created = enrollments_propose_bulk(proposals, user=user, reason=reason)
-        hooks.after_commit(hooks.RENEWED, enrollment_ids=[e.pk for e in created])
+        hooks.in_transaction(hooks.RENEWED, enrollment_ids=[e.pk for e in created])
     return report

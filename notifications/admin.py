@@ -46,6 +46,7 @@ class OutboxMessageAdmin(SiagaAdmin):
         "worker",
         "key",
         "recipient",
+        "context",
         "body",
         "status",
         "attempts",
