@@ -1,6 +1,7 @@
 """The dashboard's figures as plain data (JSON) and as an xlsx workbook (one sheet per
-breakdown, plus the trend and the targeting figures). Both are built from
-``dashboard.selectors.Dashboard`` so they match the page."""
+breakdown, plus the trend, the targeting figures and the complaints per category). Both are
+built from ``dashboard.selectors.Dashboard`` and ``complaints.selectors.complaint_counts`` so
+they match the page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from complaints.selectors import ANSWERED_WINDOW_DAYS, CategoryRow
 from enrollment.models import EnrollmentStatus
 from importer.exports import safe_cell
 from participants.models import DtksStatus
@@ -119,9 +121,29 @@ def targeting_dict(d: Dashboard) -> dict:
     }
 
 
-def as_dict(d: Dashboard) -> dict:
-    f = d.filters
+def complaints_dict(rows: list[CategoryRow]) -> dict:
+    """Counts per category, all program years and areas (no personal data: shown exactly)."""
     return {
+        "definition": "open = new, in progress or waiting; overdue = open and past the "
+        f"category's deadline; answered = resolved or closed in the last {ANSWERED_WINDOW_DAYS} "
+        "days; all program years and areas",
+        "answered_window_days": ANSWERED_WINDOW_DAYS,
+        "by_category": [
+            {
+                "key": r.category,
+                "label": r.label,
+                "open": r.open,
+                "overdue": r.overdue,
+                "answered": r.answered_recently,
+            }
+            for r in rows
+        ],
+    }
+
+
+def as_dict(d: Dashboard, complaints: list[CategoryRow] | None = None) -> dict:
+    f = d.filters
+    data = {
         "year": d.program_year.year,
         "previous_year": d.previous_year.year if d.previous_year else None,
         "filters": {
@@ -153,9 +175,12 @@ def as_dict(d: Dashboard) -> dict:
         "targeting": targeting_dict(d),
         "computed_at": d.computed_at.isoformat(),
     }
+    if complaints is not None:
+        data["complaints"] = complaints_dict(complaints)
+    return data
 
 
-def as_xlsx(d: Dashboard) -> bytes:
+def as_xlsx(d: Dashboard, complaints: list[CategoryRow] | None = None) -> bytes:
     wb = Workbook()
     bold = Font(bold=True)
     summary = wb.active
@@ -214,6 +239,8 @@ def as_xlsx(d: Dashboard) -> bytes:
     for cell in trend[1]:
         cell.font = bold
     _targeting_sheet(wb.create_sheet(_("Targeting")[:31]), d)
+    if complaints is not None:
+        _complaints_sheet(wb.create_sheet(_("Complaints")[:31]), complaints)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -262,3 +289,13 @@ def _targeting_sheet(sheet, d: Dashboard) -> None:
         cell.font = Font(bold=True)
     sheet.column_dimensions["B"].width = 30
     sheet.freeze_panes = "C2"
+
+
+def _complaints_sheet(sheet, rows: list[CategoryRow]) -> None:
+    answered = _("Answered in the last %(days)d days") % {"days": ANSWERED_WINDOW_DAYS}
+    sheet.append([_("Category"), _("Open"), _("Overdue"), answered])
+    for r in rows:
+        sheet.append([r.label, r.open, r.overdue, r.answered_recently])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 34

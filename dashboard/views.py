@@ -252,9 +252,9 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/index.html", context)
 
 
-def _complaints(request: HttpRequest) -> dict:
+def _complaints(request: HttpRequest, *, drilldown: bool = True) -> dict:
     """Complaint counts per category: not personal (no area, no person), shown exactly."""
-    can_drill = can_open_admin_list(request.user, "complaints.view_ticket")
+    can_drill = drilldown and can_open_admin_list(request.user, "complaints.view_ticket")
     return {
         "complaints": complaint_counts(
             tickets=scope_queryset(request.user, Ticket.objects.all(), "worker")
@@ -271,7 +271,11 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
     program_year = _program_year(request, year)
     form, filters = _filters(request)
     d = _figures(request, program_year, filters)
-    return render(request, "dashboard/report.html", _context(request, d, form))
+    return render(
+        request,
+        "dashboard/report.html",
+        {**_context(request, d, form), **_complaints(request, drilldown=False)},
+    )
 
 
 @official_required
@@ -281,14 +285,14 @@ def figures_json(request: HttpRequest, year: int) -> JsonResponse:
     if form.is_bound and not form.is_valid():
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     filters = form.filters() if form.is_bound else Filters()
-    return JsonResponse(as_dict(_figures(request, program_year, filters)))
+    return JsonResponse(as_dict(_figures(request, program_year, filters), complaint_counts()))
 
 
 @official_required
 def figures_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     program_year = _program_year(request, year)
     _form, filters = _filters(request)
-    content = as_xlsx(_figures(request, program_year, filters))
+    content = as_xlsx(_figures(request, program_year, filters), complaint_counts())
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

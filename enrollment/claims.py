@@ -78,17 +78,17 @@ def claim_record(
         if worker.death_date is None or worker.death_date > event_date:
             worker_update(worker=worker, user=user, data={"death_date": event_date}, reason=note)
         enrollments_end_for_departed(worker_ids=[worker.pk], user=user, reason=note)
-    hooks.after_commit(hooks.CLAIM_STATUS, claim_ids=[claim.pk])
+    hooks.in_transaction(hooks.CLAIM_STATUS, claim_ids=[claim.pk])
     return claim
 
 
 @transaction.atomic
 def claim_update(*, claim: Claim) -> Claim:
     """Save a claim's editable fields (status, benefit, notes); a new status is passed on to
-    the hooks (the participant's message) once the change commits."""
+    the hooks (the participant's message) in the same transaction."""
     before = Claim.objects.select_for_update().only("status").get(pk=claim.pk).status
     claim.full_clean()
     claim.save()
     if claim.status != before:
-        hooks.after_commit(hooks.CLAIM_STATUS, claim_ids=[claim.pk])
+        hooks.in_transaction(hooks.CLAIM_STATUS, claim_ids=[claim.pk])
     return claim

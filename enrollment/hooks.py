@@ -1,9 +1,11 @@
 """Callbacks that higher apps (notifications) register in their ``AppConfig.ready()`` for
 events of the lifecycle; enrollment never imports them.
 
-Each callback runs after the transaction that made the change commits (``on_commit``,
-``robust``): a failing callback is logged and never undoes or breaks the activation, renewal
-or claim that triggered it.
+Each callback runs INSIDE the transaction that makes the change (a transactional outbox):
+what it writes commits or rolls back with the activation, renewal or claim, so a crash
+after the commit cannot lose it. Callbacks must therefore be cheap and must not fail on
+anything but a database error: insert rows set-based (a bounded number of queries for a
+batch of thousands), do slow or fragile work such as rendering a message later.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ RENEWED: list[Callable[..., object]] = []
 CLAIM_STATUS: list[Callable[..., object]] = []
 
 
-def after_commit(hooks: list[Callable[..., object]], **kwargs) -> None:
+def in_transaction(hooks: list[Callable[..., object]], **kwargs) -> None:
+    """Run the callbacks now, inside the caller's transaction (which must be open)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enrollment hooks run inside the transaction of the change")
     for hook in list(hooks):
-        transaction.on_commit(lambda hook=hook: hook(**kwargs), robust=True)
+        hook(**kwargs)

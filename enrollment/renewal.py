@@ -144,7 +144,7 @@ def enrollments_renew(
                 continue
             created = enrollments_propose_bulk(confirmed, user=user, reason=reason)
             created += enrollments_propose_bulk(included, user=user, reason=reason_unconfirmed)
-            hooks.after_commit(hooks.RENEWED, enrollment_ids=[e.pk for e in created])
+            hooks.in_transaction(hooks.RENEWED, enrollment_ids=[e.pk for e in created])
     return report
 
 

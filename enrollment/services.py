@@ -763,7 +763,7 @@ def enrollments_activate(
         done, S.SUBMITTED, S.ACTIVE, at=now, by=user_or_none(user), reason=reason,
         history_type="~",
     )  # fmt: skip
-    hooks.after_commit(hooks.ACTIVATED, enrollment_ids=[e.pk for e in done])
+    hooks.in_transaction(hooks.ACTIVATED, enrollment_ids=[e.pk for e in done])
     return done
 
 

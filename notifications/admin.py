@@ -49,6 +49,7 @@ class OutboxMessageAdmin(SiagaAdmin):
         "worker",
         "key",
         "recipient",
+        "context",
         "body",
         "status",
         "attempts",

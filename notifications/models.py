@@ -1,6 +1,11 @@
 """The outbox: messages to participants (activation with the KPJ number, renewal, claim
 status), rendered in Indonesian from editable templates and delivered by a pluggable sender.
 
+A message is queued in the transaction of the change it tells about (enrollment.hooks): the row
+holds the template's variables as JSON (``context``), and the text is rendered from the kind's
+template when it is sent (``body`` then keeps what went out). A missing or broken template is a
+send failure shown on the message and retried, never a failed activation.
+
 Each message has a key unique per person, kind and object (``aktivasi:<worker>:enrollment:<id>``),
 so queueing twice queues once; delivery moves ``menunggu → dikirim → terkirim`` under row
 locks, so two senders never send one message twice. A failure goes back to ``menunggu`` with a
@@ -58,7 +63,7 @@ class MessageTemplate(models.Model):
         _("text"),
         help_text=_(
             "Django template text; variables such as {{ nama }} and {{ kpj }} are filled in "
-            "when the message is queued."
+            "when the message is sent."
         ),
     )
     is_active = models.BooleanField(
@@ -103,7 +108,13 @@ class OutboxMessage(models.Model):
         help_text=_("Person, kind and object: the same message is never queued twice."),
     )
     recipient = models.CharField(_("phone"), max_length=16, blank=True)
-    body = models.TextField(_("text"))
+    context = models.JSONField(
+        _("variables"),
+        null=True,
+        blank=True,
+        help_text=_("The template's variables, filled in when the message is sent."),
+    )
+    body = models.TextField(_("text"), blank=True, help_text=_("The text as it was sent."))
     status = models.CharField(
         _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )

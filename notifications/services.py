@@ -1,17 +1,26 @@
 """Queueing and delivering outbox messages.
 
-Queueing renders the kind's template in Indonesian and inserts one row per person, kind and
-object (a unique key: queueing again is a no-op). Delivery claims due messages under row locks
-(``select_for_update(skip_locked=True)``, a conditional ``menunggu → dikirim`` update), sends
-outside any transaction, then records the outcome: two senders running at once never send
-one message twice. A message whose sender died mid-send is not resent automatically (it may
-have gone out): it is marked failed for staff to check and retry.
+Queueing happens inside the transaction of the activation, renewal or claim change
+(enrollment.hooks): one row per person, kind and object (a unique key: queueing again is a
+no-op), inserted set-based — a BPJS file of thousands of activations queues them in a few
+queries — and committed or rolled back with the change. The row keeps the template's
+variables as JSON; the text is rendered in Indonesian from the kind's template at send time,
+so a missing or broken template is a visible, retried send failure, never a failed activation.
+
+Delivery claims due messages under row locks (``select_for_update(skip_locked=True)``, a
+conditional ``menunggu → dikirim`` update), renders and sends outside any transaction, then
+records the outcome: two senders running at once never send one message twice. A message
+whose sender died mid-send is not resent automatically (it may have gone out): it is marked
+failed for staff to check and retry.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -31,20 +40,51 @@ from .senders import get_sender
 D = DeliveryStatus
 BULK = 1000
 
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "notifications_suppressed", default=False
+)
+
+
+@contextlib.contextmanager
+def queueing_suppressed() -> Iterator[None]:
+    """Queue nothing inside the block: for demo data and bulk loads of fake people, whose
+    "activations" must never reach a real phone (seed_demo uses it)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-def render(kind: str, context: dict) -> str | None:
-    """The kind's text for one person, in Indonesian; None when the kind is switched off."""
-    template = MessageTemplate.objects.filter(kind=kind, is_active=True).first()
-    if template is None:
-        return None
-    return render_text(template.body, context)
+# --- the variables, stored as JSON ------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def to_json(context: dict) -> dict:
+    """JSON-safe variables: dates as ISO text (read back as dates by ``from_json``)."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime.date) else value
+        for name, value in context.items()
+    }
+
+
+def from_json(context: dict) -> dict:
+    values = {}
+    for name, value in context.items():
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            with contextlib.suppress(ValueError):
+                value = datetime.date.fromisoformat(value)
+        values[name] = value
+    return values
 
 
 def render_text(body: str, context: dict) -> str:
+    """The text in Indonesian; raises on a template that cannot be used."""
     with translation.override("id"):
         text = Template(body).render(
             Context({"kantor": settings.SIAGA_OFFICE_NAME, **context}, autoescape=False)
@@ -52,38 +92,77 @@ def render_text(body: str, context: dict) -> str:
     return " ".join(text.split())
 
 
+class TemplateMissing(Exception):
+    pass
+
+
+def render_message(message: OutboxMessage, templates: dict[str, str]) -> str:
+    """The text to send: rendered from the kind's current template (``templates``: kind →
+    text); a message queued before rendering moved to send time keeps its stored text."""
+    if message.context is None:
+        return message.body
+    if message.kind not in templates:
+        raise TemplateMissing(
+            gettext("There is no message template for %(kind)s.") % {"kind": message.kind}
+        )
+    return render_text(templates[message.kind], from_json(message.context))
+
+
+def message_text(message: OutboxMessage) -> str:
+    """The text the message would have if sent now (for staff and tests)."""
+    return render_message(message, _templates())
+
+
+# --- queueing (inside the change's transaction) ------------------------------------------------
+
+
 def _queue(kind: str, items: Iterable[tuple[str, object, dict]]) -> int:
-    """Insert (key, worker, context) messages not queued before; returns how many are new."""
-    template = MessageTemplate.objects.filter(kind=kind, is_active=True).first()
-    if template is None:
+    """Insert (key, worker, context) messages not queued before; returns how many are new.
+
+    Queues nothing while the kind's template is switched off or inside
+    ``queueing_suppressed()``. A missing template still queues (the send fails visibly
+    until an Administrator adds it)."""
+    if _suppressed.get():
+        return 0
+    if MessageTemplate.objects.filter(kind=kind, is_active=False).exists():
         return 0
     now = timezone.now()
-    rows = []
-    for key, worker, context in items:
-        rows.append(
-            OutboxMessage(
-                kind=kind,
-                worker=worker,
-                key=key,
-                recipient=worker.phone,
-                body=render_text(template.body, {"nama": worker.full_name, **context}),
-                status=D.PENDING if worker.phone else D.SKIPPED,
-                last_error="" if worker.phone else gettext("The worker has no phone number."),
-                next_attempt_at=now,
-                created_at=now,
-            )
+    no_phone = gettext("The worker has no phone number.")
+    rows = [
+        OutboxMessage(
+            kind=kind,
+            worker=worker,
+            key=key,
+            recipient=worker.phone,
+            context=to_json({"nama": worker.full_name, **context}),
+            body="",
+            status=D.PENDING if worker.phone else D.SKIPPED,
+            last_error="" if worker.phone else no_phone,
+            next_attempt_at=now,
+            created_at=now,
         )
+        for key, worker, context in items
+    ]
     existing: set[str] = set()
     for chunk in filter_in(OutboxMessage.objects.all(), "key", [r.key for r in rows]):
         existing.update(chunk.values_list("key", flat=True))
     rows = [r for r in rows if r.key not in existing]
-    # A row queued meanwhile by another process is skipped by the unique key.
+    # A row queued meanwhile by another transaction is skipped by the unique key.
     OutboxMessage.objects.bulk_create(rows, batch_size=BULK, ignore_conflicts=True)
     return len(rows)
 
 
 def _enrollments(ids: list[int]):
-    queryset = Enrollment.objects.select_related("worker", "program_year")
+    queryset = Enrollment.objects.select_related("worker", "program_year").only(
+        "pk",
+        "worker_id",
+        "kpj_number",
+        "coverage_start",
+        "coverage_end",
+        "program_year__year",
+        "worker__full_name",
+        "worker__phone",
+    )
     for chunk in filter_in(queryset, "id", ids):
         yield from chunk.order_by("pk")
 
@@ -196,10 +275,16 @@ def _claim(batch: int) -> list[OutboxMessage]:
     return claimed
 
 
-def _deliver(message: OutboxMessage, sender, report: SendReport) -> None:
+def _templates() -> dict[str, str]:
+    """Every kind's current text (switched-off ones too: what was queued still goes out)."""
+    return dict(MessageTemplate.objects.values_list("kind", "body"))
+
+
+def _deliver(message: OutboxMessage, sender, report: SendReport, templates: dict) -> None:
     try:
-        reference = sender.send(recipient=message.recipient, body=message.body, key=message.key)
-    except Exception as exc:  # any sender failure is retried, never lost
+        body = render_message(message, templates)
+        reference = sender.send(recipient=message.recipient, body=body, key=message.key)
+    except Exception as exc:  # a template or sender failure is retried, never lost
         now = timezone.now()
         error = f"{exc.__class__.__name__}: {exc}"[:1000]
         if message.attempts >= _setting("SIAGA_NOTIFICATIONS_MAX_ATTEMPTS", 6):
@@ -216,6 +301,7 @@ def _deliver(message: OutboxMessage, sender, report: SendReport) -> None:
         return
     OutboxMessage.objects.filter(pk=message.pk, status=D.SENDING).update(
         status=D.SENT,
+        body=body,
         sent_at=timezone.now(),
         provider_reference=str(reference or "")[:200],
         last_error="",
@@ -227,13 +313,14 @@ def messages_send_due(*, limit: int = 1000, batch: int = 50, sender=None) -> Sen
     """Send up to ``limit`` due messages, ``batch`` claimed at a time."""
     sender = sender or get_sender()
     report = SendReport(interrupted=fail_interrupted())
+    templates = _templates()
     done = 0
     while done < limit:
         claimed = _claim(min(batch, limit - done))
         if not claimed:
             break
         for message in claimed:
-            _deliver(message, sender, report)
+            _deliver(message, sender, report, templates)
         done += len(claimed)
     return report
 

@@ -4,9 +4,10 @@ xlsx and the printable report — and equals an independent SQL count (issue 11,
 The page and the report mark every figure with ``data-figure="<name>"``; the JSON and the
 xlsx are read into the same names. The test then checks, for every breakdown (worker type,
 segment, kecamatan, kelurahan, DTKS, desil, sex, age band, heirs, school-age heirs, school
-level: participants *and* active), the headline, budget, pipeline, renewals, trend and the
-targeting figures: page == report, page ⊆ JSON, xlsx ⊆ JSON, and JSON == SQL for every
-count. Runs on SQLite and on PostgreSQL (each reading its trigger-maintained summary).
+level: participants *and* active), the headline, budget, pipeline, renewals, trend, the
+targeting figures and the complaints per category (open, overdue, answered in 30 days):
+page == report, page ⊆ JSON, xlsx ⊆ JSON, and JSON == SQL for every count. Runs on SQLite and
+on PostgreSQL (each reading its trigger-maintained summary).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+import time_machine
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -34,6 +36,7 @@ from tests.dashboard.test_figures import (
     scope,
     sql,
 )
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +103,9 @@ def json_figures(data: dict) -> dict:
                     f[f"{prefix}.{name}.{desil}"] = _number(n)
             elif column not in ("key", "label", "code", "kecamatan"):
                 f[f"{prefix}.{column}"] = _number(value)
+    for row in data["complaints"]["by_category"]:
+        for column in ("open", "overdue", "answered"):
+            f[f"complaints.{row['key']}.{column}"] = row[column]
     return f
 
 
@@ -171,7 +177,57 @@ def xlsx_figures(content: bytes, data: dict) -> dict:
         for desil in range(1, 11):
             f[f"{prefix}.desil.{desil}"] = line[11 + desil]
             f[f"{prefix}.desil_share.{desil}"] = _number(line[21 + desil])
+    complaints = list(book[_("Complaints")[:31]].iter_rows(values_only=True))[1:]
+    rows = data["complaints"]["by_category"]
+    assert [line[0] for line in complaints] == [r["label"] for r in rows]
+    for row, (_label, *values) in zip(rows, complaints, strict=True):
+        for column, value in zip(("open", "overdue", "answered"), values, strict=True):
+            f[f"complaints.{row['key']}.{column}"] = value
     return f
+
+
+def sql_complaints() -> dict:
+    """Complaints per category from the ticket table: open (baru, diproses, menunggu), overdue
+    (open, deadline before today), answered (selesai/ditutup in the last 30 days)."""
+    from django.utils import timezone
+
+    today, since = timezone.localdate(), timezone.now() - datetime.timedelta(days=30)
+    out: dict = defaultdict(int)
+    for category, status, deadline, resolved_at in sql(
+        "SELECT category, status, deadline, resolved_at FROM complaints_ticket", []
+    ):
+        if status in ("baru", "diproses", "menunggu"):
+            out[f"complaints.{category}.open"] += 1
+            out[f"complaints.{category}.overdue"] += _date(deadline) < today
+        elif resolved_at is not None and _aware(resolved_at) >= since:
+            out[f"complaints.{category}.answered"] += 1
+    return out
+
+
+def make_complaints(program) -> None:
+    """Open complaints (overdue: received in 2024), one answered today, one long ago."""
+    from complaints import services as complaints
+
+    staff = UserFactory(username="pengaduan")
+    workers = program["workers"]
+    with time_machine.travel(datetime.datetime(2024, 3, 4, 2, 0, tzinfo=datetime.UTC)):
+        for worker, category in zip(
+            workers, ["tidak_aktif", "tidak_aktif", "klaim", "data_salah"], strict=False
+        ):
+            complaints.ticket_open(
+                worker=worker, category=category, channel="whatsapp", description="-", user=staff
+            )
+        old = complaints.ticket_open(
+            worker=workers[4], category="klaim", channel="datang", description="-", user=staff
+        )
+        complaints.ticket_resolve(ticket=old, resolution="Dijawab", user=staff)
+    recent = complaints.ticket_open(
+        worker=workers[5], category="lainnya", channel="datang", description="-", user=staff
+    )
+    complaints.ticket_resolve(ticket=recent, resolution="Dijawab", user=staff)
+    complaints.ticket_open(
+        worker=workers[6], category="lainnya", channel="datang", description="-", user=staff
+    )
 
 
 def sql_figures(year, previous, f: Filters) -> dict:
@@ -362,6 +418,10 @@ def _filters(query: dict) -> Filters:
 def test_every_figure_is_the_same_in_page_json_xlsx_report_and_sql(client, official_exact, program):
     client.force_login(official_exact)
     worker = program["workers"][0]
+    make_complaints(program)
+    complaints = sql_complaints()
+    assert complaints["complaints.tidak_aktif.overdue"] == 2
+    assert complaints["complaints.lainnya.answered"] == 1
     checked = Counter()
     for year in (program["y2025"], program["y2024"]):
         previous = program["y2024"] if year == program["y2025"] else None
@@ -369,7 +429,7 @@ def test_every_figure_is_the_same_in_page_json_xlsx_report_and_sql(client, offic
             query = make_query(worker)
             page, report, from_json, from_xlsx, data = outputs(client, year.year, query)
             assert_outputs_agree(page, report, from_json, from_xlsx)
-            expected = sql_figures(year, previous, _filters(query))
+            expected = {**sql_figures(year, previous, _filters(query)), **complaints}
             for name, value in from_json.items():
                 if "share" in name or name.endswith(".target") or name == "target":
                     continue
@@ -403,6 +463,7 @@ def test_every_figure_is_the_same_in_page_json_xlsx_report_and_sql(client, offic
         "targeting",
         "renewals",
         "budget",
+        "complaints",
     ):
         assert checked[breakdown], breakdown
 

@@ -102,7 +102,8 @@ def test_xlsx_has_one_sheet_per_breakdown(client, official_exact, program):
     response = client.get("/dashboard/2025.xlsx", {"worker_type": "BPU"})
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 14  # summary, 11 breakdowns, trend, targeting
+    assert len(book.sheetnames) == 15  # summary, 11 breakdowns, trend, targeting, complaints
+    assert book.sheetnames[-1] == "Pengaduan"
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True)}
     data = client.get("/dashboard/2025.json", {"worker_type": "BPU"}).json()
     assert summary["Tempat terisi"] == data["participants"]
@@ -115,3 +116,5 @@ def test_printable_report(client, official, program):
     page = response.content.decode()
     assert "data-print" in page
     assert "dashboard.css" in page
+    assert 'data-figure="complaints.klaim.overdue"' in page
+    assert "?overdue=1" not in page  # no admin links on the printed page

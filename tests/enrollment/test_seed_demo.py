@@ -71,6 +71,38 @@ def test_is_deterministic():
     assert seeded_sample() == seeded_sample()
 
 
+def test_seeding_queues_no_message_to_the_fake_people(monkeypatch):
+    """Demo people get no activation messages, even if seeding went through the services
+    (it writes rows directly today): seed_demo runs with queueing suppressed."""
+    from notifications import services as outbox
+    from notifications.models import OutboxMessage
+
+    suppressed = []
+    real = outbox._queue
+
+    def spy(kind, items):
+        suppressed.append(outbox._suppressed.get())
+        return real(kind, items)
+
+    monkeypatch.setattr(outbox, "_queue", spy)
+    import approvals.demo
+
+    approve = approvals.demo.approve_demo_batches
+
+    def approve_and_queue(year):
+        ids = list(Enrollment.objects.filter(program_year__year=year).values_list("pk", flat=True))
+        outbox.queue_activations(enrollment_ids=ids)  # as an activation hook would
+        return approve(year)
+
+    monkeypatch.setattr(approvals.demo, "approve_demo_batches", approve_and_queue)
+    seed(200)
+    assert suppressed == [True, True]
+    assert not OutboxMessage.objects.exists()
+    year = ProgramYear.objects.get(year=2024)
+    active = Enrollment.objects.filter(program_year=year, status=EnrollmentStatus.ACTIVE)
+    assert outbox.queue_activations(enrollment_ids=list(active.values_list("pk", flat=True)))
+
+
 def test_seeded_rows_behave_like_real_ones():
     seed(300)
     year = ProgramYear.objects.get(year=2024)

@@ -1,6 +1,7 @@
-"""The outbox: messages queued in Indonesian from the editable templates when BPJS activates
-cover, the renewal proposes next year and a claim moves on; queued once per person, kind and
-object; delivered once, retried with backoff on failure, failures visible in the admin."""
+"""The outbox: messages queued, in the transaction of the change, when BPJS activates cover,
+the renewal proposes next year and a claim moves on; rendered in Indonesian from the editable
+templates when sent; queued once per person, kind and object; delivered once, retried with
+backoff on failure (a broken template too), failures visible in the admin."""
 
 import datetime
 from io import StringIO
@@ -9,6 +10,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from enrollment import claims, renewal, services
 from enrollment.models import ClaimStatus, ClaimType, EnrollmentStatus
@@ -65,6 +68,9 @@ def test_activation_queues_the_kpj_number_in_indonesian(staff, django_capture_on
     message = OutboxMessage.objects.get()
     assert message.kind == MessageKind.ACTIVATION and message.worker == enrollment.worker
     assert message.recipient == "+628123450001" and message.status == D.PENDING
+    assert message.body == ""  # rendered when sent
+    assert message.context["kpj"] == "24012345678" and message.context["mulai"] == "2024-03-01"
+    message.body = outbox.message_text(message)
     assert message.body.startswith("Yth. Siti Aminah, Anda terdaftar sebagai peserta")
     assert "Nomor KPJ Anda: 24012345678" in message.body
     # Dates with Indonesian month names, whatever the language of the request.
@@ -80,18 +86,55 @@ def test_queueing_twice_queues_once(staff, django_capture_on_commit_callbacks):
 
 
 @time_machine.travel(MARCH, tick=False)
-def test_nothing_is_queued_before_the_activation_commits(staff, django_capture_on_commit_callbacks):
+def test_the_message_is_queued_in_the_activations_transaction(staff):
+    """Inserted before the commit, with the change: nothing is left to a later callback that
+    a crash could lose, and a rolled-back activation leaves no message."""
     year = ProgramYearFactory(year=2024)
     enrollment = advance(EnrollmentFactory(program_year=year), EnrollmentStatus.SUBMITTED)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash), transaction.atomic():
         services.enrollment_activate(
             enrollment=enrollment,
             kpj_number="24012345678",
             coverage_start=datetime.date(2024, 3, 1),
             user=staff,
         )
-        assert not OutboxMessage.objects.exists()
-    assert len(callbacks) == 1
+        assert OutboxMessage.objects.count() == 1  # queued inside the transaction
+        raise Crash
+    assert not OutboxMessage.objects.exists()
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.SUBMITTED
+
+
+@time_machine.travel(MARCH, tick=False)
+def test_a_bulk_activation_queues_every_message_in_a_bounded_number_of_queries(
+    staff, django_assert_max_num_queries
+):
+    year = ProgramYearFactory(year=2024)
+
+    def submitted(n: int, first_kpj: int) -> list:
+        enrollments = [
+            advance(EnrollmentFactory(program_year=year), EnrollmentStatus.SUBMITTED)
+            for _ in range(n)
+        ]
+        return [
+            services.Activation(
+                enrollment_id=e.pk,
+                kpj_number=str(first_kpj + i),
+                coverage_start=datetime.date(2024, 3, 1),
+            )
+            for i, e in enumerate(enrollments)
+        ]
+
+    few, many = submitted(3, 24000000001), submitted(40, 24000000101)
+    with CaptureQueriesContext(connection) as queries:
+        services.enrollments_activate(program_year=year, activations=few, user=staff)
+    with django_assert_max_num_queries(len(queries.captured_queries)):
+        services.enrollments_activate(program_year=year, activations=many, user=staff)
+    assert OutboxMessage.objects.filter(kind=MessageKind.ACTIVATION).count() == 43
 
 
 @time_machine.travel(MARCH, tick=False)
@@ -116,7 +159,10 @@ def test_the_renewal_queues_a_message_per_renewed_participant(
     [worker_id] = report.created
     message = OutboxMessage.objects.get(kind=MessageKind.RENEWAL)
     assert message.worker_id == worker_id
-    assert "Siaga Kita tahun 2024 diusulkan untuk diperpanjang pada tahun 2025" in message.body
+    assert (
+        "Siaga Kita tahun 2024 diusulkan untuk diperpanjang pada tahun 2025"
+        in outbox.message_text(message)
+    )
 
 
 @time_machine.travel(MARCH, tick=False)
@@ -138,11 +184,10 @@ def test_each_claim_status_is_told_once(staff, django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         claim.notes = "Bukti transfer diterima"
         claims.claim_update(claim=claim)  # no new status: no new message
-    bodies = list(
-        OutboxMessage.objects.filter(kind=MessageKind.CLAIM_STATUS)
-        .order_by("pk")
-        .values_list("body", flat=True)
-    )
+    bodies = [
+        outbox.message_text(m)
+        for m in OutboxMessage.objects.filter(kind=MessageKind.CLAIM_STATUS).order_by("pk")
+    ]
     assert len(bodies) == 2
     assert "klaim JKK atas kejadian tanggal 10 Maret 2024 kini berstatus: Dilaporkan" in bodies[0]
     assert "berstatus: Dibayar (manfaat Rp 2.500.000)" in bodies[1]
@@ -156,15 +201,53 @@ def test_a_template_that_cannot_be_rendered_is_refused():
     assert "body" in exc.value.message_dict
 
 
-def test_an_edited_template_is_used_for_new_messages(staff):
-    MessageTemplate.objects.filter(kind=MessageKind.RENEWAL).update(
-        body="Halo {{ nama }}, diperpanjang {{ tahun }}."
-    )
+def test_the_template_is_used_as_it_is_when_sent(staff):
     enrollment = EnrollmentFactory(
         program_year=ProgramYearFactory(year=2024), worker=WorkerFactory(full_name="Budi")
     )
     outbox.queue_renewals(enrollment_ids=[enrollment.pk])
-    assert OutboxMessage.objects.get().body == "Halo Budi, diperpanjang 2024."
+    MessageTemplate.objects.filter(kind=MessageKind.RENEWAL).update(
+        body="Halo {{ nama }}, diperpanjang {{ tahun }}."
+    )
+    sender = FakeSender()
+    outbox.messages_send_due(sender=sender)
+    assert [body for _to, body, _key in sender.sent] == ["Halo Budi, diperpanjang 2024."]
+    assert OutboxMessage.objects.get().body == "Halo Budi, diperpanjang 2024."  # as sent
+
+
+@pytest.mark.parametrize("broken", ["missing", "syntax"])
+def test_a_broken_template_fails_the_send_visibly_and_is_sent_once_fixed(settings, broken):
+    """Neither the activation nor the queueing needs the template: a broken one is a send
+    failure with its error on the message, retried once an Administrator fixes it."""
+    settings.SIAGA_NOTIFICATIONS_MAX_ATTEMPTS = 1
+    [message] = queued()
+    good = MessageTemplate.objects.get(kind=MessageKind.RENEWAL).body
+    if broken == "missing":
+        MessageTemplate.objects.filter(kind=MessageKind.RENEWAL).delete()
+    else:  # saved past the form's check (a data fix, an import)
+        MessageTemplate.objects.filter(kind=MessageKind.RENEWAL).update(body="Yth. {% if %}")
+    sender = FakeSender()
+    with time_machine.travel(MARCH, tick=False):
+        report = outbox.messages_send_due(sender=sender)
+    assert report.failed == [message.pk] and sender.sent == []
+    message.refresh_from_db()
+    assert message.status == D.FAILED
+    expected = "TemplateMissing" if broken == "missing" else "TemplateSyntaxError"
+    assert message.last_error.startswith(expected)
+    MessageTemplate.objects.update_or_create(kind=MessageKind.RENEWAL, defaults={"body": good})
+    with time_machine.travel(MARCH, tick=False):
+        assert outbox.messages_retry(ids=[message.pk]) == 1
+        assert outbox.messages_send_due(sender=sender).sent == [message.pk]
+        assert outbox.messages_send_due(sender=sender).sent == []
+    assert len(sender.sent) == 1 and "diperpanjang" in sender.sent[0][1]
+
+
+def test_queueing_can_be_suppressed_for_demo_data():
+    enrollment = EnrollmentFactory(program_year=ProgramYearFactory(year=2024))
+    with outbox.queueing_suppressed():
+        assert outbox.queue_renewals(enrollment_ids=[enrollment.pk]) == 0
+    assert not OutboxMessage.objects.exists()
+    assert outbox.queue_renewals(enrollment_ids=[enrollment.pk]) == 1
 
 
 def test_a_switched_off_template_queues_nothing():

@@ -330,15 +330,18 @@ def build_world() -> World:
         description="Kartu belum diterima",
         user=clerk,
     )
-    message = OutboxMessage.objects.create(
-        kind=MessageKind.ACTIVATION,
-        worker=worker,
+    # The activation queued it in its own transaction; here it has been sent.
+    message, _created = OutboxMessage.objects.update_or_create(
         key=f"aktivasi:{worker.pk}:enrollment:{enrollment.pk}",
-        recipient=worker.phone,
-        body="Pesan",
-        status=DeliveryStatus.SENT,
-        attempts=1,
-        sent_at=TODAY,
+        defaults={
+            "kind": MessageKind.ACTIVATION,
+            "worker": worker,
+            "recipient": worker.phone,
+            "body": "Pesan",
+            "status": DeliveryStatus.SENT,
+            "attempts": 1,
+            "sent_at": TODAY,
+        },
     )
     # A candidate proposed by the operator (not in the registry), and a kelurahan's update.
     proposal = proposal_submit(

@@ -26,6 +26,18 @@ def bulk_load():
     return contextlib.nullcontext()
 
 
+def no_messages():
+    """Queue no participant messages while seeding: the demo people are fake, their phone
+    numbers may belong to someone, and an "activation" of thousands of them must never be
+    sent by the default sender (notifications.services.queueing_suppressed). Without the
+    notifications app: a no-op."""
+    if apps.is_installed("notifications"):
+        from notifications.services import queueing_suppressed
+
+        return queueing_suppressed()
+    return contextlib.nullcontext()
+
+
 def approve_seeded_years(year: int) -> list:
     """Leave both seeded years' participants in approved submission batches (demo signers),
     so the SK attachment, minutes and BPJS file can be made on demo data at once
@@ -72,9 +84,12 @@ class Command(BaseCommand):
         if Enrollment.objects.filter(program_year__year__in=[year - 1, year]).exists():
             raise CommandError(f"Program years {year - 1}/{year} already have enrollments.")
         started = time.monotonic()
-        with bulk_load():
-            report = DemoSeeder(workers=workers, year=year, seed=seed, batch_size=batch_size).run()
-        approved = approve_seeded_years(year)
+        with no_messages():
+            with bulk_load():
+                report = DemoSeeder(
+                    workers=workers, year=year, seed=seed, batch_size=batch_size
+                ).run()
+            approved = approve_seeded_years(year)
         elapsed = time.monotonic() - started
         self.stdout.write(f"Seeded {report.workers:,} workers in {elapsed:.1f} s.")
         for phase, seconds in report.timings.items():
