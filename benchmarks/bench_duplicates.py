@@ -36,31 +36,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "siaga.settings")
 
 
 def load(people: int, seed: int) -> None:
-    from dedup.synthetic import generate
+    from dedup.synthetic import generate, worker_fields
     from importer.bulk import insert_rows
-    from participants.models import Kelurahan, Segment, Worker, WorkerType
+    from participants.models import Kelurahan, Segment, Worker
 
     rows, truth = generate(people, seed=seed)
     kelurahan = list(Kelurahan.objects.order_by("code").values_list("pk", flat=True))
     segment = Segment.objects.order_by("pk").values_list("pk", flat=True).first()
     for start in range(0, len(rows), 50_000):
         records = [
-            {
-                "nik": r.nik,
-                "full_name": r.full_name,
-                "birth_place": "Madiun",
-                "birth_date": r.birth_date,
-                "sex": r.sex,
-                "kk_number": r.kk_number,
-                "address": r.address,
-                "rt": "001",
-                "rw": "001",
-                "kelurahan_id": kelurahan[r.kelurahan % len(kelurahan)],
-                "phone": r.phone,
-                "worker_type": WorkerType.BPU,
-                "segment_id": segment,
-            }
-            for r in rows[start : start + 50_000]
+            worker_fields(r, kelurahan, segment, "Madiun") for r in rows[start : start + 50_000]
         ]
         insert_rows(Worker, records)
     _truth_file(people, seed).write_text("".join(f"{a} {b}\n" for a, b in sorted(truth)))

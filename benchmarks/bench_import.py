@@ -270,36 +270,17 @@ def registry_load(people: int, kelurahan_names: list[tuple[str, str]], segments:
     that type some of its people again (a slip in the NIK's serial, the name in old spelling
     or with a title), as the candidate-list generator lays them out."""
     from dedup.importing import keys_ensure
-    from dedup.synthetic import _misspell, generate
+    from dedup.synthetic import _misspell, generate, worker_fields
     from importer.bulk import insert_rows
-    from participants.models import Kelurahan, Segment, Worker, WorkerType
+    from participants.models import Kelurahan, Segment, Worker
 
     rows, _truth = generate(people, seed=7)
     kelurahan = list(
         Kelurahan.objects.order_by("code").values_list("pk", "name", "kecamatan__name")
     )
     segment = Segment.objects.order_by("pk").values_list("pk", flat=True).first()
-    insert_rows(
-        Worker,
-        [
-            {
-                "nik": r.nik,
-                "full_name": r.full_name,
-                "birth_place": "Madiun",
-                "birth_date": r.birth_date,
-                "sex": r.sex,
-                "kk_number": r.kk_number,
-                "address": r.address,
-                "rt": "001",
-                "rw": "001",
-                "kelurahan_id": kelurahan[r.kelurahan % len(kelurahan)][0],
-                "phone": r.phone,
-                "worker_type": WorkerType.BPU,
-                "segment_id": segment,
-            }  # fmt: skip
-            for r in rows
-        ],
-    )
+    kelurahan_ids = [k[0] for k in kelurahan]
+    insert_rows(Worker, [worker_fields(r, kelurahan_ids, segment, "Madiun") for r in rows])
     keys_ensure()
     rng = random.Random(people)
     lookalikes = []

@@ -9,9 +9,9 @@ from dedup import scan
 from dedup.matching import DEFAULT_MIN_SCORE, Person, compare, hashed_keys
 from dedup.models import WorkerKey, WorkerKeyState
 from dedup.scan import Registry, find_duplicates, keys_sync
-from dedup.synthetic import generate
+from dedup.synthetic import generate, worker_fields
 from importer.bulk import insert_rows
-from participants.models import Kelurahan, Segment, Worker, WorkerType
+from participants.models import Kelurahan, Segment, Worker
 from tests.factories import WorkerFactory, make_nik
 
 pytestmark = pytest.mark.django_db
@@ -27,27 +27,7 @@ def _load(people: int, seed: int = 7):
     rows, truth = generate(people, seed=seed)
     kelurahan = list(Kelurahan.objects.order_by("code").values_list("pk", flat=True))
     segment = Segment.objects.order_by("pk").values_list("pk", flat=True).first()
-    insert_rows(
-        Worker,
-        [
-            {
-                "nik": r.nik,
-                "full_name": r.full_name,
-                "birth_place": "Madiun",
-                "birth_date": r.birth_date,
-                "sex": r.sex,
-                "kk_number": r.kk_number,
-                "address": r.address,
-                "rt": "001",
-                "rw": "001",
-                "kelurahan_id": kelurahan[r.kelurahan % len(kelurahan)],
-                "phone": r.phone,
-                "worker_type": WorkerType.BPU,
-                "segment_id": segment,
-            }
-            for r in rows
-        ],
-    )
+    insert_rows(Worker, [worker_fields(r, kelurahan, segment, "Madiun") for r in rows])
     return truth
 
 
