@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.roles import OPERATOR, PENGUSUL
+from accounts.scoping import set_user_scope
 from enrollment.models import Enrollment, EnrollmentStatus, ProgramYear, QuotaTarget
 from enrollment.premiums import first_of_next_month
 from enrollment.services import program_year_copy_rates
@@ -41,10 +42,14 @@ def test_a_proposer_submits_and_disnaker_accepts_one_and_returns_another(page, l
     proposer = in_role("kel-kartoharjo", PENGUSUL)
     operator = in_role("operator-disnaker", OPERATOR)
     kartoharjo = Kelurahan.objects.get(name="Kartoharjo")
+    # A kelurahan account: limited to its own kelurahan (accounts/scoping.py).
+    set_user_scope(user=proposer, kelurahan=[kartoharjo])
 
-    # The proposer enters a candidate on the form.
+    # The proposer enters a candidate on the form; only its kelurahan is offered.
     login(proposer)
     page.goto("/admin/proposals/proposal/add/")
+    offered = [t.strip() for t in page.locator("#id_kelurahan option").all_inner_texts()]
+    assert [t for t in offered if t and not t.startswith("-")] == [str(kartoharjo)]
     page.select_option("#id_program_year", str(year.pk))
     page.select_option("#id_source_kind", "kelurahan")
     page.fill("#id_source_name", "Kelurahan Kartoharjo")

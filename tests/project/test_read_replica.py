@@ -30,6 +30,18 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
+def _copy_database(source: str, copy: str) -> None:
+    """``CREATE DATABASE copy TEMPLATE source``: PostgreSQL refuses while anyone else is
+    connected to the source, and earlier tests in this process (a live server's threads, the
+    task worker's) may have left connections open there; end them first."""
+    _admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+    _admin_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        f"WHERE datname = '{source}' AND pid <> pg_backend_pid()"
+    )
+    _admin_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+
+
 def _admin_sql(sql: str) -> None:
     import psycopg2
 
@@ -70,8 +82,7 @@ def test_the_dashboard_reads_its_figures_from_the_replica(client, settings, djan
     primary = connections[DEFAULT_DB_ALIAS].settings_dict
     name = f"{primary['NAME']}_replica"
     connections.close_all()
-    _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{primary["NAME"]}"')
+    _copy_database(primary["NAME"], name)
     connections.settings[REPLICA] = {**primary, "NAME": name, "TEST": {"MIRROR": None}}
     # Django's test case lets a test use only the aliases it declared when it started, and
     # this one adds "replica" itself: give its connection the unpatched method.
