@@ -248,18 +248,24 @@ def _check_rows(
 def _registry_keys(keys: Iterable[str]) -> list[tuple[str, int]]:
     """(key, worker id) of every stored key among ``keys`` (text, as ``blocking_keys``)."""
     keys = sorted(keys)
+    text_of = {stable_key(key): key for key in keys}
     if connection.vendor == "postgresql":
+        # The keys hashed here (hashlib, as for SQLite) and sent as one bigint[] per chunk:
+        # the database only probes its key index, instead of hashing every key as text.
         found: list[tuple[str, int]] = []
         sql = (
-            f"SELECT f.k, w.worker_id FROM unnest(%s::text[]) AS f(k) JOIN {KEY_TABLE} w "
-            f"ON w.key = ('x' || substr(md5(f.k), 1, 16))::bit(64)::bigint"
+            f"SELECT w.key, w.worker_id FROM unnest(%s::bigint[]) AS f(k) JOIN {KEY_TABLE} w "
+            f"ON w.key = f.k"
         )
+        hashed = list(text_of)
         with connection.cursor() as cursor:
-            for start in range(0, len(keys), LOOKUP_CHUNK):
-                cursor.execute(sql, [keys[start : start + LOOKUP_CHUNK]])
-                found.extend(cursor.fetchall())
+            for start in range(0, len(hashed), LOOKUP_CHUNK):
+                # One array literal ('{1,2,…}'), parsed by the server in one call: psycopg2
+                # would send a list as ARRAY[1, 2, …], one expression node per element.
+                chunk = hashed[start : start + LOOKUP_CHUNK]
+                cursor.execute(sql, ["{" + ",".join(map(str, chunk)) + "}"])
+                found.extend((text_of[key], worker_id) for key, worker_id in cursor.fetchall())
         return found
-    text_of = {stable_key(key): key for key in keys}
     return [
         (text_of[key], worker_id)
         for key, worker_id in _select_in(
